@@ -1,0 +1,70 @@
+"""Atomic file output: every result is written to a temporary file and renamed into place, so an
+interrupted run never leaves a half-written file behind."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+
+class OutputError(OSError):
+    """An output folder that cannot be written."""
+
+
+def writable_dir(path: str | os.PathLike) -> Path:
+    """Creates the folder if needed; fails in one line if it cannot be written."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"cannot create {path} ({error.strerror}); choose a writable results "
+                          "root (--results-root) or fix its permissions") from None
+    if not os.access(path, os.W_OK):
+        raise OutputError(f"{path} is read-only; choose a writable results root "
+                          "(--results-root) or fix its permissions")
+    return path
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike):
+    """Yields a temporary path beside `path`; renames it onto `path` only if the block succeeds."""
+    path = Path(path)
+    folder = writable_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.stem}.", suffix=path.suffix)
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would make results private
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_text(path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+
+
+def write_json(path, obj) -> None:
+    write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def write_csv(path, frame, **kwargs) -> None:
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False, **kwargs)
+
+
+def save_figure(figure, stem) -> list[Path]:
+    """Saves a matplotlib figure as PNG and vector PDF next to each other."""
+    paths = []
+    for suffix in (".png", ".pdf"):
+        path = Path(f"{stem}{suffix}")
+        with atomic_path(path) as tmp:
+            figure.savefig(tmp, dpi=150, bbox_inches="tight", format=suffix[1:])
+        paths.append(path)
+    return paths

@@ -1,0 +1,87 @@
+"""Figures of the study. Each function returns a matplotlib Figure; io.save_figure writes it."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless by default; Jupyter's inline backend still shows figures
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+COLUMN_TITLES = ("Original", "Blurred", "Reconstructed blurred", "Pixelated",
+                 "Reconstructed pixelated")
+
+
+def image_grid(rows: list[list[np.ndarray]], column_titles, row_titles=None, size: float = 1.6):
+    """A grid of RGB images in [0, 1] with column (and optional row) titles."""
+    n_rows, n_cols = len(rows), len(rows[0])
+    figure, axes = plt.subplots(n_rows, n_cols, figsize=(size * n_cols, size * n_rows),
+                                squeeze=False)
+    for r, row in enumerate(rows):
+        for c, image in enumerate(row):
+            ax = axes[r, c]
+            if image is None:
+                ax.text(0.5, 0.5, "missing", ha="center", va="center", transform=ax.transAxes)
+            else:
+                ax.imshow(np.clip(image, 0, 1), interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == 0:
+                ax.set_title(column_titles[c], fontsize=8)
+            if c == 0 and row_titles:
+                ax.set_ylabel(row_titles[r], fontsize=8)
+    figure.tight_layout()
+    return figure
+
+
+def sample_faces(dataset, n: int = 6):
+    """Test faces: original, blurred and pixelated, as the profile obfuscates them."""
+    rows = [[dataset.images["test"][i], dataset.obfuscated("test", "blur")[i],
+             dataset.obfuscated("test", "pixelate")[i]] for i in range(n)]
+    return image_grid(rows, ("Original", "Blurred", "Pixelated"))
+
+
+def training_curves(histories: pd.DataFrame, hue: str = "loss", title: str = ""):
+    """Loss, PSNR and SSIM per epoch; solid = validation, dashed = training; one colour per
+    `hue` value. `histories` has the columns of history.csv plus `hue`."""
+    panels = [("loss", "loss (own scale per loss)"), ("psnr", "PSNR (dB)"), ("ssim", "SSIM")]
+    figure, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    palette = dict(zip(sorted(histories[hue].unique()), sns.color_palette("tab10")))
+    for ax, (metric, label) in zip(axes, panels):
+        for name, group in histories.groupby(hue):
+            ax.plot(group["epoch"], group[f"val_{metric}"], color=palette[name], label=name)
+            ax.plot(group["epoch"], group[metric], color=palette[name], ls="--", alpha=0.6)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(label)
+        if metric == "loss":
+            ax.set_yscale("log")
+    axes[-1].legend(fontsize=8, title=f"{hue} (solid: val, dashed: train)", title_fontsize=8)
+    figure.suptitle(title)
+    figure.tight_layout()
+    return figure
+
+
+def metric_heatmaps(runs: pd.DataFrame, row_labels: dict, col_labels: dict):
+    """Test PSNR and SSIM for every architecture x loss, one panel per obfuscation and metric;
+    runs that did not happen stay blank."""
+    obfuscations = sorted(runs["obfuscation"].unique())
+    figure, axes = plt.subplots(2, len(obfuscations), figsize=(6.5 * len(obfuscations), 7),
+                                squeeze=False)
+    for c, obfuscation in enumerate(obfuscations):
+        subset = runs[runs["obfuscation"] == obfuscation]
+        for r, (metric, fmt) in enumerate([("test_psnr", ".2f"), ("test_ssim", ".3f")]):
+            table = subset.pivot_table(index="architecture", columns="loss", values=metric,
+                                       aggfunc="mean")
+            table = table.reindex(index=[a for a in row_labels if a in table.index],
+                                  columns=[l for l in col_labels if l in table.columns])
+            table.index = [row_labels[a] for a in table.index]
+            table.columns = [col_labels[l] for l in table.columns]
+            sns.heatmap(table, annot=True, fmt=fmt, cmap="viridis", ax=axes[r, c],
+                        cbar_kws={"label": metric.replace("_", " ")})
+            axes[r, c].set_title(f"{obfuscation}: {metric.replace('_', ' ')}")
+            axes[r, c].set_xlabel("loss")
+            axes[r, c].set_ylabel("")
+    figure.tight_layout()
+    return figure
