@@ -55,6 +55,7 @@ class Profile:
     blur_candidates: tuple[tuple[int, float], ...]
     pixel_candidates: tuple[int, ...]
     n_samples: int = 6
+    bn_momentum: float = 0.99
 
     def __post_init__(self):
         check_choice("profile", self.name, PROFILES)

@@ -134,7 +134,7 @@ def train_run(config: RunConfig, dataset: Dataset | None = None, results_root="r
     deterministic = runtime.enable_determinism()
     architecture = get_architecture(config.architecture)
     output_range = architecture.output_range
-    model = build_model(config.architecture, profile.image_shape)
+    model = build_model(config.architecture, profile.image_shape, profile.bn_momentum)
     model.compile(optimizer=keras.optimizers.Adam(profile.learning_rate),
                   loss=get_loss(config.loss, output_range),
                   metrics=[val_psnr(output_range), val_ssim(output_range)])

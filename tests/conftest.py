@@ -1,0 +1,59 @@
+"""Shared fixtures. Real-data tests use an LFW copy in scikit-learn's layout: $LFW_HOME, else
+../shared/lfw_home beside the checkout; where neither exists they are skipped with the reason."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_LFW = ROOT.parent / "shared" / "lfw_home"
+
+
+def lfw_copy() -> Path | None:
+    candidate = Path(os.environ.get("LFW_HOME") or SHARED_LFW)
+    return candidate if (candidate / "lfw").is_dir() or (candidate / "lfw_funneled").is_dir() else None
+
+
+@pytest.fixture(scope="session")
+def lfw_home() -> Path:
+    path = lfw_copy()
+    if path is None:
+        pytest.skip(f"no LFW copy: set LFW_HOME or provide {SHARED_LFW} (real-data test)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def lfw_data_home(lfw_home, tmp_path_factory) -> Path:
+    """A writable scikit-learn data_home whose lfw_home links to the read-only LFW copy."""
+    from facerecon.data import link_lfw_copy
+
+    return link_lfw_copy(lfw_home, tmp_path_factory.mktemp("scikit_learn_data"))
+
+
+def random_faces(n: int, height: int, width: int, seed: int = 0) -> np.ndarray:
+    """Smooth random 'faces' in 0-255 (uint8), enough for the pipeline's mechanics."""
+    rng = np.random.default_rng(seed)
+    base = rng.random((n, height // 4 + 1, width // 4 + 1, 3))
+    import cv2
+
+    return np.stack([np.clip(cv2.resize(b, (width, height)) * 255, 0, 255) for b in base]
+                    ).astype(np.uint8)
+
+
+@pytest.fixture
+def synthetic_dataset():
+    """A smoke-profile Dataset built from synthetic faces (no LFW needed)."""
+    from facerecon.config import load_profile
+    from facerecon.data import SUBSETS, dataset_from_arrays
+
+    profile = load_profile("smoke")
+    sizes = {"train": profile.n_train, "val": profile.n_val, "test": profile.n_test}
+    arrays = {}
+    for i, subset in enumerate(SUBSETS):
+        arrays[f"{subset}_images"] = random_faces(sizes[subset], 62, 47, seed=i)
+        arrays[f"{subset}_index"] = np.arange(sizes[subset]) + 1000 * i
+        arrays[f"{subset}_person"] = np.array([f"person_{j}" for j in range(sizes[subset])])
+    return dataset_from_arrays(profile, arrays)

@@ -1,0 +1,97 @@
+import numpy as np
+import pytest
+
+from facerecon import data
+from facerecon.config import load_profile
+from facerecon.data import DataError, MinMaxScaler, draw_split, fetch_lfw, resize_images
+
+
+def test_split_is_deterministic_and_disjoint():
+    profile = load_profile("paper")
+    first, second = draw_split(13233, profile), draw_split(13233, profile)
+    for subset in ("train", "val", "test"):
+        np.testing.assert_array_equal(first[subset], second[subset])
+    sizes = {s: len(first[s]) for s in first}
+    assert sizes == {"train": 2000, "test": 500, "val": 250}
+    all_indices = np.concatenate(list(first.values()))
+    assert len(set(all_indices.tolist())) == len(all_indices)
+
+
+def test_split_changes_with_seed():
+    import dataclasses
+
+    profile = load_profile("quick")
+    other = dataclasses.replace(profile, split_seed=1)
+    assert not np.array_equal(draw_split(13233, profile)["train"],
+                              draw_split(13233, other)["train"])
+
+
+def test_split_needs_enough_images():
+    with pytest.raises(DataError, match="needs"):
+        draw_split(100, load_profile("quick"))
+
+
+def test_min_max_scaling_round_trips():
+    rng = np.random.default_rng(0)
+    images = rng.uniform(3, 250, size=(4, 8, 8, 3)).astype(np.float32)
+    scaler = MinMaxScaler.fit(images)
+    scaled = scaler.transform(images)
+    assert scaled.min() == pytest.approx(0) and scaled.max() == pytest.approx(1)
+    np.testing.assert_allclose(scaler.inverse(scaled), images, rtol=1e-5, atol=1e-4)
+
+
+def test_min_max_scaling_rejects_constant_images():
+    with pytest.raises(DataError):
+        MinMaxScaler.fit(np.ones((2, 4, 4, 3)))
+
+
+def test_resize_gives_profile_shape_in_range():
+    images = (np.random.default_rng(0).random((3, 62, 47, 3)) * 255).astype(np.uint8)
+    out = resize_images(images, 112, 112, "cubic")
+    assert out.shape == (3, 112, 112, 3) and out.dtype == np.float32
+    assert out.min() >= 0 and out.max() <= 255
+
+
+def test_missing_lfw_without_network_says_where_to_put_it(tmp_path, monkeypatch):
+    import sklearn.datasets
+
+    def offline(**kwargs):
+        raise OSError("no network")
+
+    monkeypatch.setattr(sklearn.datasets, "fetch_lfw_people", offline)
+    with pytest.raises(DataError, match=r"put LFW in .*lfw_home.*LFW_HOME"):
+        fetch_lfw(tmp_path)
+
+
+def test_partial_lfw_is_an_error(tmp_path):
+    folder = tmp_path / "lfw_home" / "lfw" / "Some_One"
+    folder.mkdir(parents=True)
+    (folder / "Some_One_0001.jpg").write_bytes(b"not a jpeg")
+    with pytest.raises(DataError, match="partial: 1 of 13233"):
+        fetch_lfw(tmp_path)
+
+
+def test_unreadable_jpegs_are_named(tmp_path):
+    (tmp_path / "bad.jpg").write_bytes(b"not a jpeg")
+    assert data.find_unreadable_jpegs(tmp_path) == [tmp_path / "bad.jpg"]
+
+
+def test_funneled_set_is_preferred(tmp_path):
+    (tmp_path / "lfw_home" / "lfw").mkdir(parents=True)
+    assert data.choose_lfw_variant(tmp_path) is False
+    (tmp_path / "lfw_home" / "lfw_funneled").mkdir()
+    assert data.choose_lfw_variant(tmp_path) is True
+
+
+def test_real_lfw_smoke_dataset(lfw_data_home, tmp_path, monkeypatch):
+    """Against the real LFW copy: the smoke profile's faces, split and scaling."""
+    monkeypatch.setattr(data, "CACHE_DIR", tmp_path)
+    profile = load_profile("smoke")
+    dataset = data.load_dataset(profile, lfw_data_home)
+    for subset, n in (("train", profile.n_train), ("val", profile.n_val), ("test", profile.n_test)):
+        assert dataset.images[subset].shape == (n, profile.height, profile.width, 3)
+        assert 0.0 <= dataset.images[subset].min() and dataset.images[subset].max() <= 1.0
+    frame = dataset.split_frame()
+    assert frame["lfw_index"].is_unique and set(frame["subset"]) == {"train", "val", "test"}
+    expected = draw_split(data.LFW_IMAGES, profile)
+    np.testing.assert_array_equal(dataset.lfw_index["test"], expected["test"])
