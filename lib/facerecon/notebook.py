@@ -1,0 +1,105 @@
+"""What the notebooks call: parameter checking, training an architecture's runs for one loss,
+and the views an architecture notebook shows. Notebooks stay narrative; the logic lives here."""
+from __future__ import annotations
+
+import dataclasses
+import types
+from pathlib import Path
+
+import pandas as pd
+
+from . import plots, report
+from .config import (OBFUSCATIONS, PROFILES, PROJECT_ROOT, ArchitectureNotebookParams,
+                     ConfigError, check_choice, load_profile)
+from .losses import LOSSES
+from .train import grid, train_many
+
+IPYTHON_NAMES = {"In", "Out", "exit", "quit", "get_ipython", "open"}
+
+
+def as_list(value) -> list | None:
+    """A papermill value given as 'a,b' or as a list."""
+    if value is None or isinstance(value, list):
+        return value
+    return [item.strip() for item in str(value).split(",") if item.strip()]
+
+
+def notebook_parameters(namespace: dict, params_class):
+    """The notebook's parameters: every plain value defined before this call (the `parameters`
+    cell and papermill's injected cell). A name that is not a parameter stops the notebook,
+    since papermill itself only warns about it."""
+    given = {name: value for name, value in namespace.items()
+             if not name.startswith("_") and name not in IPYTHON_NAMES
+             and not isinstance(value, (types.ModuleType, type)) and not callable(value)}
+    valid = [f.name for f in dataclasses.fields(params_class)]
+    unknown = sorted(set(given) - set(valid))
+    if unknown:
+        raise ConfigError(f"unknown notebook parameter(s) {', '.join(unknown)}; "
+                          f"valid: {', '.join(valid)}")
+    params = params_class(**given)
+    check_choice("profile", params.profile, PROFILES)
+    if isinstance(params, ArchitectureNotebookParams):
+        check_choice("loss", params.loss, list(LOSSES))
+        obfuscations = as_list(params.obfuscations)
+        for obfuscation in obfuscations:
+            check_choice("obfuscation", obfuscation, OBFUSCATIONS)
+        seeds = [int(s) for s in as_list(params.seeds)] if params.seeds is not None else None
+        params = dataclasses.replace(params, obfuscations=obfuscations, seeds=seeds)
+    return params
+
+
+def results_root(params) -> Path:
+    return Path(params.results_root) if params.results_root else PROJECT_ROOT / "results"
+
+
+def train_architecture(arch: str, params: ArchitectureNotebookParams) -> pd.DataFrame:
+    """Trains (or loads from the cache) the runs of one architecture under the notebook's loss,
+    for each obfuscation and seed; returns one summary row per run."""
+    runs = grid(params.profile, [arch], [params.loss], params.obfuscations, params.seeds)
+    return train_many(runs, results_root(params), params.force, params.data_home, verbose=2)
+
+
+def architecture_runs(arch: str, params: ArchitectureNotebookParams) -> pd.DataFrame:
+    runs = report.collect_runs(results_root(params), params.profile)
+    return runs[(runs["architecture"] == arch) & (runs["loss"] == params.loss)
+                & runs["obfuscation"].isin(params.obfuscations)]
+
+
+def training_curves(arch: str, params: ArchitectureNotebookParams):
+    """Loss, PSNR and SSIM per epoch (train vs validation), one colour per obfuscation."""
+    curves = report.histories(architecture_runs(arch, params), results_root(params))
+    if curves.empty:
+        print("no finished runs to show")
+        return None
+    return plots.training_curves(curves, hue="obfuscation",
+                                 title=f"{report.ARCH_LABELS[arch]}, "
+                                       f"{report.LOSS_LABELS[params.loss]} loss")
+
+
+def reconstructions(arch: str, params: ArchitectureNotebookParams, seed: int | None = None):
+    """Test faces: Original | Blurred | Reconstructed blurred | Pixelated | Reconstructed
+    pixelated, for the notebook's loss."""
+    seed = seed if seed is not None else (params.seeds or load_profile(params.profile).seeds)[0]
+    rows = report.reconstruction_rows(results_root(params), params.profile, arch, params.loss, seed)
+    return plots.image_grid(rows, plots.COLUMN_TITLES)
+
+
+def table_rows(arch: str, params: ArchitectureNotebookParams) -> pd.DataFrame:
+    """This architecture's rows of the comparison tables: one per obfuscation (mean over seeds),
+    beside the obfuscated input."""
+    runs = architecture_runs(arch, params)
+    rows = []
+    for obfuscation in params.obfuscations:
+        table = report.loss_table(runs, params.loss, obfuscation)
+        table = table[table["row"].isin([report.ARCH_LABELS[arch], report.INPUT_ROW])]
+        rows.append(table.assign(obfuscation=obfuscation))
+    frame = pd.concat(rows, ignore_index=True)
+    return frame[["obfuscation", "row", *report.METRICS, "n_seeds"]]
+
+
+def raise_on_failures(summary: pd.DataFrame) -> None:
+    """Ends the notebook with an error if any of its runs failed (after everything is shown)."""
+    failed = summary[~summary["status"].isin(["finished", "cached"])]
+    if len(failed):
+        raise RuntimeError("runs failed: " + "; ".join(
+            f"{row.key} ({row.reason})" for row in failed.itertuples()))

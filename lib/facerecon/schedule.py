@@ -1,0 +1,143 @@
+"""Runs the grid in priority order as several training processes sharing one accelerator.
+
+A batch of 16 leaves a large GPU mostly idle, so N runs train side by side, each in its own
+process with 1/N of the GPU memory. New runs start until the deadline; runs still training at
+the hard deadline are stopped and leave no metrics.json (they show as missing).
+
+    python -m facerecon.schedule --profile paper --workers 4 --deadline-s 420
+    python -m facerecon.schedule --profile paper --measure 1,4,8   # aggregate images/s per N
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+
+from .config import ConfigError, RunConfig, load_profile
+from .losses import STUDY_LOSSES
+from .train import REFERENCE_ARCHITECTURE, grid
+
+
+def priority_order(profile: str) -> list[RunConfig]:
+    """SRResNet and the residual autoencoder under the study's losses, then the Simple CNN,
+    then the original residual autoencoder, then MS-SSIM+L1, then further seeds."""
+    seeds = list(load_profile(profile).seeds)
+    first, rest = seeds[:1], seeds[1:]
+    tiers = [
+        grid(profile, ["srresnet", "residual_autoencoder"], list(STUDY_LOSSES), seeds=first),
+        grid(profile, ["simple_cnn"], list(STUDY_LOSSES), seeds=first),
+        grid(profile, [REFERENCE_ARCHITECTURE], seeds=first),
+        grid(profile, ["srresnet", "residual_autoencoder", "simple_cnn"], ["ms_ssim_l1"],
+             seeds=first),
+    ]
+    if rest:
+        tiers.append(grid(profile, seeds=rest))
+    ordered, seen = [], set()
+    for run in (r for tier in tiers for r in tier):
+        if run.key not in seen:
+            seen.add(run.key)
+            ordered.append(run)
+    return ordered
+
+
+def worker_env(workers: int) -> dict:
+    # Each process takes an equal share of GPU memory instead of JAX's default 75%.
+    return {**os.environ, "XLA_PYTHON_CLIENT_MEM_FRACTION": f"{0.9 / workers:.3f}",
+            "PYTHONUNBUFFERED": "1"}
+
+
+def train_command(run: RunConfig, results_root: str) -> list[str]:
+    return [sys.executable, "-m", "facerecon.train", "--profile", run.profile, "--arch",
+            run.architecture, "--loss", run.loss, "--obfuscation", run.obfuscation, "--seed",
+            str(run.seed), "--results-root", results_root]
+
+
+def run_in_parallel(runs: list[RunConfig], workers: int, deadline_s: float, grace_s: float,
+                    results_root: str, log_dir: str) -> dict[str, str]:
+    """Starts runs in order, `workers` at a time, until deadline_s; stops what still runs at
+    deadline_s + grace_s. Returns each started run's outcome."""
+    os.makedirs(log_dir, exist_ok=True)
+    started, pending, running, outcome = time.monotonic(), list(runs), {}, {}
+    while pending or running:
+        elapsed = time.monotonic() - started
+        for key, (process, began) in list(running.items()):
+            if process.poll() is not None:
+                outcome[key] = "finished" if process.returncode == 0 else f"exit {process.returncode}"
+                print(f"[{elapsed:6.0f}s] done {key}: {outcome[key]} ({elapsed - began:.0f}s)",
+                      flush=True)
+                del running[key]
+        while pending and len(running) < workers and elapsed < deadline_s:
+            run = pending.pop(0)
+            log = open(os.path.join(log_dir, f"{run.key}.log"), "w")
+            process = subprocess.Popen(train_command(run, results_root), stdout=log,
+                                       stderr=subprocess.STDOUT, env=worker_env(workers))
+            running[run.key] = (process, elapsed)
+            print(f"[{elapsed:6.0f}s] start {run.key}", flush=True)
+        if elapsed >= deadline_s:
+            pending.clear()
+        if elapsed >= deadline_s + grace_s:
+            for key, (process, _) in running.items():
+                if process.poll() is None:
+                    process.terminate()
+                outcome[key] = "stopped at the deadline"  # metrics.json, if written, still counts
+                print(f"[{elapsed:6.0f}s] stopped {key}", flush=True)
+            for process, _ in running.values():
+                process.wait()
+            running.clear()
+        time.sleep(1)
+    return outcome
+
+
+def measure_parallel_throughput(profile: str, arch: str, counts: list[int], steps: int) -> dict:
+    """Aggregate training images/s with N benchmark processes side by side, for each N."""
+    totals = {}
+    for n in counts:
+        command = [sys.executable, "-m", "facerecon.bench", "--profile", profile, "--arch",
+                   arch, "--steps", str(steps)]
+        processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                      text=True, env=worker_env(n)) for _ in range(n)]
+        rates = []
+        for process in processes:
+            out, _ = process.communicate()
+            rates += [float(m) for m in re.findall(rf"^{arch}: ([\d.]+) images/s", out, re.M)]
+        totals[n] = sum(rates) if len(rates) == n else float("nan")
+        print(f"{n} process(es) side by side: {totals[n]:.1f} images/s in all ({arch})",
+              flush=True)
+    return totals
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m facerecon.schedule", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", default="paper")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--deadline-s", type=float, default=420)
+    parser.add_argument("--grace-s", type=float, default=60)
+    parser.add_argument("--results-root", default="results")
+    parser.add_argument("--log-dir", default="results/logs")
+    parser.add_argument("--measure", help="comma list of process counts to benchmark instead")
+    parser.add_argument("--measure-arch", default="srresnet")
+    parser.add_argument("--steps", type=int, default=30)
+    args = parser.parse_args(argv)
+    try:
+        runs = priority_order(args.profile)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.measure:
+        counts = [int(n) for n in args.measure.split(",")]
+        measure_parallel_throughput(args.profile, args.measure_arch, counts, args.steps)
+        return 0
+    outcome = run_in_parallel(runs, args.workers, args.deadline_s, args.grace_s,
+                              args.results_root, args.log_dir)
+    finished = sum(v == "finished" for v in outcome.values())
+    print(f"{finished} of {len(runs)} runs finished; {len(outcome) - finished} started but not "
+          f"finished; {len(runs) - len(outcome)} not started")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
