@@ -18,7 +18,7 @@ import time
 
 from .config import ConfigError, RunConfig, load_profile
 from .losses import STUDY_LOSSES
-from .train import REFERENCE_ARCHITECTURE, grid
+from .train import REFERENCE_ARCHITECTURE, grid, run_dir
 
 
 def priority_order(profile: str) -> list[RunConfig]:
@@ -60,7 +60,9 @@ def run_in_parallel(runs: list[RunConfig], workers: int, deadline_s: float, grac
     """Starts runs in order, `workers` at a time, until deadline_s; stops what still runs at
     deadline_s + grace_s. Returns each started run's outcome."""
     os.makedirs(log_dir, exist_ok=True)
-    started, pending, running, outcome = time.monotonic(), list(runs), {}, {}
+    pending = [r for r in runs
+               if not (run_dir(results_root, r.profile, r.key) / "metrics.json").exists()]
+    started, running, outcome = time.monotonic(), {}, {}
     while pending or running:
         elapsed = time.monotonic() - started
         for key, (process, began) in list(running.items()):
