@@ -56,6 +56,7 @@ class Profile:
     pixel_candidates: tuple[int, ...]
     n_samples: int = 6
     bn_momentum: float = 0.99
+    run_eagerly: bool = False  # smoke: a handful of steps does not repay compiling them
 
     def __post_init__(self):
         check_choice("profile", self.name, PROFILES)
@@ -159,7 +160,7 @@ class ArchitectureNotebookParams:
     loss: str = "l2"
     obfuscations: list = field(default_factory=lambda: list(OBFUSCATIONS))
     seeds: list | None = None
-    results_root: str = "results"
+    results_root: str | None = None  # None: the project's results/
     data_home: str | None = None
     force: bool = False
 
@@ -170,8 +171,8 @@ class DataPrepNotebookParams:
 
     profile: str = "smoke"
     data_home: str | None = None
-    results_root: str = "results"
-    figures_root: str = "figures"
+    results_root: str | None = None
+    figures_root: str | None = None
 
 
 @dataclass(frozen=True)
@@ -179,5 +180,5 @@ class ComparisonNotebookParams:
     """The parameters of 90_comparison, which reads results and never trains."""
 
     profile: str = "smoke"
-    results_root: str = "results"
-    figures_root: str = "figures"
+    results_root: str | None = None
+    figures_root: str | None = None

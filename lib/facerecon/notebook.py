@@ -26,8 +26,9 @@ def as_list(value) -> list | None:
 
 def notebook_parameters(namespace: dict, params_class):
     """The notebook's parameters: every plain value defined before this call (the `parameters`
-    cell and papermill's injected cell). A name that is not a parameter stops the notebook,
-    since papermill itself only warns about it."""
+    cell and papermill's injected cell), so call it in the next cell, importing only modules,
+    classes or functions before it. A name that is not a parameter stops the notebook, since
+    papermill itself only warns about it."""
     given = {name: value for name, value in namespace.items()
              if not name.startswith("_") and name not in IPYTHON_NAMES
              and not isinstance(value, (types.ModuleType, type)) and not callable(value)}
@@ -50,6 +51,10 @@ def notebook_parameters(namespace: dict, params_class):
 
 def results_root(params) -> Path:
     return Path(params.results_root) if params.results_root else PROJECT_ROOT / "results"
+
+
+def figures_root(params) -> Path:
+    return Path(params.figures_root) if params.figures_root else PROJECT_ROOT / "figures"
 
 
 def train_architecture(arch: str, params: ArchitectureNotebookParams) -> pd.DataFrame:

@@ -85,7 +85,7 @@ def execute(steps: list[Step]) -> list[str]:
         left = f", about {duration(elapsed / (i - 1) * (len(steps) - i + 1))} left" if i > 1 else ""
         print(f"[{i}/{len(steps)}] {step.label} (elapsed {duration(elapsed)}{left})", flush=True)
         # Written beside the output first: an interrupted notebook never replaces a finished one.
-        partial = io.writable_dir(step.output.parent) / f".{step.output.name}.partial"
+        partial = io.writable_dir(step.output.parent) / f".{step.output.stem}.partial.ipynb"
         try:
             papermill.execute_notebook(str(NOTEBOOKS / step.notebook), str(partial),
                                        parameters=step.parameters, cwd=str(NOTEBOOKS),

@@ -43,7 +43,8 @@ def sample_faces(dataset, n: int = 6):
     return image_grid(rows, ("Original", "Blurred", "Pixelated"))
 
 
-def training_curves(histories: pd.DataFrame, hue: str = "loss", title: str = ""):
+def training_curves(histories: pd.DataFrame, hue: str, hue_label: str | None = None,
+                    title: str = ""):
     """Loss, PSNR and SSIM per epoch; solid = validation, dashed = training; one colour per
     `hue` value. `histories` has the columns of history.csv plus `hue`."""
     panels = [("loss", "loss (own scale per loss)"), ("psnr", "PSNR (dB)"), ("ssim", "SSIM")]
@@ -57,7 +58,8 @@ def training_curves(histories: pd.DataFrame, hue: str = "loss", title: str = "")
         ax.set_ylabel(label)
         if metric == "loss":
             ax.set_yscale("log")
-    axes[-1].legend(fontsize=8, title=f"{hue} (solid: val, dashed: train)", title_fontsize=8)
+    axes[-1].legend(fontsize=8, title=f"{hue_label or hue} (solid: val, dashed: train)",
+                    title_fontsize=8)
     figure.suptitle(title)
     figure.tight_layout()
     return figure

@@ -92,28 +92,36 @@ def mark_best(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def comparison_table(means: pd.DataFrame, labels: dict, runs: pd.DataFrame,
+                     obfuscation: str) -> pd.DataFrame:
+    """One row per name in `labels` (metrics averaged over seeds, or missing), then the
+    obfuscated input; best values marked."""
+    rows = []
+    for name, label in labels.items():
+        if name in means.index:
+            rows.append({"row": label, **means.loc[name].to_dict(), "status": "finished"})
+        else:
+            rows.append({"row": label, **{m: np.nan for m in METRICS}, "n_seeds": 0,
+                         "status": "missing"})
+    rows.append({"row": INPUT_ROW, **input_row(runs, obfuscation), "n_seeds": np.nan,
+                 "status": "baseline"})
+    return mark_best(pd.DataFrame(rows))
+
+
 def loss_table(runs: pd.DataFrame, loss: str, obfuscation: str) -> pd.DataFrame:
     """The study's comparison table: rows = architectures (+ the original residual autoencoder
     under L2) and the obfuscated input; columns = train/test PSNR/SSIM."""
     archs = list(STUDY_ARCHITECTURES) + ([REFERENCE_ARCHITECTURE] if loss == REFERENCE_LOSS else [])
     means = mean_over_seeds(runs[(runs["loss"] == loss) & (runs["obfuscation"] == obfuscation)],
                             ["architecture"])
-    rows = [{"row": ARCH_LABELS[a], **(means.loc[a].to_dict() if a in means.index
-                                        else {m: np.nan for m in METRICS} | {"n_seeds": 0})}
-            for a in archs]
-    rows.append({"row": INPUT_ROW, **input_row(runs, obfuscation), "n_seeds": np.nan})
-    return mark_best(pd.DataFrame(rows))
+    return comparison_table(means, {a: ARCH_LABELS[a] for a in archs}, runs, obfuscation)
 
 
 def architecture_table(runs: pd.DataFrame, arch: str, obfuscation: str) -> pd.DataFrame:
     """Rows = losses, for one architecture and obfuscation, with the obfuscated input."""
     means = mean_over_seeds(runs[(runs["architecture"] == arch)
                                  & (runs["obfuscation"] == obfuscation)], ["loss"])
-    rows = [{"row": LOSS_LABELS[l], **(means.loc[l].to_dict() if l in means.index
-                                        else {m: np.nan for m in METRICS} | {"n_seeds": 0})}
-            for l in LOSSES]
-    rows.append({"row": INPUT_ROW, **input_row(runs, obfuscation), "n_seeds": np.nan})
-    return mark_best(pd.DataFrame(rows))
+    return comparison_table(means, LOSS_LABELS, runs, obfuscation)
 
 
 def best_run(runs: pd.DataFrame, obfuscation: str) -> pd.Series | None:
@@ -192,8 +200,9 @@ def histories(runs: pd.DataFrame, results_root) -> pd.DataFrame:
     frames = []
     for _, run in finished(runs).iterrows():
         history = pd.read_csv(run_dir(results_root, run["profile"], run["key"]) / "history.csv")
-        frames.append(history.assign(**{c: run[c] for c in
-                                        ("architecture", "loss", "obfuscation", "seed")}))
+        # history.csv's `loss` is the training loss value; the run's loss name is `loss_name`.
+        frames.append(history.assign(architecture=run["architecture"], loss_name=run["loss"],
+                                     obfuscation=run["obfuscation"], seed=run["seed"]))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
@@ -239,7 +248,8 @@ def write_figures(runs: pd.DataFrame, profile: str, results_root, figures_root) 
             part = curves[(curves["architecture"] == arch) & (curves["obfuscation"] == obfuscation)]
             if part.empty:
                 continue
-            figure = plots.training_curves(part.assign(loss=part["loss"].map(LOSS_LABELS)),
+            figure = plots.training_curves(part.assign(loss_name=part["loss_name"].map(LOSS_LABELS)),
+                                           hue="loss_name", hue_label="loss",
                                            title=f"{ARCH_LABELS[arch]}, {obfuscation}")
             paths += io.save_figure(figure, folder / f"training_curves_{arch}_{obfuscation}")
             plots.plt.close(figure)

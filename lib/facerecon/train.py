@@ -137,7 +137,8 @@ def train_run(config: RunConfig, dataset: Dataset | None = None, results_root="r
     model = build_model(config.architecture, profile.image_shape, profile.bn_momentum)
     model.compile(optimizer=keras.optimizers.Adam(profile.learning_rate),
                   loss=get_loss(config.loss, output_range),
-                  metrics=[val_psnr(output_range), val_ssim(output_range)])
+                  metrics=[val_psnr(output_range), val_ssim(output_range)],
+                  run_eagerly=profile.run_eagerly)
 
     def pair(subset):
         return (to_range(dataset.obfuscated(subset, config.obfuscation), output_range),

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Reproduces the study: 00_data_prep, each architecture notebook once per loss, 90_comparison,
+# executed by papermill into results/<profile>/notebooks/, with tables in
+# results/<profile>/tables/ and figures in figures/<profile>/. Finished runs are skipped.
+#
+#   ./run_all.sh [--profile smoke|quick|paper] [--only ARCH[,ARCH]] [--loss LOSS[,LOSS]] [--force]
+#                [--results-root DIR] [--figures-root DIR] [--data-home DIR]
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/ensure_env.sh
+args=("$@")
+if [[ " ${args[*]-} " != *" --profile "* && " ${args[*]-} " != *" --profile="* ]]; then
+  gpu=$(python -c 'from facerecon.runtime import accelerator_name; print(accelerator_name() or "")' 2>/dev/null || true)
+  if [ -n "$gpu" ]; then
+    echo "no --profile given: the paper profile, since the Keras backend sees a GPU ($gpu)"
+    args+=(--profile paper)
+  else
+    echo "no --profile given: the quick profile, since the Keras backend sees no GPU (paper needs one)"
+    args+=(--profile quick)
+  fi
+fi
+[ -n "${LFW_HOME:-}" ] && echo "LFW: using the copy at $LFW_HOME"
+exec python -m facerecon.pipeline "${args[@]}"

@@ -1,0 +1,69 @@
+"""Source notebooks: parameters equal the configuration fields, no outputs, bad parameters fail."""
+import dataclasses
+import json
+
+import papermill
+import pytest
+
+from facerecon import notebook, pipeline
+from facerecon.config import ArchitectureNotebookParams, ConfigError
+
+NOTEBOOKS = sorted(pipeline.NOTEBOOKS.glob("*.ipynb"))
+
+
+def test_every_notebook_is_known_to_the_pipeline():
+    assert {p.name for p in NOTEBOOKS} == set(pipeline.PARAMS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_parameters_equal_the_configuration_fields(path):
+    declared = set(papermill.inspect_notebook(str(path)))
+    fields = {f.name for f in dataclasses.fields(pipeline.PARAMS[path.name])}
+    assert declared == fields
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_source_notebooks_carry_no_outputs(path):
+    cells = json.loads(path.read_text())["cells"]
+    code = [c for c in cells if c["cell_type"] == "code"]
+    assert all(not c["outputs"] and c["execution_count"] is None for c in code)
+    tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_cells_define_no_functions_or_classes(path):
+    cells = json.loads(path.read_text())["cells"]
+    source = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    assert "\ndef " not in f"\n{source}" and "\nclass " not in f"\n{source}"
+
+
+def test_a_misspelt_parameter_is_an_error():
+    namespace = {"profile": "smoke", "losss": "l1", "notebook": notebook}
+    with pytest.raises(ConfigError, match="unknown notebook parameter.*losss.*valid: profile"):
+        notebook.notebook_parameters(namespace, ArchitectureNotebookParams)
+
+
+def test_a_bad_parameter_value_is_an_error():
+    with pytest.raises(ConfigError, match="unknown loss 'l3'"):
+        notebook.notebook_parameters({"loss": "l3"}, ArchitectureNotebookParams)
+
+
+def test_lists_may_be_given_as_text():
+    params = notebook.notebook_parameters({"obfuscations": "blur", "seeds": "1,2"},
+                                          ArchitectureNotebookParams)
+    assert params.obfuscations == ["blur"] and params.seeds == [1, 2]
+
+
+def test_the_pipeline_refuses_a_parameter_a_notebook_lacks():
+    with pytest.raises(ConfigError, match="has no parameter.*losss"):
+        pipeline.check_parameters("20_srresnet.ipynb", {"losss": "l1"})
+
+
+def test_a_misspelt_parameter_fails_the_executed_notebook(tmp_path):
+    """papermill itself only warns; the notebook's own check stops it."""
+    with pytest.raises(papermill.PapermillExecutionError, match="unknown notebook parameter"):
+        papermill.execute_notebook(str(pipeline.NOTEBOOKS / "90_comparison.ipynb"),
+                                   str(tmp_path / "out.ipynb"),
+                                   parameters={"profile": "smoke", "figures_rot": "x"},
+                                   cwd=str(pipeline.NOTEBOOKS), progress_bar=False)

@@ -1,0 +1,107 @@
+"""The training engine on synthetic faces (smoke profile): outputs, cache, atomic writes, NaN."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from facerecon import losses, train
+from facerecon.config import RunConfig
+
+
+@pytest.fixture
+def results(tmp_path, monkeypatch):
+    monkeypatch.setattr(train, "WEIGHTS_ROOT", tmp_path / "weights")
+    return tmp_path / "results"
+
+
+def run_folder(results, config):
+    return train.run_dir(results, config.profile, config.key)
+
+
+def test_a_run_writes_every_output(synthetic_dataset, results):
+    config = RunConfig("simple_cnn", "l2", "blur", 0, "smoke")
+    metrics = train.train_run(config, synthetic_dataset, results, verbose=0)
+    folder = run_folder(results, config)
+    for name in ("config.json", "history.csv", "per_image.csv", "test_samples.png", "metrics.json"):
+        assert (folder / name).exists(), name
+    assert metrics["status"] == "finished"
+    for key in ("train_psnr", "train_ssim", "test_psnr", "test_ssim", "test_input_psnr",
+                "epochs_run", "best_epoch", "wall_seconds", "backend", "device", "code_version",
+                "packages"):
+        assert key in metrics, key
+    per_image = pd.read_csv(folder / "per_image.csv")
+    assert (per_image["subset"] == "test").sum() == synthetic_dataset.profile.n_test
+    assert np.isfinite(per_image[["psnr", "ssim"]].to_numpy()).all()
+    assert metrics["test_psnr"] == pytest.approx(per_image.query("subset == 'test'")["psnr"].mean())
+    assert not list(folder.glob(".*")), "temporary files left behind"
+
+
+def test_a_finished_run_is_skipped_and_force_recomputes(synthetic_dataset, results, monkeypatch):
+    config = RunConfig("simple_cnn", "l1", "pixelate", 0, "smoke")
+    first = train.train_run(config, synthetic_dataset, results, verbose=0)
+    monkeypatch.setattr(train, "build_model", lambda *a, **k: pytest.fail("trained again"))
+    second = train.train_run(config, synthetic_dataset, results, verbose=0)
+    assert second["status"] == "cached" and second["test_psnr"] == first["test_psnr"]
+    with pytest.raises(pytest.fail.Exception, match="trained again"):
+        train.train_run(config, synthetic_dataset, results, force=True, verbose=0)
+
+
+def test_a_changed_configuration_is_not_taken_from_the_cache(synthetic_dataset, results):
+    config = RunConfig("simple_cnn", "l2", "blur", 0, "smoke")
+    train.train_run(config, synthetic_dataset, results, verbose=0)
+    path = run_folder(results, config) / "metrics.json"
+    metrics = json.loads(path.read_text())
+    metrics["identity"]["profile"]["learning_rate"] = 0.5
+    path.write_text(json.dumps(metrics))
+    assert train.train_run(config, synthetic_dataset, results, verbose=0)["status"] == "finished"
+
+
+def test_an_interrupted_run_leaves_no_metrics(synthetic_dataset, results, monkeypatch):
+    config = RunConfig("simple_cnn", "l2", "blur", 0, "smoke")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train, "evaluate", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        train.train_run(config, synthetic_dataset, results, verbose=0)
+    folder = run_folder(results, config)
+    assert (folder / "history.csv").exists() and not (folder / "metrics.json").exists()
+
+
+def nan_loss(x, y):
+    return losses.l2(x, y) * float("nan")
+
+
+def test_a_nan_loss_is_recorded_as_failed(synthetic_dataset, results, monkeypatch):
+    monkeypatch.setitem(losses.LOSSES, "l2", losses.Loss("NaN", nan_loss))
+    config = RunConfig("simple_cnn", "l2", "blur", 0, "smoke")
+    outcome = train.train_run(config, synthetic_dataset, results, verbose=0)
+    folder = run_folder(results, config)
+    assert outcome["status"] == "failed"
+    assert not (folder / "metrics.json").exists()
+    assert "non-finite" in json.loads((folder / "failed.json").read_text())["reason"]
+
+
+def test_the_grid_has_the_reference_row_under_l2_only():
+    runs = train.grid("quick")
+    reference = [r for r in runs if r.architecture == train.REFERENCE_ARCHITECTURE]
+    assert {r.loss for r in reference} == {"l2"}
+    assert len(runs) == 3 * 6 * 2 + 2
+
+
+def test_the_command_line_rejects_unknown_names(capsys):
+    assert train.main(["--profile", "smoke", "--arch", "unet"]) == 2
+    assert "valid: simple_cnn" in capsys.readouterr().err
+
+
+def test_the_scheduler_puts_the_issue_priorities_first():
+    from facerecon.schedule import priority_order
+
+    order = priority_order("paper")
+    first = {r.architecture for r in order[:20]}
+    assert first == {"srresnet", "residual_autoencoder"}
+    assert {r.loss for r in order[:20]} == set(losses.STUDY_LOSSES)
+    assert order[20].architecture == "simple_cnn"
+    assert len(order) == len(train.grid("paper"))
