@@ -11,6 +11,7 @@ Headless: python -m facerecon.train --profile quick --arch srresnet --loss ssim 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import shutil
@@ -47,12 +48,22 @@ def run_identity(config: RunConfig, profile: Profile) -> dict:
             "profile_hash": short_hash(asdict(profile))}
 
 
+def same_run(stored: dict, identity: dict) -> bool:
+    """Equal run fields and profile settings; a profile setting added after the run was stored
+    counts as its default value, which is what that run used."""
+    defaults = {f.name: f.default for f in dataclasses.fields(Profile)
+                if f.default is not dataclasses.MISSING}
+    profile = {**json.loads(json.dumps(defaults)), **stored.get("profile", {})}
+    wanted = json.loads(json.dumps(identity))
+    return stored.get("run") == wanted["run"] and profile == wanted["profile"]
+
+
 def cached_metrics(folder: Path, identity: dict) -> dict | None:
     path = folder / "metrics.json"
     if not path.exists():
         return None
     metrics = json.loads(path.read_text())
-    return metrics if metrics.get("identity") == json.loads(json.dumps(identity)) else None
+    return metrics if same_run(metrics.get("identity", {}), identity) else None
 
 
 class EpochLog(keras.callbacks.Callback):
