@@ -55,9 +55,11 @@ def device_name() -> str:
     return accelerator_name() or f"CPU: {cpu_name()} ({os.cpu_count()} cores)"
 
 
+@functools.cache
 def code_version() -> str:
-    """The git commit of this checkout (with -dirty for local changes); FACERECON_CODE_VERSION
-    overrides it where the tree travels without .git (a GPU machine)."""
+    """The git commit of this checkout (with -dirty for local changes) when this process first
+    asked, which provenance() does on import; FACERECON_CODE_VERSION overrides it where the tree
+    travels without .git (a GPU machine)."""
     if os.environ.get("FACERECON_CODE_VERSION"):
         return os.environ["FACERECON_CODE_VERSION"]
     try:
@@ -92,3 +94,8 @@ def enable_determinism() -> bool:
         importlib.import_module("tensorflow").config.experimental.enable_op_determinism()
         return True
     return False
+
+
+# Taken when the package loads: a long grid must record the code it runs, not the checkout's
+# state when each run ends.
+code_version()

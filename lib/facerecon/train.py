@@ -29,7 +29,7 @@ import pandas as pd
 from . import io, runtime
 from .config import (OBFUSCATIONS, PROJECT_ROOT, ConfigError, Profile, RunConfig, check_choice,
                      load_profile, short_hash)
-from .data import Dataset, load_dataset
+from .data import DataError, Dataset, load_dataset
 from .losses import LOSSES, STUDY_LOSSES, get_loss
 from .metrics import psnr_ssim_per_image, to_unit_range, val_psnr, val_ssim
 from .models import ARCHITECTURES, STUDY_ARCHITECTURES, build_model, get_architecture
@@ -275,7 +275,7 @@ def main(argv=None) -> int:
                     [int(s) for s in args.seed.split(",")] if args.seed else None)
         summary = train_many(runs, args.results_root, args.force, args.data_home,
                              verbose="auto" if sys.stdout.isatty() else 2)
-    except (ConfigError, io.OutputError) as error:
+    except (ConfigError, DataError, io.OutputError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     failed = summary[~summary["status"].isin(["finished", "cached"])]
