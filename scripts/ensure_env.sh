@@ -29,3 +29,5 @@ if [ -z "${LFW_HOME:-}" ] && [ -d "$root/../shared/lfw_home" ]; then
   export LFW_HOME="$root/../shared/lfw_home"
 fi
 export PATH="$venv/bin:$PATH"
+# TensorFlow's start-up chatter (CUDA probes on a CPU machine) says nothing a researcher needs.
+export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}

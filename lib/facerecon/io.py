@@ -65,6 +65,8 @@ def save_figure(figure, stem) -> list[Path]:
     for suffix in (".png", ".pdf"):
         path = Path(f"{stem}{suffix}")
         with atomic_path(path) as tmp:
-            figure.savefig(tmp, dpi=150, bbox_inches="tight", format=suffix[1:])
+            # No creation date in PDFs: an unchanged figure stays byte-identical in git.
+            metadata = {"CreationDate": None} if suffix == ".pdf" else {}
+            figure.savefig(tmp, dpi=150, bbox_inches="tight", format=suffix[1:], metadata=metadata)
         paths.append(path)
     return paths
