@@ -4,7 +4,7 @@
 # results/<profile>/tables/ and figures in figures/<profile>/. Finished runs are skipped.
 #
 #   ./run_all.sh [--profile smoke|quick|paper] [--only ARCH[,ARCH]] [--loss LOSS[,LOSS]] [--force]
-#                [--results-root DIR] [--figures-root DIR] [--data-home DIR]
+#                [--report-only] [--results-root DIR] [--figures-root DIR] [--data-home DIR]
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/ensure_env.sh

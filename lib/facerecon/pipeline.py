@@ -107,6 +107,8 @@ def main(argv=None) -> int:
     parser.add_argument("--only", help=f"architectures, comma list of: {', '.join(ARCHITECTURE_NOTEBOOKS)}")
     parser.add_argument("--loss", help=f"losses, comma list of: {', '.join(LOSSES)}")
     parser.add_argument("--force", action="store_true", help="retrain finished runs")
+    parser.add_argument("--report-only", action="store_true",
+                        help="only 90_comparison: tables and figures from the results there are")
     parser.add_argument("--results-root", default=str(PROJECT_ROOT / "results"))
     parser.add_argument("--figures-root", default=str(PROJECT_ROOT / "figures"))
     parser.add_argument("--data-home", default=None)
@@ -121,6 +123,8 @@ def main(argv=None) -> int:
         io.writable_dir(figures_root)
         steps = plan(args.profile, architectures, losses, args.force, results_root, figures_root,
                      args.data_home)
+        if args.report_only:
+            steps = steps[-1:]
         for step in steps:
             check_parameters(step.notebook, step.parameters)
     except (ConfigError, io.OutputError) as error:
