@@ -139,11 +139,6 @@ def draw_split(n_images: int, profile: Profile) -> dict[str, np.ndarray]:
     }
 
 
-def split_frame(split: dict[str, np.ndarray], names: np.ndarray) -> pd.DataFrame:
-    rows = [(subset, int(i), names[i]) for subset in SUBSETS for i in split[subset]]
-    return pd.DataFrame(rows, columns=["subset", "lfw_index", "person"])
-
-
 def cache_path(profile: Profile) -> Path:
     return CACHE_DIR / f"{profile.data_key()}.npz"
 

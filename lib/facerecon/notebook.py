@@ -12,16 +12,9 @@ from . import plots, report
 from .config import (OBFUSCATIONS, PROFILES, PROJECT_ROOT, ArchitectureNotebookParams,
                      ConfigError, check_choice, load_profile)
 from .losses import LOSSES
-from .train import grid, train_many
+from .train import grid, parse_list, train_many
 
 IPYTHON_NAMES = {"In", "Out", "exit", "quit", "get_ipython", "open"}
-
-
-def as_list(value) -> list | None:
-    """A papermill value given as 'a,b' or as a list."""
-    if value is None or isinstance(value, list):
-        return value
-    return [item.strip() for item in str(value).split(",") if item.strip()]
 
 
 def notebook_parameters(namespace: dict, params_class):
@@ -41,10 +34,10 @@ def notebook_parameters(namespace: dict, params_class):
     check_choice("profile", params.profile, PROFILES)
     if isinstance(params, ArchitectureNotebookParams):
         check_choice("loss", params.loss, list(LOSSES))
-        obfuscations = as_list(params.obfuscations)
-        for obfuscation in obfuscations:
-            check_choice("obfuscation", obfuscation, OBFUSCATIONS)
-        seeds = [int(s) for s in as_list(params.seeds)] if params.seeds is not None else None
+        obfuscations = parse_list(params.obfuscations, OBFUSCATIONS, "obfuscation") \
+            or list(OBFUSCATIONS)
+        seeds = parse_list(params.seeds)
+        seeds = [int(s) for s in seeds] if seeds is not None else None
         params = dataclasses.replace(params, obfuscations=obfuscations, seeds=seeds)
     return params
 

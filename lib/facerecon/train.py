@@ -246,11 +246,13 @@ def train_many(runs: list[RunConfig], results_root="results", force=False, data_
     return pd.DataFrame(rows)
 
 
-def parse_list(text: str | None, valid, kind: str) -> list | None:
-    if text in (None, "", "all"):
+def parse_list(value, valid=None, kind: str = "") -> list | None:
+    """A list given as 'a,b' or as a list, each item checked against `valid`; None for all."""
+    if value in (None, "", "all"):
         return None
-    items = [item.strip() for item in str(text).split(",") if item.strip()]
-    for item in items:
+    items = value if isinstance(value, list) else [
+        item.strip() for item in str(value).split(",") if item.strip()]
+    for item in items if valid is not None else ():
         check_choice(kind, item, valid)
     return items
 
