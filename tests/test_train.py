@@ -85,10 +85,10 @@ def test_a_nan_loss_is_recorded_as_failed(synthetic_dataset, results, monkeypatc
 
 
 def test_the_grid_has_the_reference_row_under_l2_only():
-    runs = train.grid("quick")
+    runs = train.grid("quick", seeds=[0])
     reference = [r for r in runs if r.architecture == train.REFERENCE_ARCHITECTURE]
     assert {r.loss for r in reference} == {"l2"}
-    assert len(runs) == 3 * 6 * 2 + 2
+    assert len([r for r in runs if r.split == "random"]) == 3 * 6 * 2 + 2
 
 
 def test_the_command_line_rejects_unknown_names(capsys):
@@ -105,3 +105,33 @@ def test_the_scheduler_puts_the_issue_priorities_first():
     assert {r.loss for r in order[:20]} == set(losses.STUDY_LOSSES)
     assert order[20].architecture == "simple_cnn"
     assert len(order) == len(train.grid("paper"))
+
+
+def test_runs_stored_before_grid_fields_and_splits_existed_stay_cached():
+    """A run stored with an older grid (one seed, no identity runs, no split field) is the same
+    run: the grid's fields do not change how a run trains."""
+    profile = train.load_profile("quick")
+    config = RunConfig("srresnet", "l2", "blur", 0, "quick")
+    stored = json.loads(json.dumps(train.run_identity(config, profile)))
+    stored["run"].pop("split")
+    stored["profile"].update(seeds=[0], description="older text")
+    for field in ("identity_losses", "identity_seeds"):
+        stored["profile"].pop(field, None)
+    assert train.same_run(stored, train.run_identity(config, profile))
+    other = RunConfig("srresnet", "l2", "blur", 0, "quick", split="identity")
+    assert not train.same_run(stored, train.run_identity(other, profile))
+
+
+def test_the_grid_holds_every_seed_and_the_identity_disjoint_runs():
+    profile = train.load_profile("quick")
+    runs = train.grid("quick")
+    random_runs = [r for r in runs if r.split == "random"]
+    assert len(random_runs) == (3 * len(losses.LOSSES) + 1) * 2 * len(profile.seeds)
+    identity = [r for r in runs if r.split == "identity"]
+    assert {(r.loss, r.seed) for r in identity} == {
+        (loss, seed) for loss in profile.identity_losses for seed in profile.identity_seeds}
+    assert {r.architecture for r in identity} == {"simple_cnn", "srresnet", "residual_autoencoder"}
+    assert all(r.key.endswith("__identity") for r in identity)
+    assert len({r.key for r in runs}) == len(runs)
+    assert train.grid("quick", losses=["l1"], seeds=[1]) == [
+        r for r in random_runs if r.loss == "l1" and r.seed == 1]

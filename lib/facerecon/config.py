@@ -1,8 +1,9 @@
 """Configuration in one place: the profiles (params/*.yaml) and the configuration of one run.
 
 A profile fixes everything about the data, the obfuscations and the optimisation; a run adds the
-architecture, the loss, the obfuscation and the training seed. Unknown keys or values fail with
-a message that lists the valid ones.
+architecture, the loss, the obfuscation, the training seed and the split (the study's random
+split, or the identity-disjoint one). Unknown keys or values fail with a message that lists the
+valid ones.
 """
 from __future__ import annotations
 
@@ -19,6 +20,12 @@ PARAMS_DIR = PROJECT_ROOT / "params"
 PROFILES = ("smoke", "quick", "paper")
 OBFUSCATIONS = ("blur", "pixelate")
 INTERPOLATIONS = ("nearest", "linear", "cubic", "area", "lanczos4")
+# "random": the study's split, the same people in train and test; "identity": the same test
+# faces, with training and validation faces drawn only from people who have no test face.
+SPLITS = ("random", "identity")
+# Profile fields that say which runs a grid holds, not how a run trains: changing them keeps
+# every finished run (a run's own seed and split are part of the run).
+GRID_FIELDS = ("description", "seeds", "identity_losses", "identity_seeds")
 
 
 class ConfigError(ValueError):
@@ -57,6 +64,9 @@ class Profile:
     n_samples: int = 6
     bn_momentum: float = 0.99
     run_eagerly: bool = False  # smoke: a handful of steps does not repay compiling them
+    # Identity-disjoint runs, reported beside the random split: these losses, these seeds.
+    identity_losses: tuple[str, ...] = ()
+    identity_seeds: tuple[int, ...] = ()
 
     def __post_init__(self):
         check_choice("profile", self.name, PROFILES)
@@ -77,15 +87,24 @@ class Profile:
                               "among the calibration candidates")
         if not self.seeds:
             raise ConfigError(f"profile {self.name}: seeds must name at least one seed")
+        from .losses import LOSSES
+
+        for loss in self.identity_losses:
+            check_choice("identity loss", loss, list(LOSSES))
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
         return (self.height, self.width, 3)
 
     def data_key(self) -> str:
-        """Names the prepared-data cache: only the fields that change which images are drawn."""
+        """Names the prepared-data cache: only the fields that change which images are drawn
+        (and the cache's layout: 2 added the identity-disjoint split)."""
         fields = {k: getattr(self, k) for k in ("n_train", "n_test", "n_val", "split_seed")}
-        return "lfw_" + short_hash(fields)
+        return "lfw_" + short_hash({**fields, "layout": 2})
+
+    def run_settings(self) -> dict:
+        """The settings that make a run what it is: every field but the GRID_FIELDS."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k not in GRID_FIELDS}
 
     def obfuscation_params(self, obfuscation: str) -> dict:
         check_choice("obfuscation", obfuscation, OBFUSCATIONS)
@@ -117,6 +136,8 @@ def profile_from_dict(raw: dict) -> Profile:
         raise ConfigError(f"profile {raw.get('name')!r} lacks key(s) {', '.join(missing)}")
     values = dict(raw)
     values["seeds"] = tuple(int(s) for s in values["seeds"])
+    values["identity_seeds"] = tuple(int(s) for s in values.get("identity_seeds", ()))
+    values["identity_losses"] = tuple(values.get("identity_losses", ()))
     values["blur_candidates"] = tuple((int(k), float(s)) for k, s in values["blur_candidates"])
     values["pixel_candidates"] = tuple(int(b) for b in values["pixel_candidates"])
     values["blur_sigma"] = float(values["blur_sigma"])
@@ -133,6 +154,7 @@ class RunConfig:
     obfuscation: str
     seed: int
     profile: str
+    split: str = "random"
 
     def __post_init__(self):
         from .losses import LOSSES
@@ -142,11 +164,13 @@ class RunConfig:
         check_choice("loss", self.loss, list(LOSSES))
         check_choice("obfuscation", self.obfuscation, OBFUSCATIONS)
         check_choice("profile", self.profile, PROFILES)
+        check_choice("split", self.split, SPLITS)
 
     @property
     def key(self) -> str:
         """A readable run name, unique within a profile."""
-        return f"{self.architecture}__{self.loss}__{self.obfuscation}__seed{self.seed}"
+        key = f"{self.architecture}__{self.loss}__{self.obfuscation}__seed{self.seed}"
+        return key if self.split == "random" else f"{key}__{self.split}"
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)

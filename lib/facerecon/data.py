@@ -3,7 +3,9 @@
 Pipeline: fetch_lfw_people(color=True, resize=0.5) gives 62x47 RGB faces. A seeded permutation
 of all LFW images draws the study's images (n_train + n_test) and, from the images outside
 them, a validation set for early stopping, so that training keeps the study's training images
-and the test set never steers training. The drawn 62x47 faces are cached as one compressed
+and the test set never steers training. The identity-disjoint split keeps the same test faces
+and draws training and validation faces, in the same seeded order, only from people who have
+no test face: the two splits are scored on the same images. The drawn 62x47 faces are cached as one compressed
 .npz in data/ (keyed by the split), and resized to the profile's resolution with cv2.resize on
 every load: that is cheap, and keeps the cache small enough to travel to a GPU machine.
 """
@@ -18,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import io
-from .config import PROJECT_ROOT, Profile
+from .config import PROJECT_ROOT, SPLITS, Profile, check_choice
 from .obfuscation import obfuscate_for_profile
 
 LFW_IMAGES = 13233
@@ -124,18 +126,29 @@ def fetch_lfw(data_home: str | os.PathLike | None = None) -> tuple[np.ndarray, n
 
 # --- split and cache ---------------------------------------------------------------------------
 
-def draw_split(n_images: int, profile: Profile) -> dict[str, np.ndarray]:
-    """A seeded permutation: the first n_train + n_test images are the study's (train, then test);
-    validation comes from the images after them."""
+def draw_split(people: np.ndarray, profile: Profile) -> dict[str, np.ndarray]:
+    """Indices into LFW (whose faces belong to `people`) of every subset of both splits: train,
+    test, val (random split: a seeded permutation, the first n_train + n_test images the study's,
+    validation after them) and identity_train, identity_val (the permutation's first images of
+    people without a test face)."""
+    n_images = len(people)
     needed = profile.n_train + profile.n_test + profile.n_val
     if needed > n_images:
         raise DataError(f"profile {profile.name} needs {needed} images; LFW has {n_images}")
     order = np.random.default_rng(profile.split_seed).permutation(n_images)
     n_study = profile.n_train + profile.n_test
+    test = order[profile.n_train:n_study]
+    unseen = order[~np.isin(people[order], people[test])]
+    if len(unseen) < profile.n_train + profile.n_val:
+        raise DataError(f"profile {profile.name}: only {len(unseen)} faces belong to people "
+                        f"outside the test set; the identity-disjoint split needs "
+                        f"{profile.n_train + profile.n_val}")
     return {
         "train": order[:profile.n_train],
-        "test": order[profile.n_train:n_study],
+        "test": test,
         "val": order[n_study:n_study + profile.n_val],
+        "identity_train": unseen[:profile.n_train],
+        "identity_val": unseen[profile.n_train:profile.n_train + profile.n_val],
     }
 
 
@@ -150,16 +163,16 @@ def prepare_cache(profile: Profile, data_home=None, force: bool = False) -> Path
         return path
     print(f"loading LFW through scikit-learn (data_home={resolve_data_home(data_home)}) ...")
     images, names = fetch_lfw(data_home)
-    split = draw_split(len(images), profile)
+    split = draw_split(names, profile)
     arrays = {}
-    for subset in SUBSETS:
+    for subset in split:
         arrays[f"{subset}_images"] = images[split[subset]]
         arrays[f"{subset}_index"] = split[subset]
         arrays[f"{subset}_person"] = names[split[subset]].astype(str)
     with io.atomic_path(path) as tmp:
         with open(tmp, "wb") as handle:
             np.savez_compressed(handle, **arrays)
-    print(f"cached {sum(len(split[s]) for s in SUBSETS)} faces in {path} "
+    print(f"cached {len(np.unique(np.concatenate(list(split.values()))))} faces in {path} "
           f"({path.stat().st_size / 2**20:.1f} MB)")
     return path
 
@@ -222,20 +235,27 @@ class Dataset:
                          ignore_index=True)
 
 
-def dataset_from_arrays(profile: Profile, arrays) -> Dataset:
-    resized = {s: resize_images(arrays[f"{s}_images"], profile.height, profile.width,
+def stored_subset(split: str, subset: str) -> str:
+    """The cache's name for a subset of a split (both splits share the test faces)."""
+    return subset if split == "random" or subset == "test" else f"{split}_{subset}"
+
+
+def dataset_from_arrays(profile: Profile, arrays, split: str = "random") -> Dataset:
+    check_choice("split", split, SPLITS)
+    stored = {s: stored_subset(split, s) for s in SUBSETS}
+    resized = {s: resize_images(arrays[f"{stored[s]}_images"], profile.height, profile.width,
                                 profile.interpolation) for s in SUBSETS}
     scaler = MinMaxScaler.fit(resized["train"])
     return Dataset(
         profile=profile,
         images={s: np.clip(scaler.transform(resized[s]), 0.0, 1.0) for s in SUBSETS},
-        lfw_index={s: np.asarray(arrays[f"{s}_index"]) for s in SUBSETS},
-        person={s: np.asarray(arrays[f"{s}_person"]) for s in SUBSETS},
+        lfw_index={s: np.asarray(arrays[f"{stored[s]}_index"]) for s in SUBSETS},
+        person={s: np.asarray(arrays[f"{stored[s]}_person"]) for s in SUBSETS},
         scaler=scaler,
     )
 
 
-def load_dataset(profile: Profile, data_home=None) -> Dataset:
-    """The profile's dataset from the prepared cache (made from LFW on first use)."""
+def load_dataset(profile: Profile, data_home=None, split: str = "random") -> Dataset:
+    """The profile's dataset on one split from the prepared cache (made from LFW on first use)."""
     with np.load(prepare_cache(profile, data_home)) as arrays:
-        return dataset_from_arrays(profile, arrays)
+        return dataset_from_arrays(profile, arrays, split)

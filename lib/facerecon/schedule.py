@@ -23,18 +23,19 @@ from .train import REFERENCE_ARCHITECTURE, grid, run_dir
 
 def priority_order(profile: str) -> list[RunConfig]:
     """SRResNet and the residual autoencoder under the study's losses, then the Simple CNN,
-    then the original residual autoencoder, then MS-SSIM+L1, then further seeds."""
-    seeds = list(load_profile(profile).seeds)
-    first, rest = seeds[:1], seeds[1:]
+    then the original residual autoencoder, then MS-SSIM+L1 (all on the first seed and the random
+    split), then the rest: further seeds and the identity-disjoint runs."""
+    first = list(load_profile(profile).seeds)[:1]
+    random = ["random"]
     tiers = [
-        grid(profile, ["srresnet", "residual_autoencoder"], list(STUDY_LOSSES), seeds=first),
-        grid(profile, ["simple_cnn"], list(STUDY_LOSSES), seeds=first),
-        grid(profile, [REFERENCE_ARCHITECTURE], seeds=first),
+        grid(profile, ["srresnet", "residual_autoencoder"], list(STUDY_LOSSES), seeds=first,
+             splits=random),
+        grid(profile, ["simple_cnn"], list(STUDY_LOSSES), seeds=first, splits=random),
+        grid(profile, [REFERENCE_ARCHITECTURE], seeds=first, splits=random),
         grid(profile, ["srresnet", "residual_autoencoder", "simple_cnn"], ["ms_ssim_l1"],
-             seeds=first),
+             seeds=first, splits=random),
+        grid(profile),
     ]
-    if rest:
-        tiers.append(grid(profile, seeds=rest))
     ordered, seen = [], set()
     for run in (r for tier in tiers for r in tier):
         if run.key not in seen:
@@ -52,7 +53,7 @@ def worker_env(workers: int) -> dict:
 def train_command(run: RunConfig, results_root: str) -> list[str]:
     return [sys.executable, "-m", "facerecon.train", "--profile", run.profile, "--arch",
             run.architecture, "--loss", run.loss, "--obfuscation", run.obfuscation, "--seed",
-            str(run.seed), "--results-root", results_root]
+            str(run.seed), "--split", run.split, "--results-root", results_root]
 
 
 def run_in_parallel(runs: list[RunConfig], workers: int, deadline_s: float, grace_s: float,

@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 
 from . import io, runtime
-from .config import (OBFUSCATIONS, PROJECT_ROOT, ConfigError, Profile, RunConfig, check_choice,
-                     load_profile, short_hash)
+from .config import (OBFUSCATIONS, PROJECT_ROOT, SPLITS, ConfigError, Profile, RunConfig,
+                     check_choice, load_profile, short_hash)
 from .data import DataError, Dataset, load_dataset
 from .losses import LOSSES, STUDY_LOSSES, get_loss
 from .metrics import psnr_ssim_per_image, to_unit_range, val_psnr, val_ssim
@@ -43,19 +43,25 @@ def run_dir(results_root, profile: str, key: str) -> Path:
 
 
 def run_identity(config: RunConfig, profile: Profile) -> dict:
-    """What makes two runs the same run: the run's fields and every profile setting."""
-    return {"run": config.as_dict(), "profile": asdict(profile),
-            "profile_hash": short_hash(asdict(profile))}
+    """What makes two runs the same run: the run's fields and every profile setting that changes
+    how it trains (not the grid's seeds or description)."""
+    settings = profile.run_settings()
+    return {"run": config.as_dict(), "profile": settings, "profile_hash": short_hash(settings)}
+
+
+def defaults_of(cls) -> dict:
+    return {f.name: f.default for f in dataclasses.fields(cls)
+            if f.default is not dataclasses.MISSING}
 
 
 def same_run(stored: dict, identity: dict) -> bool:
-    """Equal run fields and profile settings; a profile setting added after the run was stored
-    counts as its default value, which is what that run used."""
-    defaults = {f.name: f.default for f in dataclasses.fields(Profile)
-                if f.default is not dataclasses.MISSING}
-    profile = {**json.loads(json.dumps(defaults)), **stored.get("profile", {})}
+    """Equal run fields and run settings. A field added after the run was stored counts as its
+    default value, which is what that run used; stored grid fields are ignored."""
     wanted = json.loads(json.dumps(identity))
-    return stored.get("run") == wanted["run"] and profile == wanted["profile"]
+    filled = {part: json.loads(json.dumps({**defaults_of(cls), **stored.get(part, {})}))
+              for part, cls in (("run", RunConfig), ("profile", Profile))}
+    return all({k: filled[part].get(k) for k in wanted[part]} == wanted[part]
+               for part in ("run", "profile"))
 
 
 def cached_metrics(folder: Path, identity: dict) -> dict | None:
@@ -140,7 +146,7 @@ def train_run(config: RunConfig, dataset: Dataset | None = None, results_root="r
         (folder / stale).unlink(missing_ok=True)
     io.write_json(folder / "config.json", identity)
 
-    dataset = dataset or load_dataset(profile, data_home)
+    dataset = dataset or load_dataset(profile, data_home, config.split)
     keras.utils.set_random_seed(config.seed)
     deterministic = runtime.enable_determinism()
     architecture = get_architecture(config.architecture)
@@ -206,35 +212,43 @@ def train_run(config: RunConfig, dataset: Dataset | None = None, results_root="r
 # --- the grid and the command line --------------------------------------------------------------
 
 def grid(profile: str, architectures=None, losses=None, obfuscations=None,
-         seeds=None) -> list[RunConfig]:
-    """The runs of the study (or a slice of it). The original residual autoencoder is the
-    study's reference row and is trained under L2 only."""
+         seeds=None, splits=None) -> list[RunConfig]:
+    """The runs of the study (or a slice of it): every architecture, loss, obfuscation and seed
+    on the random split, then the profile's identity-disjoint runs (its identity losses and
+    seeds, study architectures only). The original residual autoencoder is the study's
+    reference row and is trained under L2 only."""
+    settings = load_profile(profile)
     architectures = architectures or [*STUDY_ARCHITECTURES, REFERENCE_ARCHITECTURE]
     losses = losses or list(LOSSES)
     obfuscations = obfuscations or list(OBFUSCATIONS)
-    seeds = seeds or list(load_profile(profile).seeds)
-    runs = []
-    for arch in architectures:
-        for loss in losses:
-            if arch == REFERENCE_ARCHITECTURE and loss != REFERENCE_LOSS:
-                continue
-            for obfuscation in obfuscations:
-                for seed in seeds:
-                    runs.append(RunConfig(arch, loss, obfuscation, int(seed), profile))
-    return runs
+    seeds = [int(s) for s in seeds or settings.seeds]
+    splits = splits or list(SPLITS)
+
+    def runs_of(split, archs, split_losses, split_seeds):
+        return [RunConfig(arch, loss, obfuscation, seed, profile, split)
+                for arch in archs for loss in split_losses
+                if arch != REFERENCE_ARCHITECTURE or loss == REFERENCE_LOSS
+                for obfuscation in obfuscations for seed in split_seeds]
+
+    runs = runs_of("random", architectures, losses, seeds) + runs_of(
+        "identity", [a for a in architectures if a in STUDY_ARCHITECTURES],
+        [loss for loss in losses if loss in settings.identity_losses],
+        [s for s in settings.identity_seeds if s in seeds])
+    return [run for run in runs if run.split in splits]
 
 
 def train_many(runs: list[RunConfig], results_root="results", force=False, data_home=None,
                verbose: int | str = "auto") -> pd.DataFrame:
     """Trains runs one after another; a run that raises is reported and the others go on."""
-    datasets: dict[str, Dataset] = {}
+    datasets: dict[tuple[str, str], Dataset] = {}
     rows = []
     for i, config in enumerate(runs, 1):
         print(f"[{i}/{len(runs)}] {config.profile}/{config.key}", flush=True)
-        if config.profile not in datasets:
-            datasets[config.profile] = load_dataset(load_profile(config.profile), data_home)
+        which = (config.profile, config.split)
+        if which not in datasets:
+            datasets[which] = load_dataset(load_profile(config.profile), data_home, config.split)
         try:
-            result = train_run(config, datasets[config.profile], results_root, force, verbose)
+            result = train_run(config, datasets[which], results_root, force, verbose)
         except (KeyboardInterrupt, ConfigError, io.OutputError):
             raise
         except Exception as error:  # one broken run must not stop the grid
@@ -265,6 +279,8 @@ def main(argv=None) -> int:
     parser.add_argument("--loss", help=f"comma list or 'all' of: {', '.join(LOSSES)}")
     parser.add_argument("--obfuscation", help=f"comma list or 'all' of: {', '.join(OBFUSCATIONS)}")
     parser.add_argument("--seed", help="comma list of seeds (default: the profile's)")
+    parser.add_argument("--split", help=f"comma list or 'all' of: {', '.join(SPLITS)} (the "
+                                        "identity split only for the profile's identity runs)")
     parser.add_argument("--results-root", default=str(PROJECT_ROOT / "results"))
     parser.add_argument("--data-home", default=None)
     parser.add_argument("--force", action="store_true", help="recompute finished runs")
@@ -274,7 +290,8 @@ def main(argv=None) -> int:
         runs = grid(args.profile, parse_list(args.arch, list(ARCHITECTURES), "architecture"),
                     parse_list(args.loss, list(LOSSES), "loss"),
                     parse_list(args.obfuscation, OBFUSCATIONS, "obfuscation"),
-                    [int(s) for s in args.seed.split(",")] if args.seed else None)
+                    [int(s) for s in args.seed.split(",")] if args.seed else None,
+                    parse_list(args.split, SPLITS, "split"))
         summary = train_many(runs, args.results_root, args.force, args.data_home,
                              verbose="auto" if sys.stdout.isatty() else 2)
     except (ConfigError, DataError, io.OutputError) as error:
