@@ -43,17 +43,24 @@ def random_faces(n: int, height: int, width: int, seed: int = 0) -> np.ndarray:
                     ).astype(np.uint8)
 
 
-@pytest.fixture
-def synthetic_dataset():
-    """A smoke-profile Dataset built from synthetic faces (no LFW needed)."""
+def synthetic_dataset_of(profile_name: str = "smoke", constant_test: int | None = None):
+    """A Dataset of synthetic faces (no LFW needed); constant_test: every test pixel that value."""
     from facerecon.config import load_profile
     from facerecon.data import SUBSETS, dataset_from_arrays
 
-    profile = load_profile("smoke")
+    profile = load_profile(profile_name)
     sizes = {"train": profile.n_train, "val": profile.n_val, "test": profile.n_test}
     arrays = {}
     for i, subset in enumerate(SUBSETS):
         arrays[f"{subset}_images"] = random_faces(sizes[subset], 62, 47, seed=i)
         arrays[f"{subset}_index"] = np.arange(sizes[subset]) + 1000 * i
         arrays[f"{subset}_person"] = np.array([f"person_{j}" for j in range(sizes[subset])])
+    if constant_test is not None:
+        arrays["test_images"] = np.full_like(arrays["test_images"], constant_test)
     return dataset_from_arrays(profile, arrays)
+
+
+@pytest.fixture
+def synthetic_dataset():
+    """A smoke-profile Dataset built from synthetic faces (no LFW needed)."""
+    return synthetic_dataset_of()

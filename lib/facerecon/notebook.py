@@ -83,16 +83,17 @@ def reconstructions(arch: str, params: ArchitectureNotebookParams, seed: int | N
 
 
 def table_rows(arch: str, params: ArchitectureNotebookParams) -> pd.DataFrame:
-    """This architecture's rows of the comparison tables: one per obfuscation (mean over seeds),
-    beside the obfuscated input."""
-    runs = architecture_runs(arch, params)
-    rows = []
+    """This architecture's rows of the comparison tables, one per obfuscation, beside the
+    non-learned baselines, as the tables print them (see report.LEGEND)."""
+    evidence = report.gather_evidence(results_root(params), params.profile)
+    frames = []
     for obfuscation in params.obfuscations:
-        table = report.loss_table(runs, params.loss, obfuscation)
-        table = table[table["row"].isin([report.ARCH_LABELS[arch], report.INPUT_ROW])]
-        rows.append(table.assign(obfuscation=obfuscation))
-    frame = pd.concat(rows, ignore_index=True)
-    return frame[["obfuscation", "row", *report.METRICS, "n_seeds"]]
+        table = report.loss_table(evidence, params.loss, obfuscation)
+        table = table[(table["architecture"] == arch) | (table["kind"] == "baseline")]
+        frames.append(report.formatted(table.reset_index(drop=True), "{}")
+                      .assign(obfuscation=obfuscation))
+    frame = pd.concat(frames, ignore_index=True)
+    return frame[["obfuscation", *[c for c in frame.columns if c != "obfuscation"]]]
 
 
 def raise_on_failures(summary: pd.DataFrame) -> None:

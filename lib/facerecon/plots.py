@@ -46,13 +46,16 @@ def sample_faces(dataset, n: int = 6):
 def training_curves(histories: pd.DataFrame, hue: str, hue_label: str | None = None,
                     title: str = ""):
     """Loss, PSNR and SSIM per epoch; solid = validation, dashed = training; one colour per
-    `hue` value. `histories` has the columns of history.csv plus `hue`."""
+    `hue` value, one line per seed. `histories` has the columns of history.csv, `seed` and
+    `hue`."""
     panels = [("loss", "loss (own scale per loss)"), ("psnr", "PSNR (dB)"), ("ssim", "SSIM")]
     figure, axes = plt.subplots(1, 3, figsize=(13, 3.6))
     palette = dict(zip(sorted(histories[hue].unique()), sns.color_palette("tab10")))
     for ax, (metric, label) in zip(axes, panels):
-        for name, group in histories.groupby(hue):
-            ax.plot(group["epoch"], group[f"val_{metric}"], color=palette[name], label=name)
+        for (name, seed), group in histories.groupby([hue, "seed"]):
+            first = seed == histories.loc[histories[hue] == name, "seed"].min()
+            ax.plot(group["epoch"], group[f"val_{metric}"], color=palette[name],
+                    label=name if first else None)
             ax.plot(group["epoch"], group[metric], color=palette[name], ls="--", alpha=0.6)
         ax.set_xlabel("epoch")
         ax.set_ylabel(label)
@@ -85,5 +88,37 @@ def metric_heatmaps(runs: pd.DataFrame, row_labels: dict, col_labels: dict):
             axes[r, c].set_title(f"{obfuscation}: {metric.replace('_', ' ')}")
             axes[r, c].set_xlabel("loss")
             axes[r, c].set_ylabel("")
+    figure.tight_layout()
+    return figure
+
+
+def loss_comparison(rows: pd.DataFrame, loss_order: list[str]):
+    """Test PSNR and SSIM per loss (points: mean over seeds, bars: 95% bootstrap interval over
+    test images), one colour per architecture, one panel per obfuscation and metric; the
+    non-learned baselines as horizontal lines. Missing runs leave gaps."""
+    obfuscations = list(dict.fromkeys(rows["obfuscation"]))
+    models, lines = rows[rows["kind"] == "model"], rows[rows["kind"] == "baseline"]
+    figure, axes = plt.subplots(2, len(obfuscations), figsize=(6.5 * len(obfuscations), 7),
+                                squeeze=False)
+    architectures = list(dict.fromkeys(models["row"]))
+    colours = dict(zip(architectures, sns.color_palette("tab10")))
+    offsets = dict(zip(architectures, np.linspace(-0.2, 0.2, len(architectures))))
+    for c, obfuscation in enumerate(obfuscations):
+        for r, metric in enumerate(("test_psnr", "test_ssim")):
+            ax = axes[r, c]
+            part = models[models["obfuscation"] == obfuscation]
+            for arch, group in part.groupby("row", sort=False):
+                x = np.array([loss_order.index(l) for l in group["loss_label"]]) + offsets[arch]
+                error = np.abs(group[[f"{metric}_ci_low", f"{metric}_ci_high"]].to_numpy().T
+                               - group[metric].to_numpy())
+                ax.errorbar(x, group[metric], yerr=error, fmt="o", ms=4, capsize=2,
+                            color=colours[arch], label=arch)
+            for i, (_, line) in enumerate(lines[lines["obfuscation"] == obfuscation].iterrows()):
+                if pd.notna(line[metric]):
+                    ax.axhline(line[metric], color="0.4", ls=("--", ":", "-.")[i % 3], lw=1,
+                               label=line["row"])
+            ax.set_xticks(range(len(loss_order)), loss_order, rotation=20, fontsize=8)
+            ax.set_title(f"{obfuscation}: {metric.replace('_', ' ')}")
+        axes[0, c].legend(fontsize=7)
     figure.tight_layout()
     return figure

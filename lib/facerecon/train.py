@@ -31,7 +31,7 @@ from .config import (OBFUSCATIONS, PROJECT_ROOT, SPLITS, ConfigError, Profile, R
                      check_choice, load_profile, short_hash)
 from .data import DataError, Dataset, load_dataset
 from .losses import LOSSES, STUDY_LOSSES, get_loss
-from .metrics import psnr_ssim_per_image, to_unit_range, val_psnr, val_ssim
+from .metrics import to_unit_range, val_psnr, val_ssim
 from .models import ARCHITECTURES, STUDY_ARCHITECTURES, build_model, get_architecture
 
 WEIGHTS_ROOT = PROJECT_ROOT / "weights"
@@ -101,11 +101,8 @@ def evaluate(model, dataset: Dataset, subset: str, obfuscation: str, output_rang
     inputs = dataset.obfuscated(subset, obfuscation)
     outputs = model.predict(to_range(inputs, output_range), batch_size=batch_size, verbose=0)
     outputs = np.clip(to_unit_range(np.asarray(outputs, np.float32), output_range), 0.0, 1.0)
-    scaler = dataset.scaler
-    data_range = scaler.maximum - scaler.minimum
-    original = scaler.inverse(dataset.images[subset])
-    psnr, ssim = psnr_ssim_per_image(scaler.inverse(outputs), original, data_range)
-    input_psnr, input_ssim = psnr_ssim_per_image(scaler.inverse(inputs), original, data_range)
+    psnr, ssim = dataset.score(subset, outputs)
+    input_psnr, input_ssim = dataset.score(subset, inputs)
     frame = pd.DataFrame({"subset": subset, "lfw_index": dataset.lfw_index[subset],
                           "psnr": psnr, "ssim": ssim,
                           "input_psnr": input_psnr, "input_ssim": input_ssim})

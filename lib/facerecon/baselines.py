@@ -1,0 +1,177 @@
+"""Non-learned baselines, scored like the networks on the same images: the obfuscated input;
+for pixelation, bicubic interpolation of the block means; for blur, Wiener and Richardson-Lucy
+deconvolution (scikit-image) with the known Gaussian PSF. A method's setting (Wiener's balance,
+Richardson-Lucy's iterations) is the one with the highest mean validation PSNR; every candidate's
+validation scores are recorded.
+
+Writes results/<profile>/baselines/: selection.csv (validation scores of every candidate),
+per_image.csv (train and test, every method), metrics.json (means, settings, provenance). A
+finished set with the same configuration is reused.
+
+    python -m facerecon.baselines --profile quick
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+
+from . import io, runtime
+from .config import OBFUSCATIONS, PROJECT_ROOT, ConfigError, load_profile, short_hash
+from .data import DataError, Dataset, load_dataset
+
+# Candidate settings, searched on the validation set.
+WIENER_BALANCES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3)
+RL_ITERATIONS = (5, 10, 20, 50, 100, 200)
+METHODS = {"blur": ("input", "wiener", "richardson_lucy"), "pixelate": ("input", "bicubic")}
+LABELS = {"input": "Obfuscated input (no model)", "bicubic": "Bicubic of block means (no model)",
+          "wiener": "Wiener deconvolution (no model)",
+          "richardson_lucy": "Richardson-Lucy deconvolution (no model)"}
+CANDIDATES = {"input": (None,), "bicubic": (None,), "wiener": WIENER_BALANCES,
+              "richardson_lucy": RL_ITERATIONS}
+SETTING_NAMES = {"wiener": "balance", "richardson_lucy": "iterations"}
+
+
+def gaussian_psf(kernel: int, sigma: float) -> np.ndarray:
+    """The PSF of cv2.GaussianBlur(kernel, sigma): the outer product of its 1-D kernel."""
+    line = cv2.getGaussianKernel(kernel, sigma)
+    return (line @ line.T).astype(np.float64)
+
+
+def deconvolve(images: np.ndarray, psf: np.ndarray, method: str, setting) -> np.ndarray:
+    """Wiener (balance = setting) or Richardson-Lucy (iterations = setting) per image and
+    channel. Images are mirror-padded first, as cv2.GaussianBlur pads them, so the FFT's
+    wrap-around does not ring at the borders; results are clipped to [0, 1]."""
+    from skimage.restoration import richardson_lucy, wiener
+
+    pad = psf.shape[0]
+    out = np.empty_like(images, dtype=np.float32)
+    for i, image in enumerate(images.astype(np.float64)):
+        padded = np.pad(image, ((pad, pad), (pad, pad), (0, 0)), mode="reflect")
+        if method == "wiener":
+            restored = np.stack([wiener(padded[..., c], psf, balance=setting, clip=False)
+                                 for c in range(padded.shape[-1])], axis=-1)
+        else:
+            restored = richardson_lucy(padded, psf[..., None], num_iter=int(setting), clip=False)
+        out[i] = restored[pad:-pad, pad:-pad]
+    return np.clip(out, 0.0, 1.0)
+
+
+def bicubic_from_block_means(pixelated: np.ndarray, block: int) -> np.ndarray:
+    """The block means (one value per block of the pixelated faces) upsampled bicubically."""
+    height, width = pixelated.shape[1:3]
+    means = pixelated[:, ::block, ::block]
+    return np.clip(np.stack([cv2.resize(m, (width, height), interpolation=cv2.INTER_CUBIC)
+                             for m in means]), 0.0, 1.0).astype(np.float32)
+
+
+def restore(dataset: Dataset, subset: str, obfuscation: str, method: str, setting) -> np.ndarray:
+    """A baseline's reconstruction of a subset's obfuscated faces, in [0, 1]."""
+    obfuscated = dataset.obfuscated(subset, obfuscation)
+    profile = dataset.profile
+    if method == "input":
+        return obfuscated
+    if method == "bicubic":
+        return bicubic_from_block_means(obfuscated, profile.pixel_block)
+    return deconvolve(obfuscated, gaussian_psf(profile.blur_kernel, profile.blur_sigma), method,
+                      setting)
+
+
+def select_setting(dataset: Dataset, obfuscation: str, method: str) -> pd.DataFrame:
+    """Validation PSNR/SSIM of every candidate setting; `chosen` marks the best PSNR."""
+    rows = []
+    for setting in CANDIDATES[method]:
+        psnr, ssim = dataset.score("val", restore(dataset, "val", obfuscation, method, setting))
+        rows.append({"obfuscation": obfuscation, "method": method,
+                     "setting_name": SETTING_NAMES.get(method), "setting": setting,
+                     "val_psnr": float(psnr.mean()), "val_ssim": float(ssim.mean())})
+    table = pd.DataFrame(rows)
+    table["chosen"] = table.index == table["val_psnr"].idxmax()
+    return table
+
+
+def configuration(dataset: Dataset) -> dict:
+    return {"profile": dataset.profile.run_settings(),
+            "candidates": {m: list(CANDIDATES[m]) for m in CANDIDATES}}
+
+
+def run_baselines(dataset: Dataset, results_root=PROJECT_ROOT / "results",
+                  force: bool = False) -> pd.DataFrame:
+    """Scores every baseline of both obfuscations on train and test (settings chosen on
+    validation) and returns one row per method with its mean train/test PSNR and SSIM."""
+    folder = io.writable_dir(Path(results_root) / dataset.profile.name / "baselines")
+    config = configuration(dataset)
+    stored = folder / "metrics.json"
+    if not force and stored.exists() and \
+            json.loads(stored.read_text()).get("identity") == json.loads(json.dumps(config)):
+        return summary(results_root, dataset.profile.name)
+    selections, frames = [], []
+    for obfuscation in OBFUSCATIONS:
+        for method in METHODS[obfuscation]:
+            selection = select_setting(dataset, obfuscation, method)
+            setting = selection.loc[selection["chosen"], "setting"].iloc[0]
+            selections.append(selection)
+            for subset in ("train", "test"):
+                psnr, ssim = dataset.score(subset,
+                                           restore(dataset, subset, obfuscation, method, setting))
+                frames.append(pd.DataFrame({
+                    "obfuscation": obfuscation, "method": method, "setting": setting,
+                    "subset": subset, "lfw_index": dataset.lfw_index[subset],
+                    "psnr": psnr, "ssim": ssim}))
+    io.write_csv(folder / "selection.csv", pd.concat(selections, ignore_index=True))
+    per_image = pd.concat(frames, ignore_index=True)
+    io.write_csv(folder / "per_image.csv", per_image)
+    means = per_image.groupby(["obfuscation", "method", "subset"], dropna=False)[
+        ["psnr", "ssim"]].mean()
+    io.write_json(stored, {"identity": config, "config_hash": short_hash(config),
+                           "means": {"/".join(k): v for k, v in means.to_dict("index").items()},
+                           **runtime.provenance()})
+    return summary(results_root, dataset.profile.name)
+
+
+def summary(results_root, profile: str) -> pd.DataFrame:
+    """One row per (obfuscation, method): its setting and mean train/test PSNR/SSIM."""
+    rows = []
+    per_image = per_image_scores(results_root, profile)
+    for (obfuscation, method), group in per_image.groupby(["obfuscation", "method"], sort=False):
+        row = {"obfuscation": obfuscation, "method": method, "setting": group["setting"].iloc[0]}
+        for subset, part in group.groupby("subset"):
+            row.update({f"{subset}_{m}": part[m].mean() for m in ("psnr", "ssim")})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def per_image_scores(results_root, profile: str) -> pd.DataFrame:
+    """Per-image train and test scores of every baseline (empty if not computed)."""
+    path = Path(results_root) / profile / "baselines" / "per_image.csv"
+    if not path.exists():
+        return pd.DataFrame(columns=["obfuscation", "method", "setting", "subset", "lfw_index",
+                                     "psnr", "ssim"])
+    return pd.read_csv(path)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m facerecon.baselines", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", required=True)
+    parser.add_argument("--data-home", default=None)
+    parser.add_argument("--results-root", default=str(PROJECT_ROOT / "results"))
+    parser.add_argument("--force", action="store_true", help="recompute")
+    args = parser.parse_args(argv)
+    try:
+        dataset = load_dataset(load_profile(args.profile), args.data_home)
+        table = run_baselines(dataset, args.results_root, args.force)
+    except (ConfigError, DataError, io.OutputError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(table.to_string(index=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""The reproduction report: the study's reported numbers beside ours, and the study's conclusions
+as checks computed from a table of test means, on the study's numbers and on ours.
+
+The study's numbers are data in results/reference/study.csv (transcribed from its slides by
+scripts/study_reference.py, each with the slide it comes from). The report is written to
+results/<profile>/reproduction.{csv,md}: section "number" rows compare values, section
+"conclusion" rows say whether each conclusion holds in the study and in our results, with the
+evidence. A conclusion whose cells are not all there is neither true nor false: it says what is
+missing.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import io
+from .config import OBFUSCATIONS, PROJECT_ROOT
+from .losses import STUDY_LOSSES
+from .models import STUDY_ARCHITECTURES
+
+REFERENCE = PROJECT_ROOT / "results" / "reference" / "study.csv"
+COMPARED_SOURCE = "Results Comparison table"  # the study's summary tables
+INPUT_SOURCE = "Limitations slide"
+ARCH, LOSS, OBF = "architecture", "loss", "obfuscation"
+DIGITS = {"test_psnr": 2, "test_ssim": 4}  # the study's printed precision (ties below it)
+
+
+def load_reference(path: Path = REFERENCE) -> pd.DataFrame:
+    return pd.read_csv(path)
+
+
+def study_means(reference: pd.DataFrame) -> pd.DataFrame:
+    """The study's test PSNR/SSIM per (architecture, loss, obfuscation), from its summary
+    tables, in the layout of our_means."""
+    table = reference[reference["source"].str.startswith(COMPARED_SOURCE)
+                      & (reference["subset"] == "test")]
+    wide = table.pivot_table(index=[ARCH, LOSS, OBF], columns="metric", values="value")
+    return wide.rename(columns={"psnr": "test_psnr", "ssim": "test_ssim"})
+
+
+def our_means(runs: pd.DataFrame) -> pd.DataFrame:
+    """Our test PSNR/SSIM per (architecture, loss, obfuscation): means over the finished seeds
+    of the random split."""
+    done = runs[(runs["status"] == "finished") & (runs["split"] == "random")]
+    return done.groupby([ARCH, LOSS, OBF])[["test_psnr", "test_ssim"]].mean()
+
+
+# --- the conclusions, each a check on a table of means ---------------------------------------------
+
+def value(means: pd.DataFrame, arch, loss, obfuscation, metric) -> float:
+    key = (arch, loss, obfuscation)
+    return float(means.loc[key, metric]) if key in means.index else np.nan
+
+
+def verdict(comparisons: list[tuple[str, float, float]], strict: bool = True) -> tuple:
+    """comparisons: (what, left, right) meaning 'left beats right'. Holds if every comparison
+    does; unknown (None) if a value is missing."""
+    missing = [what for what, a, b in comparisons if np.isnan(a) or np.isnan(b)]
+    wins = [what for what, a, b in comparisons if a > b or (not strict and a >= b)]
+    shown = len(comparisons) - len(missing)
+    evidence = f"{len(wins)} of {shown} comparisons hold"
+    losses = [what for what, a, b in comparisons
+              if what not in missing and what not in wins]
+    if losses:
+        evidence += f"; fails: {', '.join(losses[:6])}{' ...' if len(losses) > 6 else ''}"
+    if missing:
+        return None, f"{evidence}; missing {len(missing)} of {len(comparisons)}"
+    return len(wins) == len(comparisons), evidence
+
+
+def ssim_losses_beat_l2(means):
+    return verdict([(f"{a}/{o}/{loss}", value(means, a, loss, o, "test_ssim"),
+                     value(means, a, "l2", o, "test_ssim"))
+                    for a in STUDY_ARCHITECTURES for o in OBFUSCATIONS
+                    for loss in ("ssim", "psnr_ssim")])
+
+
+def psnr_ssim_best_or_tied(means):
+    """Tied: equal at the study's printed precision (4 decimals of SSIM)."""
+    comparisons = []
+    for a in STUDY_ARCHITECTURES:
+        for o in OBFUSCATIONS:
+            ours = round(value(means, a, "psnr_ssim", o, "test_ssim"), DIGITS["test_ssim"])
+            for loss in STUDY_LOSSES:
+                if loss != "psnr_ssim":
+                    other = round(value(means, a, loss, o, "test_ssim"), DIGITS["test_ssim"])
+                    comparisons.append((f"{a}/{o} vs {loss}", ours, other))
+    return verdict(comparisons, strict=False)
+
+
+def residual_autoencoder_best_blur_ssim(means):
+    return verdict([(f"{loss} vs {a}", value(means, "residual_autoencoder", loss, "blur", "test_ssim"),
+                     value(means, a, loss, "blur", "test_ssim"))
+                    for loss in STUDY_LOSSES for a in STUDY_ARCHITECTURES
+                    if a != "residual_autoencoder"])
+
+
+def blur_beats_pixelation(means):
+    return verdict([(f"{a}/{loss} {m}", value(means, a, loss, "blur", m),
+                     value(means, a, loss, "pixelate", m))
+                    for a in STUDY_ARCHITECTURES for loss in STUDY_LOSSES
+                    for m in ("test_psnr", "test_ssim")])
+
+
+def l1_beats_l2(means):
+    return verdict([(f"{a}/{o} {m}", value(means, a, "l1", o, m), value(means, a, "l2", o, m))
+                    for a in STUDY_ARCHITECTURES for o in OBFUSCATIONS
+                    for m in ("test_psnr", "test_ssim")])
+
+
+CONCLUSIONS = {
+    "SSIM-based losses (SSIM, PSNR+SSIM) beat L2 on test SSIM, every architecture and "
+    "obfuscation": ssim_losses_beat_l2,
+    "The PSNR+SSIM loss has the best test SSIM or ties it (4 decimals), every architecture "
+    "and obfuscation": psnr_ssim_best_or_tied,
+    "The residual autoencoder has the best test SSIM on blur, under every loss":
+        residual_autoencoder_best_blur_ssim,
+    "Blurred faces are reconstructed better than pixelated ones (test PSNR and SSIM), every "
+    "architecture and loss": blur_beats_pixelation,
+    "L1 beats L2 (test PSNR and SSIM), every architecture and obfuscation": l1_beats_l2,
+}
+
+
+def significance_note(significance: pd.DataFrame, losses, metric: str = "test_ssim") -> str:
+    """How many of our loss-vs-L2 differences behind a conclusion are significant, and which way."""
+    rows = significance[significance[LOSS].isin(losses) & (significance["metric"] == metric)
+                        & significance[ARCH].isin(STUDY_ARCHITECTURES)]
+    if rows.empty:
+        return ""
+    up = int((rows["significant"] & (rows["mean_difference"] > 0)).sum())
+    down = int((rows["significant"] & (rows["mean_difference"] < 0)).sum())
+    return (f"; Wilcoxon vs L2 ({metric}, Holm): {up} significantly higher, {down} significantly "
+            f"lower of {len(rows)}")
+
+
+def conclusion_rows(runs: pd.DataFrame, significance: pd.DataFrame,
+                    reference: pd.DataFrame) -> list[dict]:
+    study, ours = study_means(reference), our_means(runs)
+    notes = {ssim_losses_beat_l2: ("ssim", "psnr_ssim"), l1_beats_l2: ("l1",)}
+    rows = []
+    for claim, check in CONCLUSIONS.items():
+        in_study, study_evidence = check(study)
+        in_ours, our_evidence = check(ours)
+        if check in notes:
+            our_evidence += significance_note(significance, notes[check])
+        rows.append({"section": "conclusion", "item": claim, "holds_in_study": in_study,
+                     "holds_in_ours": in_ours,
+                     "evidence": f"study: {study_evidence} | ours: {our_evidence}",
+                     "source": f"{COMPARED_SOURCE}s (test set)"})
+    return rows
+
+
+# --- the numbers side by side -----------------------------------------------------------------
+
+def number_rows(runs: pd.DataFrame, baselines: pd.DataFrame, reference: pd.DataFrame,
+                best: dict) -> list[dict]:
+    """Every number of the study's summary tables and its input/reconstruction table beside
+    ours (mean over seeds; n_seeds) and the difference ours - study."""
+    done = runs[(runs["status"] == "finished") & (runs["split"] == "random")]
+    rows = []
+    for _, ref in reference.iterrows():
+        if ref["source"].startswith(COMPARED_SOURCE):
+            part = done[(done[ARCH] == ref[ARCH]) & (done[LOSS] == ref[LOSS])
+                        & (done[OBF] == ref[OBF])]
+            what = f"{ref[ARCH]}, {ref[LOSS]}"
+        elif ref["source"].startswith(INPUT_SOURCE) and ref[ARCH] == "input":
+            part = baselines[(baselines["method"] == "input") & (baselines[OBF] == ref[OBF])
+                             & (baselines["subset"] == ref["subset"])]
+            part = part.assign(**{f"{ref['subset']}_{ref['metric']}": part[ref["metric"]]})
+            what = "obfuscated input"
+        elif ref["source"].startswith(INPUT_SOURCE):
+            arch, loss = best.get(ref[OBF]) or (None, None)
+            part = done[(done[ARCH] == arch) & (done[LOSS] == loss) & (done[OBF] == ref[OBF])]
+            what = f"best reconstruction (ours: {arch}, {loss})"
+        else:
+            continue
+        column = f"{ref['subset']}_{ref['metric']}"
+        ours = float(part[column].mean()) if len(part) else np.nan
+        rows.append({"section": "number", "item": f"{what}, {ref[OBF]}, {ref['subset']} "
+                     f"{ref['metric'].upper()}", ARCH: ref[ARCH], LOSS: ref[LOSS],
+                     OBF: ref[OBF], "subset": ref["subset"], "metric": ref["metric"],
+                     "study": ref["value"], "ours": ours,
+                     "n_seeds": int(part["seed"].nunique()) if "seed" in part and len(part) else 0,
+                     "difference": ours - ref["value"], "source": ref["source"]})
+    return rows
+
+
+def reproduction_table(runs, baselines, significance, best, profile: str,
+                       reference: pd.DataFrame | None = None) -> pd.DataFrame:
+    reference = load_reference() if reference is None else reference
+    table = pd.DataFrame(number_rows(runs, baselines, reference, best)
+                         + conclusion_rows(runs, significance, reference))
+    table.insert(0, "profile", profile)
+    return table
+
+
+def write_reproduction(table: pd.DataFrame, results_root, profile: str) -> Path:
+    folder = io.writable_dir(Path(results_root) / profile)
+    io.write_csv(folder / "reproduction.csv", table)
+    numbers = table[table["section"] == "number"][["item", "study", "ours", "n_seeds",
+                                                   "difference"]]
+    checks = table[table["section"] == "conclusion"][["item", "holds_in_study", "holds_in_ours",
+                                                      "evidence"]]
+    checks = checks.assign(**{c: checks[c].map({True: "true", False: "false"}).fillna("unknown")
+                              for c in ("holds_in_study", "holds_in_ours")})
+    text = (f"# Reproduction report ({profile} profile)\n\n"
+            f"Our numbers are means over seeds of the finished runs; missing runs are blank."
+            f"{'' if profile == 'paper' else ' This profile does not use the study settings, so the numbers are not expected to match; the checks say whether the same conclusions follow.'}\n\n"
+            f"## The study's conclusions, checked\n\n{checks.to_markdown(index=False)}\n\n"
+            f"## The study's numbers beside ours\n\n"
+            f"{numbers.to_markdown(index=False, floatfmt='.4f', missingval='missing')}\n")
+    io.write_text(folder / "reproduction.md", text)
+    return folder / "reproduction.csv"

@@ -1,0 +1,78 @@
+"""Tables, statistics and the reproduction report from a profile with a single finished run,
+and the study's conclusions checked on the study's own numbers."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import synthetic_dataset_of
+from facerecon import baselines, report, reproduction, train
+from facerecon.config import RunConfig
+
+
+@pytest.fixture(scope="module")
+def single_run_report(tmp_path_factory):
+    root = tmp_path_factory.mktemp("single")
+    dataset = synthetic_dataset_of()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(train, "WEIGHTS_ROOT", root / "weights")
+        train.train_run(RunConfig("simple_cnn", "l2", "blur", 0, "smoke"), dataset,
+                        root / "results", verbose=0)
+    baselines.run_baselines(dataset, root / "results")
+    built = report.build_report("smoke", root / "results", root / "figures")
+    return root, built
+
+
+def test_one_seed_shows_the_mean_alone_and_missing_runs_as_missing(single_run_report):
+    root, built = single_run_report
+    table = built["tables"]["loss_l2_blur"]
+    ran = table[table["architecture"] == "simple_cnn"].iloc[0]
+    assert ran["n_seeds"] == 1 and np.isnan(ran["test_psnr_sd"])
+    shown = report.formatted(table, "{}").set_index("")
+    cell = shown.loc["Simple CNN", "Test PSNR"]
+    assert "±" not in cell and "[" not in cell and shown.loc["Simple CNN", "n"] == "1"
+    assert shown.loc["SRResNet", "Test PSNR"] == "missing"
+    assert "[" in shown.loc["Wiener deconvolution (no model)", "Test PSNR"]
+    saved = pd.read_csv(root / "results" / "smoke" / "tables" / "loss_l2_blur.csv")
+    assert saved.loc[saved["architecture"] == "srresnet", "test_psnr"].isna().all()
+    assert (saved["status"] == "missing").sum() == 3
+
+
+def test_nothing_to_test_gives_empty_tables_not_errors(single_run_report):
+    root, built = single_run_report
+    assert built["tables"]["significance_vs_l2"].empty
+    assert built["tables"]["identity_disjoint"].empty
+    for name in ("significance_vs_l2", "identity_disjoint"):
+        assert (root / "results" / "smoke" / "tables" / f"{name}.md").exists()
+
+
+def test_conclusions_need_every_run_and_say_what_is_missing(single_run_report):
+    root, built = single_run_report
+    written = pd.read_csv(root / "results" / "smoke" / "reproduction.csv")
+    checks = written[written["section"] == "conclusion"]
+    assert len(checks) == len(reproduction.CONCLUSIONS)
+    assert checks["holds_in_ours"].isna().all()
+    assert checks["evidence"].str.contains("missing").all()
+    numbers = written[written["section"] == "number"]
+    ours = numbers[numbers["ours"].notna()]
+    assert set(ours["architecture"]) <= {"simple_cnn", "input", "best_reconstruction"}
+    np.testing.assert_allclose(ours["difference"], ours["ours"] - ours["study"])
+
+
+def test_the_study_numbers_give_the_study_conclusions():
+    """Worked out by hand from the slides' summary tables."""
+    means = reproduction.study_means(reproduction.load_reference())
+    assert len(means) == 3 * 5 * 2 + 2
+    assert reproduction.ssim_losses_beat_l2(means)[0] is True
+    holds, evidence = reproduction.psnr_ssim_best_or_tied(means)
+    assert holds is False and "simple_cnn/blur vs ssim" in evidence
+    assert reproduction.residual_autoencoder_best_blur_ssim(means)[0] is True
+    assert reproduction.l1_beats_l2(means)[0] is False  # e.g. Simple CNN, pixelation
+    assert means.loc[("srresnet", "psnr_ssim", "blur"), "test_psnr"] == 29.1476
+
+
+def test_a_check_holds_only_when_every_comparison_does():
+    assert reproduction.verdict([("a", 2.0, 1.0), ("b", 3.0, 1.0)])[0] is True
+    assert reproduction.verdict([("a", 2.0, 1.0), ("b", 1.0, 1.0)])[0] is False
+    assert reproduction.verdict([("a", 1.0, 1.0)], strict=False)[0] is True
+    holds, evidence = reproduction.verdict([("a", 2.0, 1.0), ("b", np.nan, 1.0)])
+    assert holds is None and "missing 1 of 2" in evidence
