@@ -118,7 +118,7 @@ def loss_comparison(rows: pd.DataFrame, loss_order: list[str]):
                     ax.axhline(line[metric], color="0.4", ls=("--", ":", "-.")[i % 3], lw=1,
                                label=line["row"])
             ax.set_xticks(range(len(loss_order)), loss_order, rotation=20, fontsize=8)
-            ax.set_title(f"{obfuscation}: {metric.replace('_', ' ')}")
-        axes[0, c].legend(fontsize=7)
+            ax.set_title(f"{obfuscation}: {'test PSNR (dB)' if 'psnr' in metric else 'test SSIM'}")
+            ax.legend(fontsize=7, loc="best", framealpha=0.8)
     figure.tight_layout()
     return figure

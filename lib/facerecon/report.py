@@ -277,11 +277,15 @@ def identity_table(evidence: Evidence) -> pd.DataFrame:
             row[f"p_{metric}"] = stats.paired_wilcoxon(random.to_numpy(), other.to_numpy())["p"]
         row["n_test_faces"], row["n_faces_of_seen_people"] = len(random), int(in_seen.sum())
         rows.append(row)
-    table = pd.DataFrame(rows)
-    if len(table):
-        adjusted = stats.holm(table[["p_psnr", "p_ssim"]].to_numpy().ravel()).reshape(-1, 2)
-        table["p_holm_psnr"], table["p_holm_ssim"] = adjusted[:, 0], adjusted[:, 1]
-    return table
+    columns = ["architecture", "loss", "obfuscation", "n_seeds", "n_test_faces",
+               "n_faces_of_seen_people"]
+    for metric in ("psnr", "ssim"):
+        columns += [f"random_test_{metric}", f"identity_test_{metric}", f"drop_test_{metric}",
+                    f"drop_seen_people_test_{metric}", f"p_{metric}", f"p_holm_{metric}"]
+    table = pd.DataFrame(rows, columns=[c for c in columns if not c.startswith("p_holm")])
+    adjusted = stats.holm(table[["p_psnr", "p_ssim"]].to_numpy().ravel()).reshape(-1, 2)
+    table["p_holm_psnr"], table["p_holm_ssim"] = adjusted[:, 0], adjusted[:, 1]
+    return table[columns]
 
 
 def test_faces_of_people_seen_in_training(evidence: Evidence) -> np.ndarray:
