@@ -94,6 +94,17 @@ def test_the_grid_has_the_reference_row_under_l2_only():
 def test_the_command_line_rejects_unknown_names(capsys):
     assert train.main(["--profile", "smoke", "--arch", "unet"]) == 2
     assert "valid: simple_cnn" in capsys.readouterr().err
+    assert train.main(["--profile", "smoke", "--split", "people"]) == 2
+    assert "unknown split 'people'; valid: random, identity" in capsys.readouterr().err
+
+
+def test_the_scheduler_starts_each_run_on_its_own_split():
+    from facerecon.schedule import train_command
+
+    run = RunConfig("srresnet", "l2", "blur", 2, "paper", split="identity")
+    command = train_command(run, "results")
+    assert command[command.index("--split") + 1] == "identity"
+    assert command[command.index("--seed") + 1] == "2"
 
 
 def test_the_scheduler_puts_the_issue_priorities_first():

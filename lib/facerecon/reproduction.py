@@ -193,6 +193,7 @@ def reproduction_table(runs, baselines, significance, best, profile: str,
     table = pd.DataFrame(number_rows(runs, baselines, reference, best)
                          + conclusion_rows(runs, significance, reference))
     table.insert(0, "profile", profile)
+    table["n_seeds"] = table["n_seeds"].astype("Int64")  # blank on conclusion rows
     return table
 
 
