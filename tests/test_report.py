@@ -76,3 +76,20 @@ def test_a_check_holds_only_when_every_comparison_does():
     assert reproduction.verdict([("a", 1.0, 1.0)], strict=False)[0] is True
     holds, evidence = reproduction.verdict([("a", 2.0, 1.0), ("b", np.nan, 1.0)])
     assert holds is None and "missing 1 of 2" in evidence
+
+
+def test_the_reference_numbers_are_what_the_slides_say(tmp_path, monkeypatch):
+    """results/reference/study.csv is the transcription script's output for the study's slides."""
+    import importlib.util
+
+    slides = sorted((reproduction.PROJECT_ROOT.parent / "shared" / "study").glob("*.txt"))
+    if not slides:
+        pytest.skip("no ../shared/study slides to transcribe (reference-data test)")
+    spec = importlib.util.spec_from_file_location(
+        "study_reference", reproduction.PROJECT_ROOT / "scripts" / "study_reference.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    monkeypatch.setattr(script, "ROOT", tmp_path)
+    script.main([str(slides[0])])
+    fresh = pd.read_csv(tmp_path / "results" / "reference" / "study.csv")
+    pd.testing.assert_frame_equal(fresh, reproduction.load_reference())
