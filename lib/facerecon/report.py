@@ -276,12 +276,19 @@ def identity_table(evidence: Evidence) -> pd.DataFrame:
                 if in_seen.any() else np.nan
             row[f"p_{metric}"] = stats.paired_wilcoxon(random.to_numpy(), other.to_numpy())["p"]
         row["n_test_faces"], row["n_faces_of_seen_people"] = len(random), int(in_seen.sum())
+        # How far runs on one split move with the seed: a drop inside it is not the split's.
+        same = finished(evidence.runs)
+        same = same[(same["architecture"] == arch) & (same["loss"] == loss)
+                    & (same["obfuscation"] == obfuscation)]
+        for metric in ("psnr", "ssim"):
+            row[f"random_seed_sd_test_{metric}"] = stats.seed_spread(same[f"test_{metric}"])[1]
         rows.append(row)
     columns = ["architecture", "loss", "obfuscation", "n_seeds", "n_test_faces",
                "n_faces_of_seen_people"]
     for metric in ("psnr", "ssim"):
         columns += [f"random_test_{metric}", f"identity_test_{metric}", f"drop_test_{metric}",
-                    f"drop_seen_people_test_{metric}", f"p_{metric}", f"p_holm_{metric}"]
+                    f"drop_seen_people_test_{metric}", f"random_seed_sd_test_{metric}",
+                    f"p_{metric}", f"p_holm_{metric}"]
     table = pd.DataFrame(rows, columns=[c for c in columns if not c.startswith("p_holm")])
     adjusted = stats.holm(table[["p_psnr", "p_ssim"]].to_numpy().ravel()).reshape(-1, 2)
     table["p_holm_psnr"], table["p_holm_ssim"] = adjusted[:, 0], adjusted[:, 1]
@@ -335,7 +342,8 @@ def formatted(table: pd.DataFrame, bold: str) -> pd.DataFrame:
 
 LEGEND = ("Mean ± standard deviation over seeds (n: seeds) and, for test metrics, a 95% "
           "bootstrap interval over test images; n = 1 shows the mean alone. * : differs from L2 "
-          "(Wilcoxon signed-rank on per-image scores, Holm-corrected, p < 0.05). Bold: best mean.")
+          "(Wilcoxon signed-rank on per-image scores, Holm-corrected, p < 0.05; images are the "
+          "sample, so read it beside the spread over seeds). Bold: best mean.")
 
 
 def write_table(table: pd.DataFrame, folder: Path, name: str, caption: str,
@@ -380,8 +388,11 @@ def write_tables(evidence: Evidence, results_root) -> dict[str, pd.DataFrame]:
     write_table(tables["identity_disjoint"], folder, "identity_disjoint",
                 f"Random against identity-disjoint split, same test faces ({profile} profile)",
                 "drop = random minus identity-disjoint (positive: the random split scores "
-                "higher); seen people: test faces whose person the random split trains on; p: "
-                "Wilcoxon signed-rank on all test faces, Holm-corrected over the table.")
+                "higher); seen people: test faces whose person the random split trains on; "
+                "random_seed_sd: standard deviation over seeds of the random split's runs (a "
+                "drop within it is not the split's doing); p: Wilcoxon signed-rank on all test "
+                "faces, Holm-corrected over the table (it treats images, not trainings, as the "
+                "sample).")
     return tables
 
 
