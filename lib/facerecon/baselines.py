@@ -26,7 +26,7 @@ from .config import OBFUSCATIONS, PROJECT_ROOT, ConfigError, load_profile, short
 from .data import DataError, Dataset, load_dataset
 
 # Candidate settings, searched on the validation set.
-WIENER_BALANCES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0)
+WIENER_BALANCES = (1e-6, 1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0)
 RL_ITERATIONS = (1, 2, 5, 10, 20, 50, 100, 200)
 METHODS = {"blur": ("input", "wiener", "richardson_lucy"), "pixelate": ("input", "bicubic")}
 LABELS = {"input": "Obfuscated input (no model)", "bicubic": "Bicubic of block means (no model)",

@@ -55,17 +55,23 @@ def device_name() -> str:
     return accelerator_name() or f"CPU: {cpu_name()} ({os.cpu_count()} cores)"
 
 
+CODE_PATHS = ("lib", "params", "notebooks", "scripts", "run_all.sh", "requirements.txt")
+
+
 @functools.cache
 def code_version() -> str:
-    """The git commit of this checkout (with -dirty for local changes) when this process first
-    asked, which provenance() does on import; FACERECON_CODE_VERSION overrides it where the tree
-    travels without .git (a GPU machine)."""
+    """The git commit of this checkout (with -dirty for uncommitted changes to the code, not to
+    results) when this process first asked, which provenance() does on import;
+    FACERECON_CODE_VERSION overrides it where the tree travels without .git (a GPU machine)."""
     if os.environ.get("FACERECON_CODE_VERSION"):
         return os.environ["FACERECON_CODE_VERSION"]
     try:
-        return subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=12"],
-                              cwd=PROJECT_ROOT, capture_output=True, text=True, check=True,
-                              timeout=10).stdout.strip()
+        def git(*args):
+            return subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True,
+                                  text=True, check=True, timeout=10).stdout.strip()
+
+        changed = git("status", "--porcelain", "--untracked-files=no", "--", *CODE_PATHS)
+        return git("rev-parse", "--short=12", "HEAD") + ("-dirty" if changed else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
