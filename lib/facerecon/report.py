@@ -350,13 +350,12 @@ def write_table(table: pd.DataFrame, folder: Path, name: str, caption: str,
                 legend: str = LEGEND) -> None:
     """CSV (numbers; empty = missing), Markdown and LaTeX (booktabs), best values in bold."""
     io.write_csv(folder / f"{name}.csv", table)
-    if "best_in" not in table:  # a plain table: no metric cells to format
-        shown, bold_md, bold_tex = table, table, table
-    else:
-        bold_md, bold_tex = formatted(table, "**{}**"), formatted(table, r"\textbf{{{}}}")
+    plain = "kind" not in table  # not a table of model and baseline rows: print it as it is
+    bold_md = table if plain else formatted(table, "**{}**")
+    bold_tex = table if plain else formatted(table, r"\textbf{{{}}}")
     md = bold_md.to_markdown(index=False, floatfmt=".4g")
     io.write_text(folder / f"{name}.md", f"{caption}\n\n{md}\n\n{legend}\n")
-    latex = bold_tex.to_latex(index=False, escape="best_in" not in table, caption=f"{caption} {legend}",
+    latex = bold_tex.to_latex(index=False, escape=plain, caption=f"{caption} {legend}",
                               label=f"tab:{name}", float_format="%.4g")
     io.write_text(folder / f"{name}.tex", latex)
 
