@@ -240,7 +240,7 @@ def input_vs_reconstruction_table(evidence: Evidence) -> pd.DataFrame:
         best = best_run(evidence, obfuscation)
         if best is None:
             rows.append({"row": f"{obfuscation}: best reconstruction (missing)", "kind": "model",
-                         **{m: np.nan for m in METRICS}, "status": "missing"})
+                         **{m: np.nan for m in METRICS}, "n_seeds": 0, "status": "missing"})
         else:
             arch, loss = best
             rows.append(model_row(evidence, f"{obfuscation}: best reconstruction "
@@ -335,7 +335,8 @@ def formatted(table: pd.DataFrame, bold: str) -> pd.DataFrame:
         shown[METRIC_LABELS[m]] = [
             bold.format(metric_cell(row, m)) if m in str(row.get("best_in", "")).split(";")
             else metric_cell(row, m) for _, row in table.iterrows()]
-    shown["n"] = ["" if row.get("kind") != "model" else str(int(row["n_seeds"]))
+    shown["n"] = ["" if row.get("kind") != "model"
+                  else str(int(row["n_seeds"]) if pd.notna(row.get("n_seeds")) else 0)
                   for _, row in table.iterrows()]
     return shown.rename(columns={"row": ""})
 
