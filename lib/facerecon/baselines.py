@@ -131,13 +131,17 @@ def run_baselines(dataset: Dataset, results_root=PROJECT_ROOT / "results",
     io.write_json(stored, {"identity": config, "config_hash": short_hash(config),
                            "means": {"/".join(k): v for k, v in means.to_dict("index").items()},
                            **runtime.provenance()})
-    return summary(results_root, dataset.profile.name)
+    return summary_of(per_image)
 
 
 def summary(results_root, profile: str) -> pd.DataFrame:
+    """The stored baselines' summary (see summary_of)."""
+    return summary_of(per_image_scores(results_root, profile))
+
+
+def summary_of(per_image: pd.DataFrame) -> pd.DataFrame:
     """One row per (obfuscation, method): its setting and mean train/test PSNR/SSIM."""
     rows = []
-    per_image = per_image_scores(results_root, profile)
     for (obfuscation, method), group in per_image.groupby(["obfuscation", "method"], sort=False):
         row = {"obfuscation": obfuscation, "method": method, "setting": group["setting"].iloc[0]}
         for subset, part in group.groupby("subset"):

@@ -141,12 +141,12 @@ def gather_evidence(results_root, profile: str) -> Evidence:
 
 # --- table rows --------------------------------------------------------------------------------
 
-def summary_row(label: str, kind: str, runs: pd.DataFrame, images: pd.DataFrame) -> dict:
+def summary_row(label: str, runs: pd.DataFrame, images: pd.DataFrame) -> dict:
     """Mean, sd and count over seeds of every metric, and the bootstrap interval over test
     images (each image's mean over seeds) of the test metrics; missing if no run finished."""
-    row = {"row": label, "kind": kind}
+    row = {"row": label, "kind": "model"}
     for m in METRICS:
-        row[m], row[f"{m}_sd"], n = stats.seed_spread(runs[m]) if len(runs) else (np.nan, np.nan, 0)
+        row[m], row[f"{m}_sd"], _ = stats.seed_spread(runs[m])
     row["n_seeds"] = len(runs)
     for m in TEST_METRICS:
         per_image = stats.mean_per_image(images, m.split("_")[1]) if len(images) else []
@@ -163,7 +163,7 @@ def model_row(evidence: Evidence, label: str, arch: str, loss: str, obfuscation:
     images = evidence.images
     images = images[(images["architecture"] == arch) & (images["loss"] == loss)
                     & (images["obfuscation"] == obfuscation) & (images["split"] == split)]
-    row = {**summary_row(label, "model", runs, images), "architecture": arch, "loss": loss}
+    row = {**summary_row(label, runs, images), "architecture": arch, "loss": loss}
     tests = evidence.significance
     for m in TEST_METRICS:
         match = tests[(tests["architecture"] == arch) & (tests["loss"] == loss)
@@ -254,6 +254,8 @@ def identity_table(evidence: Evidence) -> pd.DataFrame:
     of each and the drop (random minus identity), on all test faces and on the faces of people
     the random split also trains on, with a paired Wilcoxon test on all faces."""
     identity = finished(evidence.runs, "identity")
+    seen = test_faces_of_people_seen_in_training(evidence)
+    random_runs = finished(evidence.runs)
     rows = []
     for (arch, loss, obfuscation), group in identity.groupby(
             ["architecture", "loss", "obfuscation"], sort=False):
@@ -264,7 +266,6 @@ def identity_table(evidence: Evidence) -> pd.DataFrame:
                                  & evidence.images["seed"].isin(seeds)]
         row = {"architecture": arch, "loss": loss, "obfuscation": obfuscation,
                "n_seeds": len(seeds)}
-        seen = test_faces_of_people_seen_in_training(evidence)
         for metric in ("psnr", "ssim"):
             per_split = {split: stats.mean_per_image(images[images["split"] == split], metric)
                          for split in ("random", "identity")}
@@ -277,9 +278,8 @@ def identity_table(evidence: Evidence) -> pd.DataFrame:
             row[f"p_{metric}"] = stats.paired_wilcoxon(random.to_numpy(), other.to_numpy())["p"]
         row["n_test_faces"], row["n_faces_of_seen_people"] = len(random), int(in_seen.sum())
         # How far runs on one split move with the seed: a drop inside it is not the split's.
-        same = finished(evidence.runs)
-        same = same[(same["architecture"] == arch) & (same["loss"] == loss)
-                    & (same["obfuscation"] == obfuscation)]
+        same = random_runs[(random_runs["architecture"] == arch) & (random_runs["loss"] == loss)
+                           & (random_runs["obfuscation"] == obfuscation)]
         for metric in ("psnr", "ssim"):
             row[f"random_seed_sd_test_{metric}"] = stats.seed_spread(same[f"test_{metric}"])[1]
         rows.append(row)
@@ -394,8 +394,6 @@ def write_tables(evidence: Evidence, results_root) -> dict[str, pd.DataFrame]:
                 "faces, Holm-corrected over the table (it treats images, not trainings, as the "
                 "sample).")
     return tables
-
-
 
 
 # --- figures -----------------------------------------------------------------------------------

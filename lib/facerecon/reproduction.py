@@ -61,10 +61,9 @@ def verdict(comparisons: list[tuple[str, float, float]], strict: bool = True) ->
     wins = [what for what, a, b in comparisons if a > b or (not strict and a >= b)]
     shown = len(comparisons) - len(missing)
     evidence = f"{len(wins)} of {shown} comparisons hold"
-    losses = [what for what, a, b in comparisons
-              if what not in missing and what not in wins]
-    if losses:
-        evidence += f"; fails: {', '.join(losses[:6])}{' ...' if len(losses) > 6 else ''}"
+    failed = [what for what, a, b in comparisons if what not in missing and what not in wins]
+    if failed:
+        evidence += f"; fails: {', '.join(failed[:6])}{' ...' if len(failed) > 6 else ''}"
     if missing:
         return None, f"{evidence}; missing {len(missing)} of {len(comparisons)}"
     return len(wins) == len(comparisons), evidence
