@@ -20,4 +20,4 @@ if [[ " ${args[*]-} " != *" --profile "* && " ${args[*]-} " != *" --profile="* ]
   fi
 fi
 [ -n "${LFW_HOME:-}" ] && echo "LFW: using the copy at $LFW_HOME"
-exec python -m facerecon.pipeline "${args[@]}"
+exec python -m facerecon run "${args[@]}"

@@ -26,9 +26,9 @@ export KERAS_BACKEND=jax PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null
 
 echo "== throughput per architecture, one process ($profile) =="
-"$py" -m facerecon.bench --profile "$profile" --steps "$steps" | tee "$out/bench.txt"
+"$py" -m facerecon bench --profile "$profile" --steps "$steps" | tee "$out/bench.txt"
 echo "== processes side by side =="
-"$py" -m facerecon.schedule --profile "$profile" --measure "$measure" --steps "$steps" | tee "$out/parallel.txt"
+"$py" -m facerecon schedule --profile "$profile" --measure "$measure" --steps "$steps" | tee "$out/parallel.txt"
 # The process count with the most images/s in all (one process: the bench's srresnet figure).
 workers=$("$py" - "$out" <<'PY'
 import re, sys
@@ -41,7 +41,7 @@ PY
 )
 left=$(( total_s - SECONDS - 40 ))
 echo "== training with $workers processes; $left s left =="
-"$py" -m facerecon.schedule --profile "$profile" --workers "$workers" \
+"$py" -m facerecon schedule --profile "$profile" --workers "$workers" \
   --deadline-s $(( left > 240 ? left - 150 : left / 2 )) --grace-s $(( left > 240 ? 140 : left / 3 )) \
   --results-root results --log-dir "results/$profile/logs"
 tar czf "$out/device_results.tar.gz" "results/$profile/runs" "results/$profile/logs" \

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from facerecon.config import load_profile
 from facerecon.losses import LOSSES, get_loss
 from facerecon.models import ARCHITECTURES, build_model, get_architecture
 
@@ -31,7 +32,8 @@ def main():
         low, high = get_architecture(arch).output_range
         x = rng.random((4, 16, 16, 3), dtype=np.float32) * (high - low) + low
         for loss in LOSSES:
-            model = build_model(arch, (16, 16, 3))
+            model = build_model(arch, (16, 16, 3), 0.99,
+                                **load_profile("paper").architectures[arch])
             # Eager steps: no program to compile per pair, which keeps the check fast.
             model.compile(optimizer=keras.optimizers.Adam(1e-4), loss=get_loss(loss, (low, high)),
                           run_eagerly=True)

@@ -28,7 +28,7 @@ def lfw_home() -> Path:
 @pytest.fixture(scope="session")
 def lfw_data_home(lfw_home, tmp_path_factory) -> Path:
     """A writable scikit-learn data_home whose lfw_home links to the read-only LFW copy."""
-    from facerecon.data import link_lfw_copy
+    from facerecon.lfw import link_lfw_copy
 
     return link_lfw_copy(lfw_home, tmp_path_factory.mktemp("scikit_learn_data"))
 

@@ -5,7 +5,7 @@ import pandas as pd
 
 from conftest import synthetic_dataset_of
 from facerecon import baselines
-from facerecon.obfuscation import gaussian_blur, pixelate
+from facerecon.obfuscation import OBFUSCATIONS, gaussian_blur, pixelate
 
 
 def test_the_psf_is_the_kernel_that_obfuscation_blurs_with():
@@ -48,7 +48,7 @@ def test_baselines_choose_on_validation_record_everything_and_are_cached(tmp_pat
     per_image = pd.read_csv(folder / "per_image.csv")
     assert set(per_image["subset"]) == {"train", "test"}
     assert set(zip(summary["obfuscation"], summary["method"])) == {
-        (o, m) for o, methods in baselines.METHODS.items() for m in methods}
+        (o, m) for o, entry in OBFUSCATIONS.items() for m in entry.baselines}
     input_row = summary[(summary["obfuscation"] == "blur") & (summary["method"] == "input")]
     psnr, _ = dataset.score("test", dataset.obfuscated("test", "blur"))
     assert input_row["test_psnr"].item() == np.float64(psnr.mean()).item()

@@ -1,10 +1,15 @@
+import ast
 import dataclasses
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import yaml
 
-from facerecon.config import (PARAMS_DIR, PROFILES, ConfigError, RunConfig, load_profile,
-                              profile_from_dict)
+from facerecon import config
+from facerecon.config import (PARAMS_DIR, PROFILES, ConfigError, Registry, RunConfig,
+                              load_profile, profile_from_dict)
 
 
 @pytest.mark.parametrize("name", PROFILES)
@@ -43,14 +48,44 @@ def test_missing_profile_key_is_rejected():
         profile_from_dict(raw)
 
 
-@pytest.mark.parametrize("key,value", [("height", 30), ("blur_kernel", 4), ("n_train", 0),
+@pytest.mark.parametrize("key,value", [("height", 30), ("n_train", 0),
                                         ("interpolation", "bicubic")])
 def test_bad_profile_values_are_rejected(key, value):
     raw = raw_profile()
     raw[key] = value
-    if key == "blur_kernel":
-        raw["blur_candidates"] = [[4, raw["blur_sigma"]]]
     with pytest.raises(ConfigError):
+        profile_from_dict(raw)
+
+
+@pytest.mark.parametrize("axis,name,key,value,message", [
+    ("obfuscations", "blur", "kernel", 4, r"obfuscations.blur.kernel must be a positive odd"),
+    ("obfuscations", "pixelate", "block", "big", r"obfuscations.pixelate.block must be a positive"),
+    ("obfuscations", "blur", "kernl", 3, r"unknown key.*kernl.*valid: kernel, sigma, candidates"),
+    ("architectures", "srresnet", "blocks", 0, r"architectures.srresnet.blocks must be"),
+    ("architectures", "srresnet", "depth", 3, r"unknown key.*depth.*valid: filters, blocks"),
+])
+def test_bad_axis_settings_are_rejected_in_one_line(axis, name, key, value, message):
+    raw = raw_profile()
+    raw[axis][name][key] = value
+    with pytest.raises(ConfigError, match=message):
+        profile_from_dict(raw)
+
+
+def test_every_axis_entry_must_be_given_and_known():
+    raw = raw_profile()
+    raw["obfuscations"]["jpeg"] = {"quality": 10}
+    with pytest.raises(ConfigError, match="unknown key.*jpeg.*valid: blur, pixelate"):
+        profile_from_dict(raw)
+    raw = raw_profile()
+    del raw["architectures"]["simple_cnn"]
+    with pytest.raises(ConfigError, match="architectures lacks key.*simple_cnn"):
+        profile_from_dict(raw)
+
+
+def test_an_obfuscation_setting_must_be_among_its_candidates():
+    raw = raw_profile()
+    raw["obfuscations"]["pixelate"]["block"] = 3
+    with pytest.raises(ConfigError, match="pixelate: the chosen setting must be among"):
         profile_from_dict(raw)
 
 
@@ -69,3 +104,74 @@ def test_run_key_is_readable_and_profile_frozen():
     assert config.key == "srresnet__ssim__blur__seed3"
     with pytest.raises(dataclasses.FrozenInstanceError):
         load_profile("smoke").height = 8
+
+
+def test_each_axis_is_named_once_for_the_whole_code():
+    """The registries hold exactly the configuration's names, in its order, and their entries
+    take exactly the settings the profiles give them."""
+    import inspect
+
+    from facerecon import config, data, losses, models, obfuscation
+
+    assert tuple(models.ARCHITECTURES) == config.ARCHITECTURES
+    assert tuple(losses.LOSSES) == config.LOSSES
+    assert tuple(obfuscation.OBFUSCATIONS) == config.OBFUSCATIONS
+    assert tuple(data.SPLITS) == config.SPLITS
+    def required(function):
+        return [p.name for p in inspect.signature(function).parameters.values()
+                if p.default is inspect.Parameter.empty]
+
+    for name, entry in models.ARCHITECTURES.items():
+        assert required(entry.build)[2:] == list(config.ARCHITECTURE_SETTINGS[name]), name
+    for name, entry in obfuscation.OBFUSCATIONS.items():
+        assert required(entry.apply)[1:] == list(config.OBFUSCATION_SETTINGS[name]), name
+    from facerecon.baselines import METHODS
+
+    assert all(m in METHODS for entry in obfuscation.OBFUSCATIONS.values() for m in entry.baselines)
+
+
+def test_a_registry_with_other_names_than_the_configuration_is_refused():
+    with pytest.raises(ConfigError, match="registry holds l2, l3 but the configuration names"):
+        Registry("loss", {"l2": 1, "l3": 2}, ("l2", "l1"))
+    with pytest.raises(ConfigError, match="unknown loss 'l3'; valid: l2"):
+        Registry("loss", {"l2": 1})["l3"]
+
+
+def test_importing_the_configuration_loads_no_keras():
+    code = ("import sys; import facerecon.config, facerecon.runs; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('keras', 'tensorflow', 'jax', 'torch')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def project_imports() -> dict[str, set[str]]:
+    """Each module of the package and the package modules it imports, anywhere in its code."""
+    package = Path(config.__file__).parent
+    graph = {}
+    for path in package.glob("*.py"):
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                imported |= {node.module} if node.module else {a.name for a in node.names}
+        graph[path.stem] = {m.split(".")[0] for m in imported}
+    return graph
+
+
+def test_the_package_has_no_import_cycle_and_config_is_a_leaf():
+    graph = project_imports()
+    assert graph["config"] == set()
+
+    done = set()
+
+    def visit(module, path):
+        assert module not in path, " -> ".join([*path, module])
+        if module not in done:
+            for imported in graph.get(module, ()):
+                visit(imported, [*path, module])
+            done.add(module)
+
+    for module in graph:
+        visit(module, [])

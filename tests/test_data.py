@@ -1,9 +1,10 @@
 import numpy as np
 import pytest
 
-from facerecon import data
+from facerecon import data, lfw
 from facerecon.config import load_profile
-from facerecon.data import DataError, MinMaxScaler, draw_split, fetch_lfw, resize_images
+from facerecon.data import MinMaxScaler, draw_split, resize_images
+from facerecon.lfw import DataError, fetch_lfw
 
 
 def lfw_like_people(n=13233, n_people=5749, seed=0):
@@ -108,14 +109,14 @@ def test_partial_lfw_is_an_error(tmp_path):
 
 def test_unreadable_jpegs_are_named(tmp_path):
     (tmp_path / "bad.jpg").write_bytes(b"not a jpeg")
-    assert data.find_unreadable_jpegs(tmp_path) == [tmp_path / "bad.jpg"]
+    assert lfw.find_unreadable_jpegs(tmp_path) == [tmp_path / "bad.jpg"]
 
 
 def test_funneled_set_is_preferred(tmp_path):
     (tmp_path / "lfw_home" / "lfw").mkdir(parents=True)
-    assert data.choose_lfw_variant(tmp_path) is False
+    assert lfw.choose_lfw_variant(tmp_path) is False
     (tmp_path / "lfw_home" / "lfw_funneled").mkdir()
-    assert data.choose_lfw_variant(tmp_path) is True
+    assert lfw.choose_lfw_variant(tmp_path) is True
 
 
 def test_real_lfw_smoke_dataset(lfw_data_home, tmp_path, monkeypatch):
@@ -128,7 +129,7 @@ def test_real_lfw_smoke_dataset(lfw_data_home, tmp_path, monkeypatch):
         assert 0.0 <= dataset.images[subset].min() and dataset.images[subset].max() <= 1.0
     frame = dataset.split_frame()
     assert frame["lfw_index"].is_unique and set(frame["subset"]) == {"train", "val", "test"}
-    order = np.random.default_rng(profile.split_seed).permutation(data.LFW_IMAGES)
+    order = np.random.default_rng(profile.split_seed).permutation(lfw.LFW_IMAGES)
     np.testing.assert_array_equal(dataset.lfw_index["test"],
                                   order[profile.n_train:profile.n_train + profile.n_test])
     identity = data.load_dataset(profile, lfw_data_home, "identity")

@@ -10,21 +10,32 @@ import keras
 import numpy as np
 import pytest
 
+from facerecon.config import load_profile
 from facerecon.losses import LOSSES, get_loss, ms_ssim_scales
 from facerecon.models import ARCHITECTURES, build_model, get_architecture
 
 PARAMETERS = {"simple_cnn": 826_243, "srresnet": 735_491}
 
 
+def study_model(arch, shape):
+    """The network at the study's size (the paper profile's settings)."""
+    return build_model(arch, shape, 0.99, **load_profile("paper").architectures[arch])
+
+
 @pytest.mark.parametrize("arch,count", PARAMETERS.items())
 def test_parameter_counts_match_the_study(arch, count):
-    assert build_model(arch, (112, 112, 3)).count_params() == count
+    assert study_model(arch, (112, 112, 3)).count_params() == count
 
 
 @pytest.mark.parametrize("arch", list(ARCHITECTURES))
 @pytest.mark.parametrize("shape", [(112, 112, 3), (64, 48, 3), (16, 16, 3)])
 def test_models_keep_the_input_shape(arch, shape):
-    assert build_model(arch, shape).output_shape == (None, *shape)
+    assert study_model(arch, shape).output_shape == (None, *shape)
+
+
+def test_architecture_settings_size_the_network():
+    small = build_model("srresnet", (16, 16, 3), 0.99, filters=8, blocks=1)
+    assert small.count_params() < study_model("srresnet", (16, 16, 3)).count_params() / 50
 
 
 def test_unknown_architecture_lists_valid_names():
@@ -44,7 +55,7 @@ def test_every_architecture_and_loss_takes_a_finite_training_step(arch):
     x = (rng.random((4, 16, 16, 3), dtype=np.float32) * (high - low) + low)
     for loss in LOSSES:
         keras.utils.set_random_seed(0)
-        model = build_model(arch, (16, 16, 3))
+        model = study_model(arch, (16, 16, 3))
         # Eager steps: no graph to trace per loss, which keeps this test fast.
         model.compile(optimizer=keras.optimizers.Adam(1e-4), loss=get_loss(loss, (low, high)),
                       run_eagerly=True)

@@ -6,7 +6,8 @@ import papermill
 import pytest
 
 from facerecon import notebook, pipeline
-from facerecon.config import ArchitectureNotebookParams, ConfigError
+from facerecon.config import ConfigError
+from facerecon.pipeline import ArchitectureNotebookParams
 
 NOTEBOOKS = sorted(pipeline.NOTEBOOKS.glob("*.ipynb"))
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from conftest import synthetic_dataset_of
-from facerecon import baselines, report, reproduction, train
+from facerecon import baselines, formatting, report, reproduction, train
 from facerecon.config import RunConfig
 
 
@@ -27,7 +27,7 @@ def test_one_seed_shows_the_mean_alone_and_missing_runs_as_missing(single_run_re
     table = built["tables"]["loss_l2_blur"]
     ran = table[table["architecture"] == "simple_cnn"].iloc[0]
     assert ran["n_seeds"] == 1 and np.isnan(ran["test_psnr_sd"])
-    shown = report.formatted(table, "{}").set_index("")
+    shown = formatting.formatted(table, "{}").set_index("")
     cell = shown.loc["Simple CNN", "Test PSNR"]
     assert "±" not in cell and "[" not in cell and shown.loc["Simple CNN", "n"] == "1"
     assert shown.loc["SRResNet", "Test PSNR"] == "missing"

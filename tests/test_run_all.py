@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from facerecon import report
+from facerecon import runs
 from facerecon.config import OBFUSCATIONS, load_profile
 from facerecon.losses import LOSSES
 from facerecon.models import ARCHITECTURES
@@ -49,7 +49,7 @@ def test_every_table_exists_with_finite_numbers_in_range(smoke_run):
             assert (tables / f"{name}{suffix}").exists(), name + suffix
     for name in [f"loss_{l}_{o}" for l in LOSSES_RUN for o in OBFUSCATIONS]:
         table = read_table(results, name)
-        for metric in report.METRICS:
+        for metric in runs.METRICS:
             values = table[metric].dropna().to_numpy()
             assert len(values) == len(table) and np.isfinite(values).all(), (name, metric)
             low, high = (0, 100) if "psnr" in metric else (-1, 1)
@@ -62,7 +62,7 @@ def test_tables_show_seeds_intervals_and_baselines(smoke_run):
     table = read_table(results, "loss_psnr_ssim_blur")
     models = table[table["kind"] == "model"]
     assert (models["n_seeds"] == seeds).all() and models["test_psnr_sd"].notna().all()
-    for metric in report.TEST_METRICS:
+    for metric in runs.TEST_METRICS:
         assert (table[f"{metric}_ci_low"] <= table[metric] + 1e-9).all()
         assert (table[metric] <= table[f"{metric}_ci_high"] + 1e-9).all()
     assert set(table.loc[table["kind"] == "baseline", "architecture"]) == {

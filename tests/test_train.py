@@ -1,12 +1,13 @@
 """The training engine on synthetic faces (smoke profile): outputs, cache, atomic writes, NaN."""
+import dataclasses
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from facerecon import losses, train
-from facerecon.config import RunConfig
+from facerecon import cli, losses, runs, train
+from facerecon.config import REFERENCE_ARCHITECTURE, STUDY_LOSSES, RunConfig, load_profile
 
 
 @pytest.fixture
@@ -16,7 +17,7 @@ def results(tmp_path, monkeypatch):
 
 
 def run_folder(results, config):
-    return train.run_dir(results, config.profile, config.key)
+    return runs.RunStore(results, config.profile).folder(config.key)
 
 
 def test_a_run_writes_every_output(synthetic_dataset, results):
@@ -40,7 +41,7 @@ def test_a_run_writes_every_output(synthetic_dataset, results):
 def test_a_finished_run_is_skipped_and_force_recomputes(synthetic_dataset, results, monkeypatch):
     config = RunConfig("simple_cnn", "l1", "pixelate", 0, "smoke")
     first = train.train_run(config, synthetic_dataset, results, verbose=0)
-    monkeypatch.setattr(train, "build_model", lambda *a, **k: pytest.fail("trained again"))
+    monkeypatch.setattr(train, "build_for_profile", lambda *a, **k: pytest.fail("trained again"))
     second = train.train_run(config, synthetic_dataset, results, verbose=0)
     assert second["status"] == "cached" and second["test_psnr"] == first["test_psnr"]
     with pytest.raises(pytest.fail.Exception, match="trained again"):
@@ -52,7 +53,7 @@ def test_a_changed_configuration_is_not_taken_from_the_cache(synthetic_dataset, 
     train.train_run(config, synthetic_dataset, results, verbose=0)
     path = run_folder(results, config) / "metrics.json"
     metrics = json.loads(path.read_text())
-    metrics["identity"]["profile"]["learning_rate"] = 0.5
+    metrics["fingerprint"]["profile"]["learning_rate"] = 0.5
     path.write_text(json.dumps(metrics))
     assert train.train_run(config, synthetic_dataset, results, verbose=0)["status"] == "finished"
 
@@ -85,16 +86,16 @@ def test_a_nan_loss_is_recorded_as_failed(synthetic_dataset, results, monkeypatc
 
 
 def test_the_grid_has_the_reference_row_under_l2_only():
-    runs = train.grid("quick", seeds=[0])
-    reference = [r for r in runs if r.architecture == train.REFERENCE_ARCHITECTURE]
+    grid = runs.grid("quick", seeds=[0])
+    reference = [r for r in grid if r.architecture == REFERENCE_ARCHITECTURE]
     assert {r.loss for r in reference} == {"l2"}
-    assert len([r for r in runs if r.split == "random"]) == 3 * 6 * 2 + 2
+    assert len([r for r in grid if r.split == "random"]) == 3 * 6 * 2 + 2
 
 
 def test_the_command_line_rejects_unknown_names(capsys):
-    assert train.main(["--profile", "smoke", "--arch", "unet"]) == 2
+    assert cli.main(["train", "--profile", "smoke", "--arch", "unet"]) == 2
     assert "valid: simple_cnn" in capsys.readouterr().err
-    assert train.main(["--profile", "smoke", "--split", "people"]) == 2
+    assert cli.main(["train", "--profile", "smoke", "--split", "people"]) == 2
     assert "unknown split 'people'; valid: random, identity" in capsys.readouterr().err
 
 
@@ -113,36 +114,91 @@ def test_the_scheduler_puts_the_issue_priorities_first():
     order = priority_order("paper")
     first = {r.architecture for r in order[:20]}
     assert first == {"srresnet", "residual_autoencoder"}
-    assert {r.loss for r in order[:20]} == set(losses.STUDY_LOSSES)
+    assert {r.loss for r in order[:20]} == set(STUDY_LOSSES)
     assert order[20].architecture == "simple_cnn"
-    assert len(order) == len(train.grid("paper"))
+    assert len(order) == len(runs.grid("paper"))
 
 
 def test_runs_stored_before_grid_fields_and_splits_existed_stay_cached():
     """A run stored with an older grid (one seed, no identity runs, no split field) is the same
     run: the grid's fields do not change how a run trains."""
-    profile = train.load_profile("quick")
+    profile = load_profile("quick")
     config = RunConfig("srresnet", "l2", "blur", 0, "quick")
-    stored = json.loads(json.dumps(train.run_identity(config, profile)))
+    stored = json.loads(json.dumps(runs.fingerprint(config, profile)))
     stored["run"].pop("split")
     stored["profile"].update(seeds=[0], description="older text")
     for field in ("identity_losses", "identity_seeds"):
         stored["profile"].pop(field, None)
-    assert train.same_run(stored, train.run_identity(config, profile))
+    assert runs.same_fingerprint(stored, runs.fingerprint(config, profile))
     other = RunConfig("srresnet", "l2", "blur", 0, "quick", split="identity")
-    assert not train.same_run(stored, train.run_identity(other, profile))
+    assert not runs.same_fingerprint(stored, runs.fingerprint(other, profile))
 
 
 def test_the_grid_holds_every_seed_and_the_identity_disjoint_runs():
-    profile = train.load_profile("quick")
-    runs = train.grid("quick")
-    random_runs = [r for r in runs if r.split == "random"]
+    profile = load_profile("quick")
+    grid = runs.grid("quick")
+    random_runs = [r for r in grid if r.split == "random"]
     assert len(random_runs) == (3 * len(losses.LOSSES) + 1) * 2 * len(profile.seeds)
-    identity = [r for r in runs if r.split == "identity"]
+    identity = [r for r in grid if r.split == "identity"]
     assert {(r.loss, r.seed) for r in identity} == {
         (loss, seed) for loss in profile.identity_losses for seed in profile.identity_seeds}
     assert {r.architecture for r in identity} == {"simple_cnn", "srresnet", "residual_autoencoder"}
     assert all(r.key.endswith("__identity") for r in identity)
-    assert len({r.key for r in runs}) == len(runs)
-    assert train.grid("quick", losses=["l1"], seeds=[1]) == [
+    assert len({r.key for r in grid}) == len(grid)
+    assert runs.grid("quick", losses=["l1"], seeds=[1]) == [
         r for r in random_runs if r.loss == "l1" and r.seed == 1]
+
+
+def committed_runs():
+    for profile in ("quick", "paper"):
+        store = runs.RunStore(train.PROJECT_ROOT / "results", profile)
+        for config in runs.grid(profile):
+            if store.status(config.key) == "finished":
+                yield store, config
+
+
+def test_every_committed_run_stays_cached_under_todays_profiles():
+    """Runs stored before the profiles had a section per axis (flat blur_* keys, network sizes
+    in code, the fingerprint called "identity") are the same runs today."""
+    found = list(committed_runs())
+    if not found:
+        pytest.skip("no committed runs in results/ (fingerprint test)")
+    profiles = {p: load_profile(p) for p in ("quick", "paper")}
+    stale = [config.key for store, config in found
+             if store.cached(config.key, runs.fingerprint(config, profiles[config.profile])) is None]
+    assert not stale
+
+
+def test_a_changed_network_size_is_another_run():
+    profile = load_profile("quick")
+    config = RunConfig("srresnet", "l2", "blur", 0, "quick")
+    stored = runs.fingerprint(config, profile)
+    bigger = dataclasses.replace(profile, architectures={
+        **profile.architectures, "srresnet": {"filters": 64, "blocks": 16}})
+    assert not runs.same_fingerprint(stored, runs.fingerprint(config, bigger))
+    legacy = {**{k: v for k, v in stored["profile"].items()
+                 if k not in ("architectures", "obfuscations")},
+              "blur_kernel": 5, "blur_sigma": 1.0, "pixel_block": 4,
+              "blur_candidates": [[3, 1.0], [5, 1.0], [5, 1.2], [5, 1.5], [5, 2.0]],
+              "pixel_candidates": [3, 4, 5, 6]}
+    assert runs.same_fingerprint({"run": stored["run"], "profile": legacy}, stored)
+    assert not runs.same_fingerprint({"run": stored["run"], "profile": {**legacy, "pixel_block": 5}},
+                                     stored)
+
+
+def test_the_run_store_says_what_state_a_run_is_in(tmp_path):
+    store = runs.RunStore(tmp_path, "smoke")
+    assert store.status("a") == "missing"
+    store.folder("a").mkdir(parents=True)
+    assert store.status("a") == "incomplete"
+    store.fail("a", {"reason": "non-finite loss"})
+    assert store.status("a") == "failed"
+    store.finish("a", {"test_psnr": 20.0})
+    assert store.status("a") == "finished" and store.metrics("a")["test_psnr"] == 20.0
+
+
+def test_select_keeps_rows_equal_to_every_value():
+    frame = pd.DataFrame({"a": [1, 1, 2, 3], "b": ["x", "y", "x", "x"]})
+    assert runs.select(frame, a=1, b="x").index.tolist() == [0]
+    assert runs.select(frame, a=[1, 3], b="x").index.tolist() == [0, 3]
+    assert runs.select(frame).index.tolist() == [0, 1, 2, 3]

@@ -6,35 +6,27 @@ validation scores are recorded.
 
 Writes results/<profile>/baselines/: selection.csv (validation scores of every candidate),
 per_image.csv (train and test, every method), metrics.json (means, settings, provenance). A
-finished set with the same configuration is reused.
+finished set with the same configuration is reused. Which methods an obfuscation gets is the
+obfuscation's choice (obfuscation.OBFUSCATIONS[name].baselines).
 
-    python -m facerecon.baselines --profile quick
+    python -m facerecon baselines --profile quick
 """
 from __future__ import annotations
 
-import argparse
 import json
-import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import cv2
 import numpy as np
 import pandas as pd
 
 from . import io, runtime
-from .config import OBFUSCATIONS, PROJECT_ROOT, ConfigError, load_profile, short_hash
-from .data import DataError, Dataset, load_dataset
-
-# Candidate settings, searched on the validation set.
-WIENER_BALANCES = (1e-6, 1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0)
-RL_ITERATIONS = (1, 2, 5, 10, 20, 50, 100, 200)
-METHODS = {"blur": ("input", "wiener", "richardson_lucy"), "pixelate": ("input", "bicubic")}
-LABELS = {"input": "Obfuscated input (no model)", "bicubic": "Bicubic of block means (no model)",
-          "wiener": "Wiener deconvolution (no model)",
-          "richardson_lucy": "Richardson-Lucy deconvolution (no model)"}
-CANDIDATES = {"input": (None,), "bicubic": (None,), "wiener": WIENER_BALANCES,
-              "richardson_lucy": RL_ITERATIONS}
-SETTING_NAMES = {"wiener": "balance", "richardson_lucy": "iterations"}
+from .config import PROJECT_ROOT, Registry
+from .data import Dataset
+from .obfuscation import OBFUSCATIONS
+from .runs import run_settings, same_settings, short_hash, stored_fingerprint
 
 
 def gaussian_psf(kernel: int, sigma: float) -> np.ndarray:
@@ -70,25 +62,52 @@ def bicubic_from_block_means(pixelated: np.ndarray, block: int) -> np.ndarray:
                              for m in means]), 0.0, 1.0).astype(np.float32)
 
 
+# Candidate settings, searched on the validation set.
+WIENER_BALANCES = (1e-6, 1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0)
+RL_ITERATIONS = (1, 2, 5, 10, 20, 50, 100, 200)
+
+
+def psf_of(blur: dict) -> np.ndarray:
+    return gaussian_psf(blur["kernel"], blur["sigma"])
+
+
+@dataclass(frozen=True)
+class Method:
+    label: str
+    # (obfuscated faces, the obfuscation's settings, this method's setting) -> faces in [0, 1]
+    restore: Callable[[np.ndarray, dict, object], np.ndarray]
+    setting_name: str | None = None
+    candidates: tuple = (None,)
+
+
+METHODS = Registry("baseline", {
+    "input": Method("Obfuscated input (no model)", lambda faces, _, __: faces),
+    "bicubic": Method("Bicubic of block means (no model)",
+                      lambda faces, pixelation, _: bicubic_from_block_means(faces,
+                                                                            pixelation["block"])),
+    "wiener": Method("Wiener deconvolution (no model)",
+                     lambda faces, blur, balance: deconvolve(faces, psf_of(blur), "wiener", balance),
+                     "balance", WIENER_BALANCES),
+    "richardson_lucy": Method("Richardson-Lucy deconvolution (no model)",
+                              lambda faces, blur, iterations: deconvolve(
+                                  faces, psf_of(blur), "richardson_lucy", iterations),
+                              "iterations", RL_ITERATIONS),
+})
+
+
 def restore(dataset: Dataset, subset: str, obfuscation: str, method: str, setting) -> np.ndarray:
     """A baseline's reconstruction of a subset's obfuscated faces, in [0, 1]."""
-    obfuscated = dataset.obfuscated(subset, obfuscation)
-    profile = dataset.profile
-    if method == "input":
-        return obfuscated
-    if method == "bicubic":
-        return bicubic_from_block_means(obfuscated, profile.pixel_block)
-    return deconvolve(obfuscated, gaussian_psf(profile.blur_kernel, profile.blur_sigma), method,
-                      setting)
+    return METHODS[method].restore(dataset.obfuscated(subset, obfuscation),
+                                   dataset.profile.obfuscation_settings(obfuscation), setting)
 
 
 def select_setting(dataset: Dataset, obfuscation: str, method: str) -> pd.DataFrame:
     """Validation PSNR/SSIM of every candidate setting; `chosen` marks the best PSNR."""
     rows = []
-    for setting in CANDIDATES[method]:
+    for setting in METHODS[method].candidates:
         psnr, ssim = dataset.score("val", restore(dataset, "val", obfuscation, method, setting))
         rows.append({"obfuscation": obfuscation, "method": method,
-                     "setting_name": SETTING_NAMES.get(method), "setting": setting,
+                     "setting_name": METHODS[method].setting_name, "setting": setting,
                      "val_psnr": float(psnr.mean()), "val_ssim": float(ssim.mean())})
     table = pd.DataFrame(rows)
     table["chosen"] = table.index == table["val_psnr"].idxmax()
@@ -96,8 +115,16 @@ def select_setting(dataset: Dataset, obfuscation: str, method: str) -> pd.DataFr
 
 
 def configuration(dataset: Dataset) -> dict:
-    return {"profile": dataset.profile.run_settings(),
-            "candidates": {m: list(CANDIDATES[m]) for m in CANDIDATES}}
+    return {"profile": run_settings(dataset.profile),
+            "candidates": {name: list(method.candidates) for name, method in METHODS.items()}}
+
+
+def is_cached(stored: Path, config: dict) -> bool:
+    if not stored.exists():
+        return False
+    fingerprint = stored_fingerprint(json.loads(stored.read_text()))
+    return (fingerprint.get("candidates") == json.loads(json.dumps(config["candidates"]))
+            and same_settings(fingerprint.get("profile", {}), config["profile"]))
 
 
 def run_baselines(dataset: Dataset, results_root=PROJECT_ROOT / "results",
@@ -107,12 +134,11 @@ def run_baselines(dataset: Dataset, results_root=PROJECT_ROOT / "results",
     folder = io.writable_dir(Path(results_root) / dataset.profile.name / "baselines")
     config = configuration(dataset)
     stored = folder / "metrics.json"
-    if not force and stored.exists() and \
-            json.loads(stored.read_text()).get("identity") == json.loads(json.dumps(config)):
+    if not force and is_cached(stored, config):
         return summary(results_root, dataset.profile.name)
     selections, frames = [], []
-    for obfuscation in OBFUSCATIONS:
-        for method in METHODS[obfuscation]:
+    for obfuscation, entry in OBFUSCATIONS.items():
+        for method in entry.baselines:
             selection = select_setting(dataset, obfuscation, method)
             setting = selection.loc[selection["chosen"], "setting"].iloc[0]
             selections.append(selection)
@@ -128,7 +154,7 @@ def run_baselines(dataset: Dataset, results_root=PROJECT_ROOT / "results",
     io.write_csv(folder / "per_image.csv", per_image)
     means = per_image.groupby(["obfuscation", "method", "subset"], dropna=False)[
         ["psnr", "ssim"]].mean()
-    io.write_json(stored, {"identity": config, "config_hash": short_hash(config),
+    io.write_json(stored, {"fingerprint": config, "config_hash": short_hash(config),
                            "means": {"/".join(k): v for k, v in means.to_dict("index").items()},
                            **runtime.provenance()})
     return summary_of(per_image)
@@ -157,25 +183,3 @@ def per_image_scores(results_root, profile: str) -> pd.DataFrame:
         return pd.DataFrame(columns=["obfuscation", "method", "setting", "subset", "lfw_index",
                                      "psnr", "ssim"])
     return pd.read_csv(path)
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m facerecon.baselines", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--profile", required=True)
-    parser.add_argument("--data-home", default=None)
-    parser.add_argument("--results-root", default=str(PROJECT_ROOT / "results"))
-    parser.add_argument("--force", action="store_true", help="recompute")
-    args = parser.parse_args(argv)
-    try:
-        dataset = load_dataset(load_profile(args.profile), args.data_home)
-        table = run_baselines(dataset, args.results_root, args.force)
-    except (ConfigError, DataError, io.OutputError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(table.to_string(index=False))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,159 +1,95 @@
-"""LFW through scikit-learn, the seeded split, resizing, min-max scaling and the prepared cache.
+"""The splits, resizing, min-max scaling and the prepared cache, from the 62x47 LFW faces that
+lfw.py loads.
 
-Pipeline: fetch_lfw_people(color=True, resize=0.5) gives 62x47 RGB faces. A seeded permutation
-of all LFW images draws the study's images (n_train + n_test) and, from the images outside
-them, a validation set for early stopping, so that training keeps the study's training images
-and the test set never steers training. The identity-disjoint split keeps the same test faces
-and draws training and validation faces, in the same seeded order, only from people who have
-no test face: the two splits are scored on the same images. The drawn 62x47 faces are cached as one compressed
-.npz in data/ (keyed by the split), and resized to the profile's resolution with cv2.resize on
-every load: that is cheap, and keeps the cache small enough to travel to a GPU machine.
+A seeded permutation of all LFW images draws the study's images (n_train + n_test). `SPLITS`
+says how each split draws its training and validation faces: the study's random split takes
+validation faces from outside the study's images, so that training keeps the study's training
+images and the test set never steers training; the identity-disjoint split draws them, in the
+same seeded order, only from people who have no test face. Every split is scored on the same
+test faces. The drawn 62x47 faces are cached as one compressed .npz in data/ (keyed by the
+split), and resized to the profile's resolution with cv2.resize on every load: that is cheap,
+and keeps the cache small enough to travel to a GPU machine.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import cv2
 import numpy as np
 import pandas as pd
 
-from . import io
-from .config import PROJECT_ROOT, SPLITS, Profile, check_choice
+from . import config, io
+from .config import PROJECT_ROOT, Profile, Registry
+from .lfw import DataError, fetch_lfw, resolve_data_home
 from .obfuscation import obfuscate_for_profile
+from .runs import short_hash
 
-LFW_IMAGES = 13233
-LFW_FUNNELED_MB = 230
 SUBSETS = ("train", "val", "test")
 CACHE_DIR = PROJECT_ROOT / "data" / "prepared"
-LINKED_DATA_HOME = PROJECT_ROOT / "data" / "scikit_learn_data"
 INTERPOLATION_FLAGS = {
     "nearest": cv2.INTER_NEAREST, "linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC,
     "area": cv2.INTER_AREA, "lanczos4": cv2.INTER_LANCZOS4,
 }
 
 
-class DataError(RuntimeError):
-    """LFW is missing, partial or unreadable."""
+# --- splits and cache --------------------------------------------------------------------------
 
-
-# --- where LFW lives ---------------------------------------------------------------------------
-
-def resolve_data_home(data_home: str | os.PathLike | None = None) -> Path:
-    """scikit-learn's convention: an explicit folder, else $SCIKIT_LEARN_DATA, else
-    ~/scikit_learn_data. If $LFW_HOME names an existing (possibly read-only) lfw_home folder and
-    no folder is given, that copy is linked into the writable data/scikit_learn_data."""
-    if data_home is not None:
-        return Path(data_home).expanduser()
-    if os.environ.get("LFW_HOME"):
-        return link_lfw_copy(os.environ["LFW_HOME"], LINKED_DATA_HOME)
-    from sklearn.datasets import get_data_home
-
-    return Path(get_data_home())
-
-
-def link_lfw_copy(lfw_home: str | os.PathLike, data_home: str | os.PathLike) -> Path:
-    """Makes data_home/lfw_home a writable folder whose entries link to an existing LFW copy
-    (scikit-learn writes its joblib cache beside the images, which a read-only copy forbids)."""
-    source, data_home = Path(lfw_home).expanduser().resolve(), Path(data_home)
-    if not source.is_dir():
-        raise DataError(f"LFW_HOME={source} is not a folder; point it at an lfw_home folder "
-                        "holding lfw/ or lfw_funneled/")
-    target = data_home / "lfw_home"
-    target.mkdir(parents=True, exist_ok=True)
-    for entry in source.iterdir():
-        link = target / entry.name
-        if entry.name != "joblib" and not link.exists():
-            link.symlink_to(entry)
-    return data_home
-
-
-def choose_lfw_variant(data_home: Path) -> bool:
-    """True for the funneled set: the funneled set if present, else the plain set if present,
-    else the funneled set is downloaded."""
-    lfw_home = data_home / "lfw_home"
-    if (lfw_home / "lfw_funneled").is_dir():
-        return True
-    if (lfw_home / "lfw").is_dir():
-        return False
-    print(f"LFW not found under {lfw_home}: downloading the funneled set (~{LFW_FUNNELED_MB} MB)")
-    return True
-
-
-def count_jpegs(folder: Path) -> int:
-    return sum(name.endswith(".jpg") for _, _, names in os.walk(folder) for name in names)
-
-
-def find_unreadable_jpegs(folder: Path) -> list[Path]:
-    from PIL import Image
-
-    bad = []
-    for path in sorted(folder.rglob("*.jpg")):
-        try:
-            with Image.open(path) as image:
-                image.load()
-        except Exception:
-            bad.append(path)
-    return bad
-
-
-def fetch_lfw(data_home: str | os.PathLike | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """All LFW faces as uint8 (N, 62, 47, 3) and each face's person name."""
-    from sklearn.datasets import fetch_lfw_people
-
-    home = resolve_data_home(data_home)
-    funneled = choose_lfw_variant(home)
-    folder = home / "lfw_home" / ("lfw_funneled" if funneled else "lfw")
-    where = (f"put LFW in {home}/lfw_home/ (scikit-learn's layout: lfw_funneled/ or lfw/), "
-             "or set LFW_HOME to an existing lfw_home folder")
-    if folder.is_dir() and (found := count_jpegs(folder)) != LFW_IMAGES:
-        raise DataError(f"LFW at {folder} is partial: {found} of {LFW_IMAGES} images; {where}")
-    try:
-        bunch = fetch_lfw_people(data_home=str(home), funneled=funneled, resize=0.5, color=True,
-                                 min_faces_per_person=0, download_if_missing=not folder.is_dir())
-    except (OSError, ValueError) as error:
-        if folder.is_dir() and (bad := find_unreadable_jpegs(folder)):
-            raise DataError(f"unreadable LFW image {bad[0]} ({len(bad)} in all): replace it "
-                            f"from a fresh LFW copy") from None
-        raise DataError(f"LFW could not be loaded or downloaded ({error}); {where}") from None
-    images = bunch.images
-    # scikit-learn returns float32 on a 0-255 or a 0-1 scale depending on its version.
-    scale = 255.0 if images.max() <= 1.0 else 1.0
-    images = np.clip(np.rint(images * scale), 0, 255).astype(np.uint8)
-    return images, bunch.target_names[bunch.target]
-
-
-# --- split and cache ---------------------------------------------------------------------------
-
-def draw_split(people: np.ndarray, profile: Profile) -> dict[str, np.ndarray]:
-    """Indices into LFW (whose faces belong to `people`) of every subset of both splits: train,
-    test, val (random split: a seeded permutation, the first n_train + n_test images the study's,
-    validation after them) and identity_train, identity_val (the permutation's first images of
-    people without a test face)."""
-    n_images = len(people)
-    needed = profile.n_train + profile.n_test + profile.n_val
-    if needed > n_images:
-        raise DataError(f"profile {profile.name} needs {needed} images; LFW has {n_images}")
-    order = np.random.default_rng(profile.split_seed).permutation(n_images)
+def random_training(order, people, test, profile: Profile):
+    """The study's split: the permutation's first n_train images (test follows them), and the
+    validation images after the study's n_train + n_test."""
     n_study = profile.n_train + profile.n_test
-    test = order[profile.n_train:n_study]
+    return order[:profile.n_train], order[n_study:n_study + profile.n_val]
+
+
+def identity_disjoint_training(order, people, test, profile: Profile):
+    """Training and validation images, in the same seeded order, only of people who have no
+    test face."""
     unseen = order[~np.isin(people[order], people[test])]
     if len(unseen) < profile.n_train + profile.n_val:
         raise DataError(f"profile {profile.name}: only {len(unseen)} faces belong to people "
                         f"outside the test set; the identity-disjoint split needs "
                         f"{profile.n_train + profile.n_val}")
-    return {
-        "train": order[:profile.n_train],
-        "test": test,
-        "val": order[n_study:n_study + profile.n_val],
-        "identity_train": unseen[:profile.n_train],
-        "identity_val": unseen[profile.n_train:profile.n_train + profile.n_val],
-    }
+    return unseen[:profile.n_train], unseen[profile.n_train:profile.n_train + profile.n_val]
+
+
+@dataclass(frozen=True)
+class Split:
+    label: str
+    # (seeded permutation of LFW, each face's person, test indices, profile) -> (train, val)
+    draw: Callable
+
+
+# Every split shares the test faces; they differ in what the networks train and validate on.
+SPLITS = Registry("split", {
+    "random": Split("random (the study's)", random_training),
+    "identity": Split("identity-disjoint", identity_disjoint_training),
+}, config.SPLITS)
+
+
+def draw_split(people: np.ndarray, profile: Profile) -> dict[str, np.ndarray]:
+    """Indices into LFW (whose faces belong to `people`) of the test faces and of every split's
+    training and validation faces, under the cache's names (see stored_subset). A seeded
+    permutation of all LFW images: the test faces are its images n_train to n_train + n_test."""
+    n_images = len(people)
+    needed = profile.n_train + profile.n_test + profile.n_val
+    if needed > n_images:
+        raise DataError(f"profile {profile.name} needs {needed} images; LFW has {n_images}")
+    order = np.random.default_rng(profile.split_seed).permutation(n_images)
+    test = order[profile.n_train:profile.n_train + profile.n_test]
+    subsets = {"test": test}
+    for name, split in SPLITS.items():
+        train, val = split.draw(order, people, test, profile)
+        subsets[stored_subset(name, "train")], subsets[stored_subset(name, "val")] = train, val
+    return subsets
 
 
 def cache_path(profile: Profile) -> Path:
-    return CACHE_DIR / f"{profile.data_key()}.npz"
+    """Named by the fields that change which images are drawn (and the cache's layout: 2 added
+    the identity-disjoint split)."""
+    fields = {k: getattr(profile, k) for k in ("n_train", "n_test", "n_val", "split_seed")}
+    return CACHE_DIR / f"lfw_{short_hash({**fields, 'layout': 2})}.npz"
 
 
 def prepare_cache(profile: Profile, data_home=None, force: bool = False) -> Path:
@@ -250,7 +186,7 @@ def stored_subset(split: str, subset: str) -> str:
 
 
 def dataset_from_arrays(profile: Profile, arrays, split: str = "random") -> Dataset:
-    check_choice("split", split, SPLITS)
+    SPLITS[split]  # an unknown split fails here, listing the valid ones
     stored = {s: stored_subset(split, s) for s in SUBSETS}
     resized = {s: resize_images(arrays[f"{stored[s]}_images"], profile.height, profile.width,
                                 profile.interpolation) for s in SUBSETS}

@@ -1,6 +1,6 @@
 """The losses under comparison, with keras.ops only, on images in [0, 1].
 
-`LOSSES` maps a name to a factory `make(output_range)`: a network with a tanh output (the
+`LOSSES` maps a name to its label and function; `make(output_range)` turns it into a Keras loss: a network with a tanh output (the
 original residual autoencoder) produces images in [-1, 1], which the loss maps back to [0, 1]
 first so that every loss means the same thing for every architecture.
 """
@@ -12,7 +12,8 @@ from typing import Callable
 import numpy as np
 from keras import ops
 
-from .config import check_choice
+from . import config
+from .config import Registry
 from .metrics import SSIM_SIGMA, SSIM_WINDOW, psnr_per_image, ssim_per_image, to_unit_range
 
 # 1/PSNR: PSNR is floored here so the loss stays finite for a (practically impossible) MSE of 1.
@@ -118,7 +119,6 @@ def ms_ssim_l1_loss(x, y):
 class Loss:
     label: str
     fn: Callable
-    in_study: bool = True
 
     def make(self, output_range=(0.0, 1.0)):
         """A Keras loss(y_true, y_pred) for a network whose outputs live in output_range."""
@@ -131,17 +131,15 @@ class Loss:
         return loss
 
 
-LOSSES = {
+LOSSES = Registry("loss", {
     "l2": Loss("L2", l2),
     "l1": Loss("L1", l1),
     "psnr": Loss("PSNR", psnr_loss),
     "ssim": Loss("SSIM", ssim_loss),
     "psnr_ssim": Loss("PSNR+SSIM", psnr_ssim_loss),
-    "ms_ssim_l1": Loss("MS-SSIM+L1", ms_ssim_l1_loss, in_study=False),
-}
-STUDY_LOSSES = tuple(name for name, loss in LOSSES.items() if loss.in_study)
+    "ms_ssim_l1": Loss("MS-SSIM+L1", ms_ssim_l1_loss),
+}, config.LOSSES)
 
 
 def get_loss(name: str, output_range=(0.0, 1.0)):
-    check_choice("loss", name, list(LOSSES))
     return LOSSES[name].make(output_range)

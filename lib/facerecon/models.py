@@ -1,7 +1,8 @@
 """The architectures under comparison, as Keras functional models.
 
-Every builder takes input_shape and is fully convolutional, so each profile's resolution works.
-`ARCHITECTURES` maps a name to its builder and to the range its output lives in.
+Every builder takes the input shape, the BatchNorm momentum and the architecture's settings from
+the profile (params/*.yaml, `architectures:`), and is fully convolutional, so each profile's
+resolution works. `ARCHITECTURES` maps a name to its label, builder and output range.
 """
 from __future__ import annotations
 
@@ -11,15 +12,11 @@ from typing import Callable
 import keras
 from keras import layers
 
-from .config import check_choice
+from . import config
+from .config import Registry
 
 
-# Keras' default. Short profiles lower it: with few steps the moving statistics that BatchNorm
-# uses at inference would otherwise still sit near their initial values.
-BN_MOMENTUM = 0.99
-
-
-def conv_bn(x, filters, kernel, activation, strides=1, transpose=False, bn_momentum=BN_MOMENTUM):
+def conv_bn(x, filters, kernel, activation, bn_momentum, strides=1, transpose=False):
     """Convolution (or transposed convolution) with 'same' padding, BatchNorm, activation."""
     conv = layers.Conv2DTranspose if transpose else layers.Conv2D
     x = conv(filters, kernel, strides=strides, padding="same")(x)
@@ -30,63 +27,60 @@ def conv_bn(x, filters, kernel, activation, strides=1, transpose=False, bn_momen
     return layers.Activation(activation)(x) if activation else x
 
 
-def build_simple_cnn(input_shape=(112, 112, 3), bn_momentum=BN_MOMENTUM) -> keras.Model:
-    """Conv 128@9x9, then 3 x Conv 128@4x4, each with BatchNorm and ReLU; Conv 3@4x4 + sigmoid."""
+def build_simple_cnn(input_shape, bn_momentum: float, filters: int,
+                     middle_layers: int) -> keras.Model:
+    """Conv filters@9x9, then middle_layers x Conv filters@4x4, each with BatchNorm and ReLU;
+    Conv 3@4x4 + sigmoid. The study: 128 filters, 3 middle layers."""
     inputs = keras.Input(input_shape)
-    x = conv_bn(inputs, 128, 9, "relu", bn_momentum=bn_momentum)
-    for _ in range(3):
-        x = conv_bn(x, 128, 4, "relu", bn_momentum=bn_momentum)
+    x = conv_bn(inputs, filters, 9, "relu", bn_momentum)
+    for _ in range(middle_layers):
+        x = conv_bn(x, filters, 4, "relu", bn_momentum)
     outputs = layers.Conv2D(3, 4, padding="same", activation="sigmoid")(x)
     return keras.Model(inputs, outputs, name="simple_cnn")
 
 
-def build_srresnet(input_shape=(112, 112, 3), bn_momentum=BN_MOMENTUM, n_blocks: int = 5,
-                   filters: int = 64) -> keras.Model:
-    """SRResNet (Ledig et al. 2017) without its two upsampling blocks: same-resolution output."""
+def build_srresnet(input_shape, bn_momentum: float, filters: int, blocks: int) -> keras.Model:
+    """SRResNet (Ledig et al. 2017) without its two upsampling blocks: same-resolution output.
+    The study: 64 filters, 5 residual blocks."""
     inputs = keras.Input(input_shape)
     x = layers.Conv2D(filters, 9, padding="same")(inputs)
     head = layers.PReLU(shared_axes=[1, 2])(x)
     x = head
-    for _ in range(n_blocks):
-        y = conv_bn(x, filters, 3, "prelu", bn_momentum=bn_momentum)
-        y = conv_bn(y, filters, 3, None, bn_momentum=bn_momentum)
+    for _ in range(blocks):
+        y = conv_bn(x, filters, 3, "prelu", bn_momentum)
+        y = conv_bn(y, filters, 3, None, bn_momentum)
         x = layers.Add()([x, y])
-    x = conv_bn(x, filters, 9, None, bn_momentum=bn_momentum)
+    x = conv_bn(x, filters, 9, None, bn_momentum)
     x = layers.Add()([head, x])
     outputs = layers.Conv2D(3, 9, padding="same", activation="sigmoid")(x)
     return keras.Model(inputs, outputs, name="srresnet")
 
 
-# The study lists 64-filter residual blocks after an encoder that ends at 256 channels; an
-# element-wise addition needs equal widths, so the blocks take the encoder's last width. This is
-# the one place that reading is made.
-RESIDUAL_AUTOENCODER_WIDTHS = (64, 128, 256)
-
-
-def build_residual_autoencoder(input_shape=(112, 112, 3), bn_momentum=BN_MOMENTUM,
-                               output_activation: str = "sigmoid", n_blocks: int = 3) -> keras.Model:
-    """Conv 64@9x9; Conv 64,128,256 @4x4 stride 2; residual blocks at 256 channels; Transpose
-    Conv 256,128,64 @4x4 stride 2; Transpose Conv 3@9x9 + output activation. BatchNorm + ReLU
-    after every hidden layer."""
+def build_residual_autoencoder(input_shape, bn_momentum: float, widths, blocks: int,
+                               output_activation: str = "sigmoid") -> keras.Model:
+    """Conv widths[0]@9x9; Conv each width @4x4 stride 2; residual blocks at the last width;
+    Transpose Conv each width in reverse @4x4 stride 2; Transpose Conv 3@9x9 + output activation.
+    BatchNorm + ReLU after every hidden layer. The study: widths 64, 128, 256 and 3 blocks (the
+    study lists 64-filter blocks, but an element-wise addition after a 256-channel encoder needs
+    256; params/*.yaml makes that reading)."""
     inputs = keras.Input(input_shape)
-    x = conv_bn(inputs, 64, 9, "relu", bn_momentum=bn_momentum)
-    for width in RESIDUAL_AUTOENCODER_WIDTHS:
-        x = conv_bn(x, width, 4, "relu", strides=2, bn_momentum=bn_momentum)
-    width = RESIDUAL_AUTOENCODER_WIDTHS[-1]
-    for _ in range(n_blocks):
-        y = conv_bn(x, width, 3, "relu", bn_momentum=bn_momentum)
-        y = conv_bn(y, width, 3, None, bn_momentum=bn_momentum)
+    x = conv_bn(inputs, widths[0], 9, "relu", bn_momentum)
+    for width in widths:
+        x = conv_bn(x, width, 4, "relu", bn_momentum, strides=2)
+    for _ in range(blocks):
+        y = conv_bn(x, widths[-1], 3, "relu", bn_momentum)
+        y = conv_bn(y, widths[-1], 3, None, bn_momentum)
         x = layers.Add()([x, y])
-    for width in reversed(RESIDUAL_AUTOENCODER_WIDTHS):
-        x = conv_bn(x, width, 4, "relu", strides=2, transpose=True, bn_momentum=bn_momentum)
+    for width in reversed(widths):
+        x = conv_bn(x, width, 4, "relu", bn_momentum, strides=2, transpose=True)
     outputs = layers.Conv2DTranspose(3, 9, padding="same", activation=output_activation)(x)
     return keras.Model(inputs, outputs, name=f"residual_autoencoder_{output_activation}")
 
 
-def build_original_residual_autoencoder(input_shape=(112, 112, 3),
-                                        bn_momentum=BN_MOMENTUM) -> keras.Model:
+def build_original_residual_autoencoder(input_shape, bn_momentum: float, widths,
+                                        blocks: int) -> keras.Model:
     """Trinidad's (2017) residual autoencoder: a tanh output for data scaled to [-1, 1]."""
-    return build_residual_autoencoder(input_shape, bn_momentum, output_activation="tanh")
+    return build_residual_autoencoder(input_shape, bn_momentum, widths, blocks, "tanh")
 
 
 @dataclass(frozen=True)
@@ -96,20 +90,25 @@ class Architecture:
     output_range: tuple[float, float] = (0.0, 1.0)
 
 
-ARCHITECTURES = {
+ARCHITECTURES = Registry("architecture", {
     "simple_cnn": Architecture("Simple CNN", build_simple_cnn),
     "srresnet": Architecture("SRResNet", build_srresnet),
     "residual_autoencoder": Architecture("Residual Autoencoder", build_residual_autoencoder),
     "original_residual_autoencoder": Architecture(
         "Original Residual Autoencoder", build_original_residual_autoencoder, (-1.0, 1.0)),
-}
-STUDY_ARCHITECTURES = ("simple_cnn", "srresnet", "residual_autoencoder")
+}, config.ARCHITECTURES)
 
 
 def get_architecture(name: str) -> Architecture:
-    check_choice("architecture", name, list(ARCHITECTURES))
     return ARCHITECTURES[name]
 
 
-def build_model(name: str, input_shape, bn_momentum=BN_MOMENTUM) -> keras.Model:
-    return get_architecture(name).build(input_shape=tuple(input_shape), bn_momentum=bn_momentum)
+def build_model(name: str, input_shape, bn_momentum: float, **settings) -> keras.Model:
+    """The named network for inputs of input_shape, with its settings from a profile."""
+    return ARCHITECTURES[name].build(tuple(input_shape), bn_momentum, **settings)
+
+
+def build_for_profile(name: str, profile) -> keras.Model:
+    """The named network as the profile sizes it, at the profile's resolution."""
+    return build_model(name, profile.image_shape, profile.bn_momentum,
+                       **profile.architectures[name])

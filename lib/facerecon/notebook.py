@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import plots, report
-from .config import (OBFUSCATIONS, PROFILES, PROJECT_ROOT, ArchitectureNotebookParams,
-                     ConfigError, check_choice, load_profile)
-from .losses import LOSSES
-from .train import grid, parse_list, train_many
+from . import figures, formatting, plots, tables
+from .config import (LOSSES, OBFUSCATIONS, PROFILES, PROJECT_ROOT, ConfigError, check_choice,
+                     load_profile, parse_list)
+from .evidence import gather_evidence
+from .pipeline import ArchitectureNotebookParams
+from .runs import RunStore, grid, select
+from .train import train_many
 
 IPYTHON_NAMES = {"In", "Out", "exit", "quit", "get_ipython", "open"}
 
@@ -33,7 +35,7 @@ def notebook_parameters(namespace: dict, params_class):
     params = params_class(**given)
     check_choice("profile", params.profile, PROFILES)
     if isinstance(params, ArchitectureNotebookParams):
-        check_choice("loss", params.loss, list(LOSSES))
+        check_choice("loss", params.loss, LOSSES)
         obfuscations = parse_list(params.obfuscations, OBFUSCATIONS, "obfuscation") \
             or list(OBFUSCATIONS)
         seeds = parse_list(params.seeds)
@@ -57,40 +59,40 @@ def train_architecture(arch: str, params: ArchitectureNotebookParams) -> pd.Data
     return train_many(runs, results_root(params), params.force, params.data_home, verbose=2)
 
 
-def architecture_runs(arch: str, params: ArchitectureNotebookParams) -> pd.DataFrame:
-    runs = report.collect_runs(results_root(params), params.profile)
-    return runs[(runs["architecture"] == arch) & (runs["loss"] == params.loss)
-                & runs["obfuscation"].isin(params.obfuscations)]
+def store(params) -> RunStore:
+    return RunStore(results_root(params), params.profile)
 
 
 def training_curves(arch: str, params: ArchitectureNotebookParams):
     """Loss, PSNR and SSIM per epoch (train vs validation), one colour per obfuscation."""
-    curves = report.histories(architecture_runs(arch, params), results_root(params))
+    runs = select(store(params).collect(), architecture=arch, loss=params.loss,
+                  obfuscation=params.obfuscations)
+    curves = figures.histories(runs, store(params))
     if curves.empty:
         print("no finished runs to show")
         return None
     return plots.training_curves(curves, hue="obfuscation",
-                                 title=f"{report.ARCH_LABELS[arch]}, "
-                                       f"{report.LOSS_LABELS[params.loss]} loss")
+                                 title=f"{figures.ARCH_LABELS[arch]}, "
+                                       f"{figures.LOSS_LABELS[params.loss]} loss")
 
 
 def reconstructions(arch: str, params: ArchitectureNotebookParams, seed: int | None = None):
     """Test faces: Original | Blurred | Reconstructed blurred | Pixelated | Reconstructed
     pixelated, for the notebook's loss."""
     seed = seed if seed is not None else (params.seeds or load_profile(params.profile).seeds)[0]
-    rows = report.reconstruction_rows(results_root(params), params.profile, arch, params.loss, seed)
-    return plots.image_grid(rows, plots.COLUMN_TITLES)
+    rows = figures.reconstruction_rows(store(params), arch, params.loss, seed)
+    return plots.image_grid(rows, figures.reconstruction_titles())
 
 
 def table_rows(arch: str, params: ArchitectureNotebookParams) -> pd.DataFrame:
     """This architecture's rows of the comparison tables, one per obfuscation, beside the
-    non-learned baselines, as the tables print them (see report.LEGEND)."""
-    evidence = report.gather_evidence(results_root(params), params.profile)
+    non-learned baselines, as the tables print them (see formatting.LEGEND)."""
+    evidence = gather_evidence(results_root(params), params.profile)
     frames = []
     for obfuscation in params.obfuscations:
-        table = report.loss_table(evidence, params.loss, obfuscation)
+        table = tables.loss_table(evidence, params.loss, obfuscation)
         table = table[(table["architecture"] == arch) | (table["kind"] == "baseline")]
-        frames.append(report.formatted(table.reset_index(drop=True), "{}")
+        frames.append(formatting.formatted(table.reset_index(drop=True), "{}")
                       .assign(obfuscation=obfuscation))
     frame = pd.concat(frames, ignore_index=True)
     return frame[["obfuscation", *[c for c in frame.columns if c != "obfuscation"]]]

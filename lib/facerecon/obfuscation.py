@@ -1,20 +1,21 @@
-"""The two obfuscations of the study and their calibration against its input quality.
+"""The obfuscations of the study and their calibration against its input quality.
 
-Both act on float32 images in [0, 1] (N, H, W, 3) and keep shape, dtype and range.
+`OBFUSCATIONS` maps a name to its function, the study's input quality, and the non-learned
+baselines that try to undo it (names in baselines.METHODS). A profile gives each its strength
+and calibration candidates (params/*.yaml, `obfuscations:`). Every function acts on float32
+images in [0, 1] (N, H, W, 3) and keeps shape, dtype and range.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
 
 import cv2
 import numpy as np
 import pandas as pd
 
-from .config import OBFUSCATIONS, Profile, check_choice
-
-# The study's input quality on its test set (slides: "Blurred Image" / "Pixelated Image").
-TARGETS = {
-    "blur": {"psnr": (24.0, 25.0), "ssim": (0.65, 0.68)},
-    "pixelate": {"psnr": (18.0, 20.0), "ssim": (0.36, 0.40)},
-}
+from . import config
+from .config import OBFUSCATION_SETTINGS, Profile, Registry
 
 
 def gaussian_blur(images: np.ndarray, kernel: int, sigma: float) -> np.ndarray:
@@ -39,16 +40,36 @@ def pixelate(images: np.ndarray, block: int) -> np.ndarray:
     return out
 
 
-def obfuscate(images: np.ndarray, obfuscation: str, **params) -> np.ndarray:
-    """Applies one obfuscation by name with explicit parameters."""
-    check_choice("obfuscation", obfuscation, OBFUSCATIONS)
-    if obfuscation == "blur":
-        return gaussian_blur(images, params["kernel"], params["sigma"])
-    return pixelate(images, params["block"])
+@dataclass(frozen=True)
+class Obfuscation:
+    label: str  # what an obfuscated face is called in a figure
+    apply: Callable[..., np.ndarray]  # (images, **settings) -> obfuscated images
+    # The study's input quality on its test set (slides: "Blurred Image" / "Pixelated Image").
+    study_quality: dict
+    baselines: tuple[str, ...]
+
+
+OBFUSCATIONS = Registry("obfuscation", {
+    "blur": Obfuscation("Blurred", gaussian_blur,
+                        {"psnr": (24.0, 25.0), "ssim": (0.65, 0.68)},
+                        ("input", "wiener", "richardson_lucy")),
+    "pixelate": Obfuscation("Pixelated", pixelate,
+                            {"psnr": (18.0, 20.0), "ssim": (0.36, 0.40)},
+                            ("input", "bicubic")),
+}, config.OBFUSCATIONS)
+
+
+# Every obfuscation's settings by name, as the calibration table's columns.
+SETTING_NAMES = list(dict.fromkeys(k for kinds in OBFUSCATION_SETTINGS.values() for k in kinds))
+
+
+def obfuscate(images: np.ndarray, obfuscation: str, **settings) -> np.ndarray:
+    """Applies one obfuscation by name with explicit settings."""
+    return OBFUSCATIONS[obfuscation].apply(images, **settings)
 
 
 def obfuscate_for_profile(images: np.ndarray, obfuscation: str, profile: Profile) -> np.ndarray:
-    return obfuscate(images, obfuscation, **profile.obfuscation_params(obfuscation))
+    return obfuscate(images, obfuscation, **profile.obfuscation_settings(obfuscation))
 
 
 def calibration_table(test_images: np.ndarray, profile: Profile) -> pd.DataFrame:
@@ -59,25 +80,23 @@ def calibration_table(test_images: np.ndarray, profile: Profile) -> pd.DataFrame
     """
     from .metrics import psnr_ssim_per_image
 
-    candidates = [("blur", {"kernel": k, "sigma": s}) for k, s in profile.blur_candidates]
-    candidates += [("pixelate", {"block": b}) for b in profile.pixel_candidates]
     rows = []
-    for obfuscation, params in candidates:
-        psnr, ssim = psnr_ssim_per_image(obfuscate(test_images, obfuscation, **params), test_images)
-        target = TARGETS[obfuscation]
-        rows.append({
-            "profile": profile.name,
-            "obfuscation": obfuscation,
-            "kernel": params.get("kernel"),
-            "sigma": params.get("sigma"),
-            "block": params.get("block"),
-            "n_images": len(test_images),
-            "psnr_mean": float(np.mean(psnr)),
-            "ssim_mean": float(np.mean(ssim)),
-            "study_psnr_range": "{}-{}".format(*target["psnr"]),
-            "study_ssim_range": "{}-{}".format(*target["ssim"]),
-            "in_study_range": bool(target["psnr"][0] <= np.mean(psnr) <= target["psnr"][1]
-                                   and target["ssim"][0] <= np.mean(ssim) <= target["ssim"][1]),
-            "chosen": params == profile.obfuscation_params(obfuscation),
-        })
+    for name, obfuscation in OBFUSCATIONS.items():
+        target = obfuscation.study_quality
+        for settings in profile.obfuscations[name]["candidates"]:
+            psnr, ssim = psnr_ssim_per_image(obfuscate(test_images, name, **settings),
+                                             test_images)
+            rows.append({
+                "profile": profile.name,
+                "obfuscation": name,
+                **{k: settings.get(k) for k in SETTING_NAMES},
+                "n_images": len(test_images),
+                "psnr_mean": float(np.mean(psnr)),
+                "ssim_mean": float(np.mean(ssim)),
+                "study_psnr_range": "{}-{}".format(*target["psnr"]),
+                "study_ssim_range": "{}-{}".format(*target["ssim"]),
+                "in_study_range": bool(target["psnr"][0] <= np.mean(psnr) <= target["psnr"][1]
+                                       and target["ssim"][0] <= np.mean(ssim) <= target["ssim"][1]),
+                "chosen": settings == profile.obfuscation_settings(name),
+            })
     return pd.DataFrame(rows)

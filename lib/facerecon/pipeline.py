@@ -3,24 +3,54 @@ architecture notebook once per loss, then 90_comparison. Executed copies go to
 results/<profile>/notebooks/. A failing notebook does not stop the others; the exit status is
 non-zero and the failures are listed at the end.
 
-    python -m facerecon.pipeline --profile quick [--only srresnet] [--loss l2,ssim] [--force]
+    python -m facerecon run --profile quick [--only srresnet] [--loss l2,ssim] [--force]
 """
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import io
-from .config import (PROFILES, PROJECT_ROOT, ArchitectureNotebookParams, ComparisonNotebookParams,
-                     ConfigError, DataPrepNotebookParams, check_choice)
-from .losses import LOSSES
-from .models import STUDY_ARCHITECTURES
-from .train import parse_list
+from .config import LOSSES, OBFUSCATIONS, PROJECT_ROOT, ConfigError
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
+
+
+@dataclass(frozen=True)
+class ArchitectureNotebookParams:
+    """The parameters of an architecture notebook (its papermill `parameters` cell)."""
+
+    profile: str = "smoke"
+    loss: str = "l2"
+    obfuscations: list = field(default_factory=lambda: list(OBFUSCATIONS))
+    seeds: list | None = None
+    results_root: str | None = None  # None: the project's results/
+    data_home: str | None = None
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class DataPrepNotebookParams:
+    """The parameters of 00_data_prep."""
+
+    profile: str = "smoke"
+    data_home: str | None = None
+    results_root: str | None = None
+    figures_root: str | None = None
+
+
+@dataclass(frozen=True)
+class ComparisonNotebookParams:
+    """The parameters of 90_comparison, which reads results and never trains."""
+
+    profile: str = "smoke"
+    results_root: str | None = None
+    figures_root: str | None = None
+
+
 ARCHITECTURE_NOTEBOOKS = {
     "simple_cnn": "10_simple_cnn.ipynb",
     "srresnet": "20_srresnet.ipynb",
@@ -31,7 +61,7 @@ PARAMS = {"00_data_prep.ipynb": DataPrepNotebookParams,
           "90_comparison.ipynb": ComparisonNotebookParams}
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclass(frozen=True)
 class Step:
     notebook: str
     parameters: dict
@@ -100,46 +130,26 @@ def execute(steps: list[Step]) -> list[str]:
     return failed
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m facerecon.pipeline", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--profile", required=True)
-    parser.add_argument("--only", help=f"architectures, comma list of: {', '.join(ARCHITECTURE_NOTEBOOKS)}")
-    parser.add_argument("--loss", help=f"losses, comma list of: {', '.join(LOSSES)}")
-    parser.add_argument("--force", action="store_true", help="retrain finished runs")
-    parser.add_argument("--report-only", action="store_true",
-                        help="only 90_comparison: tables and figures from the results there are")
-    parser.add_argument("--results-root", default=str(PROJECT_ROOT / "results"))
-    parser.add_argument("--figures-root", default=str(PROJECT_ROOT / "figures"))
-    parser.add_argument("--data-home", default=None)
-    args = parser.parse_args(argv)
-    try:
-        check_choice("profile", args.profile, PROFILES)
-        architectures = parse_list(args.only, list(ARCHITECTURE_NOTEBOOKS), "architecture") \
-            or list(STUDY_ARCHITECTURES)
-        losses = parse_list(args.loss, list(LOSSES), "loss") or list(LOSSES)
-        results_root, figures_root = Path(args.results_root).resolve(), Path(args.figures_root).resolve()
-        io.writable_dir(results_root)
-        io.writable_dir(figures_root)
-        steps = plan(args.profile, architectures, losses, args.force, results_root, figures_root,
-                     args.data_home)
-        if args.report_only:
-            steps = steps[-1:]
-        for step in steps:
-            check_parameters(step.notebook, step.parameters)
-    except (ConfigError, io.OutputError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+def run_notebooks(profile: str, architectures: list[str] | None, losses: list[str] | None,
+                  force: bool, report_only: bool, results_root, figures_root,
+                  data_home: str | None) -> int:
+    """Checks every step's parameters, then executes the steps (only 90_comparison with
+    report_only) and says where the results are; 1 if a notebook failed, else 0."""
+    results_root, figures_root = Path(results_root).resolve(), Path(figures_root).resolve()
+    io.writable_dir(results_root)
+    io.writable_dir(figures_root)
+    steps = plan(profile, architectures or list(ARCHITECTURE_NOTEBOOKS), losses or list(LOSSES),
+                 force, results_root, figures_root, data_home)
+    if report_only:
+        steps = steps[-1:]
+    for step in steps:
+        check_parameters(step.notebook, step.parameters)
     failed = execute(steps)
-    print(f"tables:  {results_root / args.profile / 'tables'}")
-    print(f"figures: {figures_root / args.profile}")
-    print(f"runs:    {results_root / args.profile / 'all_runs.csv'}")
+    print(f"tables:  {results_root / profile / 'tables'}")
+    print(f"figures: {figures_root / profile}")
+    print(f"runs:    {results_root / profile / 'all_runs.csv'}")
     if failed:
         print(f"{len(failed)} notebook(s) failed: {', '.join(failed)} "
               f"(their executed copies show the error; finished runs are kept)", file=sys.stderr)
         return 1
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -10,8 +10,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-COLUMN_TITLES = ("Original", "Blurred", "Reconstructed blurred", "Pixelated",
-                 "Reconstructed pixelated")
+from .obfuscation import OBFUSCATIONS  # noqa: E402
 
 
 def image_grid(rows: list[list[np.ndarray]], column_titles, row_titles=None, size: float = 1.6):
@@ -37,10 +36,10 @@ def image_grid(rows: list[list[np.ndarray]], column_titles, row_titles=None, siz
 
 
 def sample_faces(dataset, n: int = 6):
-    """Test faces: original, blurred and pixelated, as the profile obfuscates them."""
-    rows = [[dataset.images["test"][i], dataset.obfuscated("test", "blur")[i],
-             dataset.obfuscated("test", "pixelate")[i]] for i in range(n)]
-    return image_grid(rows, ("Original", "Blurred", "Pixelated"))
+    """Test faces: the original and each obfuscation, as the profile obfuscates them."""
+    rows = [[dataset.images["test"][i], *(dataset.obfuscated("test", name)[i]
+                                          for name in OBFUSCATIONS)] for i in range(n)]
+    return image_grid(rows, ("Original", *(entry.label for entry in OBFUSCATIONS.values())))
 
 
 def training_curves(histories: pd.DataFrame, hue: str, hue_label: str | None = None,

@@ -16,9 +16,8 @@ import numpy as np
 import pandas as pd
 
 from . import io
-from .config import OBFUSCATIONS, PROJECT_ROOT
-from .losses import STUDY_LOSSES
-from .models import STUDY_ARCHITECTURES
+from .config import OBFUSCATIONS, PROJECT_ROOT, STUDY_ARCHITECTURES, STUDY_LOSSES
+from .runs import finished, select
 
 REFERENCE = PROJECT_ROOT / "results" / "reference" / "study.csv"
 COMPARED_SOURCE = "Results Comparison table"  # the study's summary tables
@@ -34,8 +33,7 @@ def load_reference(path: Path = REFERENCE) -> pd.DataFrame:
 def study_means(reference: pd.DataFrame) -> pd.DataFrame:
     """The study's test PSNR/SSIM per (architecture, loss, obfuscation), from its summary
     tables, in the layout of our_means."""
-    table = reference[reference["source"].str.startswith(COMPARED_SOURCE)
-                      & (reference["subset"] == "test")]
+    table = select(reference[reference["source"].str.startswith(COMPARED_SOURCE)], subset="test")
     wide = table.pivot_table(index=[ARCH, LOSS, OBF], columns="metric", values="value")
     return wide.rename(columns={"psnr": "test_psnr", "ssim": "test_ssim"})
 
@@ -43,8 +41,7 @@ def study_means(reference: pd.DataFrame) -> pd.DataFrame:
 def our_means(runs: pd.DataFrame) -> pd.DataFrame:
     """Our test PSNR/SSIM per (architecture, loss, obfuscation): means over the finished seeds
     of the random split."""
-    done = runs[(runs["status"] == "finished") & (runs["split"] == "random")]
-    return done.groupby([ARCH, LOSS, OBF])[["test_psnr", "test_ssim"]].mean()
+    return finished(runs).groupby([ARCH, LOSS, OBF])[["test_psnr", "test_ssim"]].mean()
 
 
 # --- the conclusions, each a check on a table of means ---------------------------------------------
@@ -124,8 +121,8 @@ CONCLUSIONS = {
 
 def significance_note(significance: pd.DataFrame, losses, metric: str = "test_ssim") -> str:
     """How many of our loss-vs-L2 differences behind a conclusion are significant, and which way."""
-    rows = significance[significance[LOSS].isin(losses) & (significance["metric"] == metric)
-                        & significance[ARCH].isin(STUDY_ARCHITECTURES)]
+    rows = select(significance, **{LOSS: list(losses), "metric": metric,
+                                   ARCH: list(STUDY_ARCHITECTURES)})
     if rows.empty:
         return ""
     up = int((rows["significant"] & (rows["mean_difference"] > 0)).sum())
@@ -157,21 +154,19 @@ def number_rows(runs: pd.DataFrame, baselines: pd.DataFrame, reference: pd.DataF
                 best: dict) -> list[dict]:
     """Every number of the study's summary tables and its input/reconstruction table beside
     ours (mean over seeds; n_seeds) and the difference ours - study."""
-    done = runs[(runs["status"] == "finished") & (runs["split"] == "random")]
+    done = finished(runs)
     rows = []
     for _, ref in reference.iterrows():
         if ref["source"].startswith(COMPARED_SOURCE):
-            part = done[(done[ARCH] == ref[ARCH]) & (done[LOSS] == ref[LOSS])
-                        & (done[OBF] == ref[OBF])]
+            part = select(done, **{ARCH: ref[ARCH], LOSS: ref[LOSS], OBF: ref[OBF]})
             what = f"{ref[ARCH]}, {ref[LOSS]}"
         elif ref["source"].startswith(INPUT_SOURCE) and ref[ARCH] == "input":
-            part = baselines[(baselines["method"] == "input") & (baselines[OBF] == ref[OBF])
-                             & (baselines["subset"] == ref["subset"])]
+            part = select(baselines, method="input", **{OBF: ref[OBF]}, subset=ref["subset"])
             part = part.assign(**{f"{ref['subset']}_{ref['metric']}": part[ref["metric"]]})
             what = "obfuscated input"
         elif ref["source"].startswith(INPUT_SOURCE):
             arch, loss = best.get(ref[OBF]) or (None, None)
-            part = done[(done[ARCH] == arch) & (done[LOSS] == loss) & (done[OBF] == ref[OBF])]
+            part = select(done, **{ARCH: arch, LOSS: loss, OBF: ref[OBF]})
             what = f"best reconstruction (ours: {arch}, {loss})"
         else:
             continue

@@ -4,21 +4,20 @@ A batch of 16 leaves a large GPU mostly idle, so N runs train side by side, each
 process with 1/N of the GPU memory. New runs start until the deadline; runs still training at
 the hard deadline are stopped and leave no metrics.json (they show as missing).
 
-    python -m facerecon.schedule --profile paper --workers 4 --deadline-s 420
-    python -m facerecon.schedule --profile paper --measure 1,4,8   # aggregate images/s per N
+    python -m facerecon schedule --profile paper --workers 4 --deadline-s 420
+    python -m facerecon schedule --profile paper --measure 1,4,8   # aggregate images/s per N
 """
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 
-from .config import ConfigError, RunConfig, load_profile
-from .losses import STUDY_LOSSES
-from .train import REFERENCE_ARCHITECTURE, grid, run_dir
+from .config import REFERENCE_ARCHITECTURE, STUDY_LOSSES, RunConfig, load_profile
+from .runs import RunStore, grid
 
 
 def priority_order(profile: str) -> list[RunConfig]:
@@ -51,7 +50,7 @@ def worker_env(workers: int) -> dict:
 
 
 def train_command(run: RunConfig, results_root: str) -> list[str]:
-    return [sys.executable, "-m", "facerecon.train", "--profile", run.profile, "--arch",
+    return [sys.executable, "-m", "facerecon", "train", "--profile", run.profile, "--arch",
             run.architecture, "--loss", run.loss, "--obfuscation", run.obfuscation, "--seed",
             str(run.seed), "--split", run.split, "--results-root", results_root]
 
@@ -62,7 +61,7 @@ def run_in_parallel(runs: list[RunConfig], workers: int, deadline_s: float, grac
     deadline_s + grace_s. Returns each started run's outcome."""
     os.makedirs(log_dir, exist_ok=True)
     pending = [r for r in runs
-               if not (run_dir(results_root, r.profile, r.key) / "metrics.json").exists()]
+               if RunStore(Path(results_root), r.profile).status(r.key) != "finished"]
     started, running, outcome = time.monotonic(), {}, {}
     while pending or running:
         elapsed = time.monotonic() - started
@@ -98,7 +97,7 @@ def measure_parallel_throughput(profile: str, arch: str, counts: list[int], step
     """Aggregate training images/s with N benchmark processes side by side, for each N."""
     totals = {}
     for n in counts:
-        command = [sys.executable, "-m", "facerecon.bench", "--profile", profile, "--arch",
+        command = [sys.executable, "-m", "facerecon", "bench", "--profile", profile, "--arch",
                    arch, "--steps", str(steps)]
         processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                       text=True, env=worker_env(n)) for _ in range(n)]
@@ -112,35 +111,13 @@ def measure_parallel_throughput(profile: str, arch: str, counts: list[int], step
     return totals
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m facerecon.schedule", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--profile", default="paper")
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--deadline-s", type=float, default=420)
-    parser.add_argument("--grace-s", type=float, default=60)
-    parser.add_argument("--results-root", default="results")
-    parser.add_argument("--log-dir", default="results/logs")
-    parser.add_argument("--measure", help="comma list of process counts to benchmark instead")
-    parser.add_argument("--measure-arch", default="srresnet")
-    parser.add_argument("--steps", type=int, default=30)
-    args = parser.parse_args(argv)
-    try:
-        runs = priority_order(args.profile)
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    if args.measure:
-        counts = [int(n) for n in args.measure.split(",")]
-        measure_parallel_throughput(args.profile, args.measure_arch, counts, args.steps)
-        return 0
-    outcome = run_in_parallel(runs, args.workers, args.deadline_s, args.grace_s,
-                              args.results_root, args.log_dir)
+def schedule_grid(profile: str, workers: int, deadline_s: float, grace_s: float,
+                  results_root: str, log_dir: str) -> dict[str, str]:
+    """The profile's grid in priority order, `workers` runs at a time, until the deadline;
+    prints how many finished."""
+    runs = priority_order(profile)
+    outcome = run_in_parallel(runs, workers, deadline_s, grace_s, results_root, log_dir)
     finished = sum(v == "finished" for v in outcome.values())
     print(f"{finished} of {len(runs)} runs finished; {len(outcome) - finished} started but not "
           f"finished; {len(runs) - len(outcome)} not started")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return outcome

@@ -1,0 +1,180 @@
+"""One command line for the study: python -m facerecon <command> --profile NAME [options]
+
+  prepare    splits, obfuscation calibration, baselines and sample faces of a profile
+  baselines  the non-learned baselines alone
+  train      the profile's runs, or a slice (--arch, --loss, --obfuscation, --seed, --split)
+  bench      training throughput per architecture on this backend and device
+  schedule   the grid in priority order, several training processes on one GPU
+  report     tables, figures and the reproduction report from the finished runs
+  run        the notebooks, executed with papermill (what ./run_all.sh runs)
+
+Bad input is one line, `error: ...`, and exit status 2. `python -m facerecon <command> -h`
+lists a command's options.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .config import (ARCHITECTURES, LOSSES, OBFUSCATIONS, PROFILES, PROJECT_ROOT, SPLITS,
+                     STUDY_ARCHITECTURES, ConfigError, check_choice, load_profile, parse_list)
+from .io import OutputError
+from .lfw import DataError
+
+
+def integers(value: str | None, what: str) -> list[int] | None:
+    """A comma list of integers (None: not given)."""
+    items = parse_list(value)
+    try:
+        return None if items is None else [int(item) for item in items]
+    except ValueError:
+        raise ConfigError(f"{what} must be integers separated by commas, not {value!r}") from None
+
+
+def names(value: str | None, valid, kind: str) -> list[str] | None:
+    """A comma list (or 'all': None) of names, each checked."""
+    return parse_list(value, list(valid), kind)
+
+
+def prepare(args) -> int:
+    from .prepare import prepare, print_summary
+
+    print_summary(*prepare(args.profile, args.data_home, args.results_root, args.figures_root))
+    return 0
+
+
+def baselines(args) -> int:
+    from .baselines import run_baselines
+    from .data import load_dataset
+
+    table = run_baselines(load_dataset(load_profile(args.profile), args.data_home),
+                          args.results_root, args.force)
+    print(table.to_string(index=False))
+    return 0
+
+
+def train(args) -> int:
+    from .runs import grid
+
+    runs = grid(args.profile, names(args.arch, ARCHITECTURES, "architecture"),
+                names(args.loss, LOSSES, "loss"),
+                names(args.obfuscation, OBFUSCATIONS, "obfuscation"), integers(args.seed, "--seed"),
+                names(args.split, SPLITS, "split"))
+    from .train import train_many  # Keras starts only once the slice is known to be valid
+
+    summary = train_many(runs, args.results_root, args.force, args.data_home,
+                         verbose="auto" if sys.stdout.isatty() else 2)
+    failed = summary[~summary["status"].isin(["finished", "cached"])]
+    for _, row in failed.iterrows():
+        print(f"FAILED {row['key']}: {row.get('reason')}", file=sys.stderr)
+    return 1 if len(failed) else 0
+
+
+def bench(args) -> int:
+    from .bench import bench
+
+    bench(load_profile(args.profile),
+          names(args.arch, ARCHITECTURES, "architecture") or list(STUDY_ARCHITECTURES),
+          args.steps, args.loss)
+    return 0
+
+
+def schedule(args) -> int:
+    from . import schedule
+
+    load_profile(args.profile)
+    if args.measure:
+        schedule.measure_parallel_throughput(args.profile, args.measure_arch,
+                                             integers(args.measure, "--measure"), args.steps)
+    else:
+        schedule.schedule_grid(args.profile, args.workers, args.deadline_s, args.grace_s,
+                               str(args.results_root), args.log_dir)
+    return 0
+
+
+def report(args) -> int:
+    from .report import build_report
+
+    built = build_report(args.profile, args.results_root, args.figures_root)
+    runs = built["runs"]
+    print(runs.groupby("status").size().to_string())
+    print(f"tables:  {args.results_root / args.profile / 'tables'}")
+    print(f"figures: {args.figures_root / args.profile}")
+    return 0
+
+
+def run(args) -> int:
+    from .pipeline import ARCHITECTURE_NOTEBOOKS, run_notebooks
+
+    return run_notebooks(args.profile, names(args.only, ARCHITECTURE_NOTEBOOKS, "architecture"),
+                         names(args.loss, LOSSES, "loss"), args.force, args.report_only,
+                         args.results_root, args.figures_root, args.data_home)
+
+
+def parser() -> argparse.ArgumentParser:
+    profile = argparse.ArgumentParser(add_help=False)
+    profile.add_argument("--profile", required=True, help=", ".join(PROFILES))
+    results = argparse.ArgumentParser(add_help=False)
+    results.add_argument("--results-root", type=Path, default=PROJECT_ROOT / "results")
+    figures = argparse.ArgumentParser(add_help=False)
+    figures.add_argument("--figures-root", type=Path, default=PROJECT_ROOT / "figures")
+    data = argparse.ArgumentParser(add_help=False)
+    data.add_argument("--data-home", help="scikit-learn's data folder holding lfw_home/")
+    listed = "comma list or 'all' of: "
+
+    main = argparse.ArgumentParser(prog="python -m facerecon", description=__doc__,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = main.add_subparsers(dest="command", required=True, metavar="command")
+
+    def command(name, handler, parents, help):
+        sub = commands.add_parser(name, parents=parents, help=help, description=help)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    command("prepare", prepare, [profile, results, figures, data],
+            "splits, obfuscation calibration, baselines and sample faces")
+    command("baselines", baselines, [profile, results, data], "the non-learned baselines"
+            ).add_argument("--force", action="store_true", help="recompute")
+    sub = command("train", train, [profile, results, data], "train runs of the grid")
+    sub.add_argument("--arch", help=listed + ", ".join(ARCHITECTURES))
+    sub.add_argument("--loss", help=listed + ", ".join(LOSSES))
+    sub.add_argument("--obfuscation", help=listed + ", ".join(OBFUSCATIONS))
+    sub.add_argument("--seed", help="comma list of seeds (default: the profile's)")
+    sub.add_argument("--split", help=listed + ", ".join(SPLITS) + " (the identity split only "
+                     "for the profile's identity runs)")
+    sub.add_argument("--force", action="store_true", help="retrain finished runs")
+    sub = command("bench", bench, [profile], "training images/s per architecture")
+    sub.add_argument("--arch", help=listed + ", ".join(ARCHITECTURES))
+    sub.add_argument("--loss", default="l2")
+    sub.add_argument("--steps", type=int, default=20)
+    sub = command("schedule", schedule, [profile, results],
+                  "the grid in priority order, several runs side by side on one GPU")
+    sub.add_argument("--workers", type=int, default=4)
+    sub.add_argument("--deadline-s", type=float, default=420)
+    sub.add_argument("--grace-s", type=float, default=60)
+    sub.add_argument("--log-dir", default="results/logs")
+    sub.add_argument("--measure", help="comma list of process counts to benchmark instead")
+    sub.add_argument("--measure-arch", default="srresnet")
+    sub.add_argument("--steps", type=int, default=30)
+    command("report", report, [profile, results, figures],
+            "tables, figures and the reproduction report from finished runs")
+    sub = command("run", run, [profile, results, figures, data],
+                  "the notebooks with papermill: data, each architecture per loss, comparison")
+    sub.add_argument("--only", help="architectures, comma list of: "
+                     + ", ".join(STUDY_ARCHITECTURES))
+    sub.add_argument("--loss", help="losses, comma list of: " + ", ".join(LOSSES))
+    sub.add_argument("--force", action="store_true", help="retrain finished runs")
+    sub.add_argument("--report-only", action="store_true",
+                     help="only 90_comparison: tables and figures from the results there are")
+    return main
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        check_choice("profile", args.profile, PROFILES)
+        return args.handler(args)
+    except (ConfigError, DataError, OutputError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
