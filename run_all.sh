@@ -5,7 +5,10 @@
 #
 #   ./run_all.sh [--profile smoke|quick|paper] [--only ARCH[,ARCH]] [--loss LOSS[,LOSS]] [--force]
 #                [--report-only] [--results-root DIR] [--figures-root DIR] [--data-home DIR]
+#
+# Relative folders are relative to the folder you run it from, as for python -m facerecon.
 set -euo pipefail
+caller=$PWD
 cd "$(dirname "$0")"
 source scripts/ensure_env.sh
 args=("$@")
@@ -20,4 +23,5 @@ if [[ " ${args[*]-} " != *" --profile "* && " ${args[*]-} " != *" --profile="* ]
   fi
 fi
 [ -n "${LFW_HOME:-}" ] && echo "LFW: using the copy at $LFW_HOME"
+cd "$caller"
 exec python -m facerecon run "${args[@]}"

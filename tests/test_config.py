@@ -8,8 +8,9 @@ import pytest
 import yaml
 
 from facerecon import config
-from facerecon.config import (PARAMS_DIR, PROFILES, ConfigError, Registry, RunConfig,
-                              load_profile, profile_from_dict)
+from facerecon.config import (PARAMS_DIR, PROFILES, ConfigError, RunConfig, load_profile,
+                              profile_from_dict)
+from facerecon.registry import Registry
 
 
 @pytest.mark.parametrize("name", PROFILES)

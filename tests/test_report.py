@@ -13,10 +13,8 @@ from facerecon.config import RunConfig
 def single_run_report(tmp_path_factory):
     root = tmp_path_factory.mktemp("single")
     dataset = synthetic_dataset_of()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(train, "WEIGHTS_ROOT", root / "weights")
-        train.train_run(RunConfig("simple_cnn", "l2", "blur", 0, "smoke"), dataset,
-                        root / "results", verbose=0)
+    train.train_run(RunConfig("simple_cnn", "l2", "blur", 0, "smoke"), dataset, root / "results",
+                    verbose=0)
     baselines.run_baselines(dataset, root / "results")
     built = report.build_report("smoke", root / "results", root / "figures")
     return root, built

@@ -6,13 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from facerecon import cli, losses, runs, train
-from facerecon.config import REFERENCE_ARCHITECTURE, STUDY_LOSSES, RunConfig, load_profile
+from facerecon import cli, fingerprint, losses, runs, train
+from facerecon.config import (PROJECT_ROOT, REFERENCE_ARCHITECTURE, STUDY_LOSSES, RunConfig,
+                              load_profile)
 
 
 @pytest.fixture
-def results(tmp_path, monkeypatch):
-    monkeypatch.setattr(train, "WEIGHTS_ROOT", tmp_path / "weights")
+def results(tmp_path):
     return tmp_path / "results"
 
 
@@ -26,6 +26,7 @@ def test_a_run_writes_every_output(synthetic_dataset, results):
     folder = run_folder(results, config)
     for name in ("config.json", "history.csv", "per_image.csv", "test_samples.png", "metrics.json"):
         assert (folder / name).exists(), name
+    assert runs.RunStore(results, "smoke").weights(config.key).exists()
     assert metrics["status"] == "finished"
     for key in ("train_psnr", "train_ssim", "test_psnr", "test_ssim", "test_input_psnr",
                 "epochs_run", "best_epoch", "wall_seconds", "backend", "device", "code_version",
@@ -67,8 +68,10 @@ def test_an_interrupted_run_leaves_no_metrics(synthetic_dataset, results, monkey
     monkeypatch.setattr(train, "evaluate", interrupted)
     with pytest.raises(KeyboardInterrupt):
         train.train_run(config, synthetic_dataset, results, verbose=0)
-    folder = run_folder(results, config)
-    assert (folder / "history.csv").exists() and not (folder / "metrics.json").exists()
+    store = runs.RunStore(results, "smoke")
+    assert (store.staging(config.key) / "history.csv").exists()
+    assert not (store.folder(config.key) / "metrics.json").exists()
+    assert store.status(config.key) == "incomplete"
 
 
 def nan_loss(x, y):
@@ -124,14 +127,14 @@ def test_runs_stored_before_grid_fields_and_splits_existed_stay_cached():
     run: the grid's fields do not change how a run trains."""
     profile = load_profile("quick")
     config = RunConfig("srresnet", "l2", "blur", 0, "quick")
-    stored = json.loads(json.dumps(runs.fingerprint(config, profile)))
+    stored = json.loads(json.dumps(fingerprint.fingerprint(config, profile)))
     stored["run"].pop("split")
     stored["profile"].update(seeds=[0], description="older text")
     for field in ("identity_losses", "identity_seeds"):
         stored["profile"].pop(field, None)
-    assert runs.same_fingerprint(stored, runs.fingerprint(config, profile))
+    assert fingerprint.same_fingerprint(stored, fingerprint.fingerprint(config, profile))
     other = RunConfig("srresnet", "l2", "blur", 0, "quick", split="identity")
-    assert not runs.same_fingerprint(stored, runs.fingerprint(other, profile))
+    assert not fingerprint.same_fingerprint(stored, fingerprint.fingerprint(other, profile))
 
 
 def test_the_grid_holds_every_seed_and_the_identity_disjoint_runs():
@@ -151,7 +154,7 @@ def test_the_grid_holds_every_seed_and_the_identity_disjoint_runs():
 
 def committed_runs():
     for profile in ("quick", "paper"):
-        store = runs.RunStore(train.PROJECT_ROOT / "results", profile)
+        store = runs.RunStore(PROJECT_ROOT / "results", profile)
         for config in runs.grid(profile):
             if store.status(config.key) == "finished":
                 yield store, config
@@ -165,36 +168,41 @@ def test_every_committed_run_stays_cached_under_todays_profiles():
         pytest.skip("no committed runs in results/ (fingerprint test)")
     profiles = {p: load_profile(p) for p in ("quick", "paper")}
     stale = [config.key for store, config in found
-             if store.cached(config.key, runs.fingerprint(config, profiles[config.profile])) is None]
+             if store.cached(config.key, fingerprint.fingerprint(config, profiles[config.profile])) is None]
     assert not stale
 
 
 def test_a_changed_network_size_is_another_run():
     profile = load_profile("quick")
     config = RunConfig("srresnet", "l2", "blur", 0, "quick")
-    stored = runs.fingerprint(config, profile)
+    stored = fingerprint.fingerprint(config, profile)
     bigger = dataclasses.replace(profile, architectures={
         **profile.architectures, "srresnet": {"filters": 64, "blocks": 16}})
-    assert not runs.same_fingerprint(stored, runs.fingerprint(config, bigger))
+    assert not fingerprint.same_fingerprint(stored, fingerprint.fingerprint(config, bigger))
     legacy = {**{k: v for k, v in stored["profile"].items()
                  if k not in ("architectures", "obfuscations")},
               "blur_kernel": 5, "blur_sigma": 1.0, "pixel_block": 4,
               "blur_candidates": [[3, 1.0], [5, 1.0], [5, 1.2], [5, 1.5], [5, 2.0]],
               "pixel_candidates": [3, 4, 5, 6]}
-    assert runs.same_fingerprint({"run": stored["run"], "profile": legacy}, stored)
-    assert not runs.same_fingerprint({"run": stored["run"], "profile": {**legacy, "pixel_block": 5}},
+    assert fingerprint.same_fingerprint({"run": stored["run"], "profile": legacy}, stored)
+    assert not fingerprint.same_fingerprint({"run": stored["run"], "profile": {**legacy, "pixel_block": 5}},
                                      stored)
 
 
 def test_the_run_store_says_what_state_a_run_is_in(tmp_path):
     store = runs.RunStore(tmp_path, "smoke")
     assert store.status("a") == "missing"
-    store.folder("a").mkdir(parents=True)
+    store.start("a", {"run": {}})
     assert store.status("a") == "incomplete"
     store.fail("a", {"reason": "non-finite loss"})
-    assert store.status("a") == "failed"
+    assert store.status("a") == "failed" and not store.staging("a").exists()
+    store.start("a", {"run": {}})
+    (store.staging("a") / "per_image.csv").write_text("subset\n")
+    assert store.status("a") == "failed"  # the previous record stands until the new one lands
     store.finish("a", {"test_psnr": 20.0})
     assert store.status("a") == "finished" and store.metrics("a")["test_psnr"] == 20.0
+    assert sorted(p.name for p in store.folder("a").iterdir()) == [
+        "config.json", "metrics.json", "per_image.csv"]
 
 
 def test_select_keeps_rows_equal_to_every_value():

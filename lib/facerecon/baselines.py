@@ -23,10 +23,11 @@ import numpy as np
 import pandas as pd
 
 from . import io, runtime
-from .config import PROJECT_ROOT, Registry
+from .config import PROJECT_ROOT
 from .data import Dataset
+from .fingerprint import run_settings, same_settings, short_hash, stored_fingerprint
 from .obfuscation import OBFUSCATIONS
-from .runs import run_settings, same_settings, short_hash, stored_fingerprint
+from .registry import Registry
 
 
 def gaussian_psf(kernel: int, sigma: float) -> np.ndarray:

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from .config import (ARCHITECTURES, LOSSES, OBFUSCATIONS, PROFILES, PROJECT_ROOT, SPLITS,
-                     STUDY_ARCHITECTURES, ConfigError, check_choice, load_profile, parse_list)
+                     STUDY_ARCHITECTURES, ConfigError, load_profile, parse_list)
 from .io import OutputError
 from .lfw import DataError
 
@@ -61,14 +61,25 @@ def train(args) -> int:
                 names(args.loss, LOSSES, "loss"),
                 names(args.obfuscation, OBFUSCATIONS, "obfuscation"), integers(args.seed, "--seed"),
                 names(args.split, SPLITS, "split"))
+    print(runs_planned(runs, args.split))
     from .train import train_many  # Keras starts only once the slice is known to be valid
 
     summary = train_many(runs, args.results_root, args.force, args.data_home,
                          verbose="auto" if sys.stdout.isatty() else 2)
-    failed = summary[~summary["status"].isin(["finished", "cached"])]
+    failed = summary[~summary["status"].isin(["finished", "cached", "busy"])]
     for _, row in failed.iterrows():
         print(f"FAILED {row['key']}: {row.get('reason')}", file=sys.stderr)
     return 1 if len(failed) else 0
+
+
+def runs_planned(runs, split_given: str | None) -> str:
+    """How many runs on each split, so that no identity-disjoint run trains unannounced."""
+    counts = {split: sum(run.split == split for run in runs) for split in SPLITS}
+    text = f"{len(runs)} run(s): " + ", ".join(f"{n} on the {split} split"
+                                                  for split, n in counts.items() if n)
+    if counts["identity"] and counts["random"] and not split_given:
+        text += " (--split random leaves the identity-disjoint runs out)"
+    return text
 
 
 def bench(args) -> int:
@@ -173,7 +184,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     try:
-        check_choice("profile", args.profile, PROFILES)
+        load_profile(args.profile)  # the whole profile is checked before any work starts
         return args.handler(args)
     except (ConfigError, DataError, OutputError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -1,5 +1,5 @@
 """The study's configuration, a leaf that imports nothing of the project and no Keras: the
-names of the four axes (architecture, loss, obfuscation, split), each with a `Registry` elsewhere
+names of the four axes (architecture, loss, obfuscation, split), each with a registry elsewhere
 (models, losses, obfuscation, data) that must hold exactly these names; the profiles
 (params/*.yaml: data, every architecture's and obfuscation's settings, optimisation); and one
 run (a profile plus architecture, loss, obfuscation, seed and split). Bad keys or values fail in
@@ -53,21 +53,6 @@ def check_choice(kind: str, value, valid) -> None:
         raise ConfigError(f"unknown {kind} {value!r}; valid: {', '.join(map(str, valid))}")
 
 
-class Registry(dict):
-    """One axis (or another named family): name -> entry, in the configuration's order. Looking
-    up an unknown name fails in one line that lists the valid ones."""
-
-    def __init__(self, kind: str, entries: dict, names=None):
-        super().__init__(entries)
-        self.kind = kind
-        if names is not None and tuple(entries) != tuple(names):
-            raise ConfigError(f"the {kind} registry holds {', '.join(entries)} but the "
-                              f"configuration names {', '.join(names)}: make them agree")
-
-    def __missing__(self, name):
-        check_choice(self.kind, name, list(self))
-
-
 # --- values ------------------------------------------------------------------------------------
 
 def as_float(value) -> float:
@@ -78,21 +63,42 @@ def as_float(value) -> float:
         return float("nan")
 
 
-KINDS = {  # kind of a setting: (test, what a value must be)
-    "count": (lambda v: type(v) is int and v > 0, "a positive integer"),
-    "odd": (lambda v: type(v) is int and v > 0 and v % 2 == 1, "a positive odd integer"),
-    "positive": (lambda v: as_float(v) > 0, "a positive number"),
+def is_seed(value) -> bool:
+    return type(value) is int and value >= 0
+
+
+KINDS = {  # kind of a setting: (test, what a value must be, conversion)
+    "count": (lambda v: type(v) is int and v > 0, "a positive integer", None),
+    "odd": (lambda v: type(v) is int and v > 0 and v % 2 == 1, "a positive odd integer", None),
+    "positive": (lambda v: as_float(v) > 0, "a positive number", float),
+    "fraction": (lambda v: 0 < as_float(v) < 1, "a number between 0 and 1", float),
     "counts": (lambda v: type(v) is list and len(v) > 0 and all(type(x) is int and x > 0 for x in v),
-               "a non-empty list of positive integers"),
+               "a non-empty list of positive integers", None),
+    "seed": (is_seed, "a non-negative integer", None),
+    "seeds": (lambda v: type(v) is list and all(is_seed(x) for x in v),
+              "a list of non-negative integers", tuple),
+    "losses": (lambda v: type(v) is list and all(x in LOSSES for x in v),
+               f"a list of loss names ({', '.join(LOSSES)})", tuple),
+    "flag": (lambda v: type(v) is bool, "true or false", None),
+    "text": (lambda v: type(v) is str, "text", None),
+    "profile": (lambda v: v in PROFILES, f"one of {', '.join(PROFILES)}", None),
+    "interpolation": (lambda v: v in INTERPOLATIONS, f"one of {', '.join(INTERPOLATIONS)}", None),
 }
+# The kind of every profile field but the axes' sections.
+FIELD_KINDS = {"name": "profile", "description": "text", "interpolation": "interpolation",
+               "height": "count", "width": "count", "n_train": "count",
+               "n_test": "count", "n_val": "count", "split_seed": "seed", "seeds": "seeds",
+               "batch_size": "count", "learning_rate": "positive", "patience": "count",
+               "max_epochs": "count", "n_samples": "count", "bn_momentum": "fraction",
+               "run_eagerly": "flag", "identity_losses": "losses", "identity_seeds": "seeds"}
 
 
 def checked(where: str, kind: str, value):
-    """The value if it is of its kind (a positive number as a float); else one line naming it."""
-    test, text = KINDS[kind]
+    """The value, converted as its kind says, if it is of its kind; else one line naming it."""
+    test, text, convert = KINDS[kind]
     if not test(value):
         raise ConfigError(f"{where} must be {text}, not {value!r}")
-    return float(value) if kind == "positive" else value
+    return convert(value) if convert else value
 
 
 def checked_keys(where: str, given, valid, optional=()) -> None:
@@ -161,15 +167,11 @@ class Profile:
     identity_seeds: tuple[int, ...] = ()
 
     def __post_init__(self):
-        check_choice("profile", self.name, PROFILES)
-        check_choice("interpolation", self.interpolation, INTERPOLATIONS)
         # The residual autoencoder halves the resolution three times and doubles it back.
         if self.height % 8 or self.width % 8:
             raise ConfigError(f"profile {self.name}: height and width must be multiples of 8")
         if not self.seeds:
             raise ConfigError(f"profile {self.name}: seeds must name at least one seed")
-        for loss in self.identity_losses:
-            check_choice("identity loss", loss, LOSSES)
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
@@ -182,34 +184,41 @@ class Profile:
 
 
 def load_profile(name: str) -> Profile:
-    """Reads params/<name>.yaml into a Profile; unknown profiles or keys fail with the valid ones."""
+    """Reads params/<name>.yaml into a Profile. Anything wrong with the file fails in one line
+    that names the file, the key and what is valid."""
     check_choice("profile", name, PROFILES)
-    raw = yaml.safe_load((PARAMS_DIR / f"{name}.yaml").read_text())
-    return profile_from_dict(raw)
+    where = f"params/{name}.yaml"
+    try:
+        raw = yaml.safe_load((PARAMS_DIR / f"{name}.yaml").read_text())
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{where} is not valid YAML{at}: "
+                          f"{getattr(error, 'problem', None) or error}") from None
+    except OSError as error:
+        raise ConfigError(f"cannot read {where} ({error.strerror})") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where} holds no settings (an empty file?); see params/quick.yaml")
+    if raw.get("name") != name:
+        raise ConfigError(f"{where}: name must be {name!r}, not {raw.get('name')!r}")
+    return profile_from_dict(raw, where)
 
 
-COUNT_FIELDS = ("height", "width", "n_train", "n_test", "n_val", "batch_size", "patience",
-                "max_epochs", "n_samples")
-
-
-def profile_from_dict(raw: dict) -> Profile:
+def profile_from_dict(raw: dict, where: str | None = None) -> Profile:
+    where = where or f"profile {raw.get('name')}"
     valid = [f.name for f in dataclasses.fields(Profile)]
     unknown = sorted(set(raw) - set(valid))
     if unknown:
-        raise ConfigError(f"unknown profile key(s) {', '.join(unknown)}; valid: {', '.join(valid)}")
+        raise ConfigError(f"{where}: unknown profile key(s) {', '.join(unknown)}; "
+                          f"valid: {', '.join(valid)}")
     missing = [f.name for f in dataclasses.fields(Profile)
                if f.name not in raw and f.default is dataclasses.MISSING]
     if missing:
-        raise ConfigError(f"profile {raw.get('name')!r} lacks key(s) {', '.join(missing)}")
-    where = f"profile {raw['name']}"
+        raise ConfigError(f"{where} lacks key(s) {', '.join(missing)}")
     values = dict(raw)
-    for key in COUNT_FIELDS:
+    for key, kind in FIELD_KINDS.items():
         if key in values:
-            values[key] = checked(f"{where}: {key}", "count", values[key])
-    values["learning_rate"] = checked(f"{where}: learning_rate", "positive", values["learning_rate"])
-    values["seeds"] = tuple(int(s) for s in values["seeds"])
-    values["identity_seeds"] = tuple(int(s) for s in values.get("identity_seeds", ()))
-    values["identity_losses"] = tuple(values.get("identity_losses", ()))
+            values[key] = checked(f"{where}: {key}", kind, values[key])
     values["architectures"] = axis_settings(f"{where}: architectures", values["architectures"],
                                             ARCHITECTURE_SETTINGS, candidates=False)
     values["obfuscations"] = axis_settings(f"{where}: obfuscations", values["obfuscations"],

@@ -13,6 +13,7 @@ and keeps the cache small enough to travel to a GPU machine.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from io import BytesIO
 from pathlib import Path
 from typing import Callable
 
@@ -21,10 +22,11 @@ import numpy as np
 import pandas as pd
 
 from . import config, io
-from .config import PROJECT_ROOT, Profile, Registry
+from .config import PROJECT_ROOT, Profile
+from .fingerprint import short_hash
 from .lfw import DataError, fetch_lfw, resolve_data_home
 from .obfuscation import obfuscate_for_profile
-from .runs import short_hash
+from .registry import Registry
 
 SUBSETS = ("train", "val", "test")
 CACHE_DIR = PROJECT_ROOT / "data" / "prepared"
@@ -105,9 +107,9 @@ def prepare_cache(profile: Profile, data_home=None, force: bool = False) -> Path
         arrays[f"{subset}_images"] = images[split[subset]]
         arrays[f"{subset}_index"] = split[subset]
         arrays[f"{subset}_person"] = names[split[subset]].astype(str)
-    with io.atomic_path(path) as tmp:
-        with open(tmp, "wb") as handle:
-            np.savez_compressed(handle, **arrays)
+    buffer = BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    io.write_bytes(path, buffer.getvalue())
     print(f"cached {len(np.unique(np.concatenate(list(split.values()))))} faces in {path} "
           f"({path.stat().st_size / 2**20:.1f} MB)")
     return path

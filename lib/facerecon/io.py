@@ -1,16 +1,18 @@
-"""Atomic file output: every result is written to a temporary file and renamed into place, so an
-interrupted run never leaves a half-written file behind."""
+"""Atomic, verified file output: every result is written to a temporary file beside its place,
+checked to have reached the disk whole, and only then renamed into place. An interrupted run or
+a full disk never leaves a half-written file behind, nor replaces a good one."""
 from __future__ import annotations
 
 import json
 import os
 import tempfile
 from contextlib import contextmanager
+from io import BytesIO
 from pathlib import Path
 
 
 class OutputError(OSError):
-    """An output folder that cannot be written."""
+    """An output folder or file that cannot be written."""
 
 
 def writable_dir(path: str | os.PathLike) -> Path:
@@ -45,9 +47,26 @@ def atomic_path(path: str | os.PathLike):
             os.unlink(tmp)
 
 
+def write_bytes(path, data: bytes) -> None:
+    """Writes data atomically, after checking that every byte reached the disk."""
+    try:
+        with atomic_path(path) as tmp:
+            with open(tmp, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if (size := os.path.getsize(tmp)) != len(data):
+                raise OutputError(f"could not write {path}: {size} of {len(data)} bytes reached "
+                                  "the disk (is it full?); the previous file is kept")
+    except OutputError:
+        raise
+    except OSError as error:
+        raise OutputError(f"could not write {path} ({error.strerror}); the previous file is "
+                          "kept") from None
+
+
 def write_text(path, text: str) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_text(text)
+    write_bytes(path, text.encode())
 
 
 def write_json(path, obj) -> None:
@@ -55,18 +74,17 @@ def write_json(path, obj) -> None:
 
 
 def write_csv(path, frame, **kwargs) -> None:
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, **kwargs)
+    write_text(path, frame.to_csv(index=False, **kwargs))
 
 
 def save_figure(figure, stem) -> list[Path]:
     """Saves a matplotlib figure as PNG and vector PDF next to each other."""
     paths = []
     for suffix in (".png", ".pdf"):
-        path = Path(f"{stem}{suffix}")
-        with atomic_path(path) as tmp:
-            # No creation date in PDFs: an unchanged figure stays byte-identical in git.
-            metadata = {"CreationDate": None} if suffix == ".pdf" else {}
-            figure.savefig(tmp, dpi=150, bbox_inches="tight", format=suffix[1:], metadata=metadata)
-        paths.append(path)
+        buffer = BytesIO()
+        # No creation date in PDFs: an unchanged figure stays byte-identical in git.
+        metadata = {"CreationDate": None} if suffix == ".pdf" else {}
+        figure.savefig(buffer, dpi=150, bbox_inches="tight", format=suffix[1:], metadata=metadata)
+        paths.append(Path(f"{stem}{suffix}"))
+        write_bytes(paths[-1], buffer.getvalue())
     return paths

@@ -5,6 +5,8 @@ for missing, partial or unreadable data.
 from __future__ import annotations
 
 import os
+import shutil
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,9 @@ from .config import PROJECT_ROOT
 LFW_IMAGES = 13233
 LFW_FUNNELED_MB = 230
 LINKED_DATA_HOME = PROJECT_ROOT / "data" / "scikit_learn_data"
+# scikit-learn's download has no timeout of its own: a network that accepts the connection and
+# never answers would hang the first run. Each read waits this long (scikit-learn retries 3 times).
+DOWNLOAD_TIMEOUT_S = 60
 
 
 class DataError(RuntimeError):
@@ -35,17 +40,26 @@ def resolve_data_home(data_home: str | os.PathLike | None = None) -> Path:
 
 def link_lfw_copy(lfw_home: str | os.PathLike, data_home: str | os.PathLike) -> Path:
     """Makes data_home/lfw_home a writable folder whose entries link to an existing LFW copy
-    (scikit-learn writes its joblib cache beside the images, which a read-only copy forbids)."""
+    (scikit-learn writes its joblib cache beside the images, which a read-only copy forbids).
+    The links follow the copy: pointed at another copy, the old links and scikit-learn's cache
+    of the old images go."""
     source, data_home = Path(lfw_home).expanduser().resolve(), Path(data_home)
-    if not source.is_dir():
-        raise DataError(f"LFW_HOME={source} is not a folder; point it at an lfw_home folder "
-                        "holding lfw/ or lfw_funneled/")
+    if not (source / "lfw").is_dir() and not (source / "lfw_funneled").is_dir():
+        raise DataError(f"LFW_HOME={source} holds neither lfw/ nor lfw_funneled/; point it at "
+                        "an lfw_home folder in scikit-learn's layout")
     target = data_home / "lfw_home"
     target.mkdir(parents=True, exist_ok=True)
+    marker = target / ".linked_from"
+    if not marker.exists() or marker.read_text() != str(source):
+        shutil.rmtree(target / "joblib", ignore_errors=True)
+    for link in target.iterdir():
+        if link.is_symlink() and os.readlink(link) != str(source / link.name):
+            link.unlink()
     for entry in source.iterdir():
         link = target / entry.name
-        if entry.name != "joblib" and not link.exists():
+        if entry.name != "joblib" and not link.is_symlink() and not link.exists():
             link.symlink_to(entry)
+    marker.write_text(str(source))
     return data_home
 
 
@@ -89,6 +103,8 @@ def fetch_lfw(data_home: str | os.PathLike | None = None) -> tuple[np.ndarray, n
              "or set LFW_HOME to an existing lfw_home folder")
     if folder.is_dir() and (found := count_jpegs(folder)) != LFW_IMAGES:
         raise DataError(f"LFW at {folder} is partial: {found} of {LFW_IMAGES} images; {where}")
+    previous_timeout = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
     try:
         bunch = fetch_lfw_people(data_home=str(home), funneled=funneled, resize=0.5, color=True,
                                  min_faces_per_person=0, download_if_missing=not folder.is_dir())
@@ -97,6 +113,10 @@ def fetch_lfw(data_home: str | os.PathLike | None = None) -> tuple[np.ndarray, n
             raise DataError(f"unreadable LFW image {bad[0]} ({len(bad)} in all): replace it "
                             f"from a fresh LFW copy") from None
         raise DataError(f"LFW could not be loaded or downloaded ({error}); {where}") from None
+    finally:
+        socket.setdefaulttimeout(previous_timeout)
+        for partial in (home / "lfw_home").glob("*.part_*"):  # an interrupted download's remains
+            partial.unlink(missing_ok=True)
     images = bunch.images
     # scikit-learn returns float32 on a 0-255 or a 0-1 scale depending on its version.
     scale = 255.0 if images.max() <= 1.0 else 1.0

@@ -13,8 +13,8 @@ import numpy as np
 from keras import ops
 
 from . import config
-from .config import Registry
 from .metrics import SSIM_SIGMA, SSIM_WINDOW, psnr_per_image, ssim_per_image, to_unit_range
+from .registry import Registry
 
 # 1/PSNR: PSNR is floored here so the loss stays finite for a (practically impossible) MSE of 1.
 PSNR_FLOOR_DB = 1e-3

@@ -13,7 +13,7 @@ import keras
 from keras import layers
 
 from . import config
-from .config import Registry
+from .registry import Registry
 
 
 def conv_bn(x, filters, kernel, activation, bn_momentum, strides=1, transpose=False):

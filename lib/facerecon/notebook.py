@@ -100,7 +100,7 @@ def table_rows(arch: str, params: ArchitectureNotebookParams) -> pd.DataFrame:
 
 def raise_on_failures(summary: pd.DataFrame) -> None:
     """Ends the notebook with an error if any of its runs failed (after everything is shown)."""
-    failed = summary[~summary["status"].isin(["finished", "cached"])]
+    failed = summary[~summary["status"].isin(["finished", "cached", "busy"])]
     if len(failed):
         raise RuntimeError("runs failed: " + "; ".join(
             f"{row.key} ({row.reason})" for row in failed.itertuples()))

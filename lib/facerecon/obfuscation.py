@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from . import config
-from .config import OBFUSCATION_SETTINGS, Profile, Registry
+from .config import OBFUSCATION_SETTINGS, Profile
+from .registry import Registry
 
 
 def gaussian_blur(images: np.ndarray, kernel: int, sigma: float) -> np.ndarray:

@@ -105,6 +105,17 @@ def duration(seconds: float) -> str:
     return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m{seconds:02d}s"
 
 
+def whole_notebook(path: Path) -> bool:
+    """Whether the file is a complete, valid notebook (not one cut short by a full disk)."""
+    import nbformat
+
+    try:
+        nbformat.validate(nbformat.read(path, as_version=4))
+        return True
+    except Exception:  # unreadable, truncated or invalid: not a notebook to keep
+        return False
+
+
 def execute(steps: list[Step]) -> list[str]:
     """Runs the steps in order with progress; returns the labels of those that failed."""
     import papermill
@@ -124,8 +135,12 @@ def execute(steps: list[Step]) -> list[str]:
             reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
             print(f"    FAILED: {reason}", flush=True)
             failed.append(step.label)
-        if partial.exists():  # a failed notebook's copy shows where it stopped
+        if whole_notebook(partial):  # a failed notebook's copy shows where it stopped
             partial.replace(step.output)
+        elif partial.exists():
+            print(f"    {step.output.name} could not be written whole; its previous copy is "
+                  "kept", flush=True)
+            partial.unlink()
     print(f"done in {duration(time.monotonic() - started)}", flush=True)
     return failed
 
@@ -136,8 +151,8 @@ def run_notebooks(profile: str, architectures: list[str] | None, losses: list[st
     """Checks every step's parameters, then executes the steps (only 90_comparison with
     report_only) and says where the results are; 1 if a notebook failed, else 0."""
     results_root, figures_root = Path(results_root).resolve(), Path(figures_root).resolve()
-    io.writable_dir(results_root)
-    io.writable_dir(figures_root)
+    io.writable_dir(results_root / profile / "notebooks")
+    io.writable_dir(figures_root / profile)
     steps = plan(profile, architectures or list(ARCHITECTURE_NOTEBOOKS), losses or list(LOSSES),
                  force, results_root, figures_root, data_home)
     if report_only:

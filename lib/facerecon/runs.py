@@ -2,17 +2,24 @@
 
 A run lives in results/<profile>/runs/<key>/ (key: RunConfig.key, e.g.
 srresnet__ssim__blur__seed0[__identity]) and holds config.json (its fingerprint), history.csv
-(per epoch), per_image.csv, test_samples.png and, written last and atomically, metrics.json.
-Its status is finished (metrics.json), failed (failed.json: a non-finite loss), incomplete (a
-folder without either: interrupted) or missing (no folder). A run's fingerprint says what makes
-two runs the same run: its own fields and every profile setting that changes how it trains; a
-finished run with the same fingerprint is never trained again.
+(per epoch), per_image.csv, test_samples.png and, written last and atomically, metrics.json; its
+weights go to results/<profile>/weights/<key>.weights.h5 (not committed). While it trains, its
+records grow in runs/.<key>.partial/ and move into its folder only when it ends, so a rerun
+(--force) that is interrupted keeps the previous records; a lock file (runs/.<key>.lock) keeps a
+second process from training the same run. Its status is finished (metrics.json), failed
+(failed.json: a non-finite loss), incomplete (interrupted), missing, or stray (a finished run in
+a folder that another key names, e.g. a copy: it never counts). A run's fingerprint says what
+makes two runs the same run (fingerprint.py); a finished run with the same fingerprint is never
+trained again.
 """
 from __future__ import annotations
 
 import dataclasses
-import hashlib
+import fcntl
 import json
+import os
+import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,87 +27,29 @@ import numpy as np
 import pandas as pd
 
 from . import io
-from .config import (ARCHITECTURE_SETTINGS, LOSSES, OBFUSCATIONS, REFERENCE_ARCHITECTURE,
-                     REFERENCE_LOSS, SPLITS, STUDY_ARCHITECTURES, Profile, RunConfig,
-                     load_profile)
+from .config import (LOSSES, OBFUSCATIONS, REFERENCE_ARCHITECTURE, REFERENCE_LOSS, SPLITS,
+                     STUDY_ARCHITECTURES, ConfigError, RunConfig, load_profile)
+from .fingerprint import same_fingerprint, stored_fingerprint
 
 METRICS = ("train_psnr", "train_ssim", "test_psnr", "test_ssim")
 TEST_METRICS = ("test_psnr", "test_ssim")
 RUN_FIELDS = ("key", "architecture", "loss", "obfuscation", "seed", "split")
 
 
-# --- the fingerprint ---------------------------------------------------------------------------
-
-# Profile fields that say which runs a grid holds, not how a run trains: changing them keeps
-# every finished run (a run's own seed and split are part of the run).
-GRID_FIELDS = ("description", "seeds", "identity_losses", "identity_seeds")
-
-
-def short_hash(obj) -> str:
-    text = json.dumps(obj, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:10]
-
-
-def run_settings(profile: Profile) -> dict:
-    """The settings that make a run what it is: every profile field but the GRID_FIELDS."""
-    return {k: v for k, v in dataclasses.asdict(profile).items() if k not in GRID_FIELDS}
-
-
-def fingerprint(config: RunConfig, profile: Profile) -> dict:
-    """What makes two runs the same run: the run's fields and every profile setting that changes
-    how it trains (not the grid's seeds or description)."""
-    settings = run_settings(profile)
-    return {"run": config.as_dict(), "profile": settings, "profile_hash": short_hash(settings)}
-
-
-# Before profiles had a section per axis, the obfuscation settings were flat keys and the
-# architectures' sizes were fixed in code, at these values.
-LEGACY_ARCHITECTURES = {"simple_cnn": {"filters": 128, "middle_layers": 3},
-                        "srresnet": {"filters": 64, "blocks": 5},
-                        "residual_autoencoder": {"widths": [64, 128, 256], "blocks": 3},
-                        "original_residual_autoencoder": {"widths": [64, 128, 256], "blocks": 3}}
-
-
-def upgraded_settings(stored: dict) -> dict:
-    """Profile settings as stored by any version, in today's layout."""
-    if "obfuscations" in stored or "blur_kernel" not in stored:
-        return stored
-    flat = dict(stored)
-    flat["obfuscations"] = {
-        "blur": {"kernel": flat.pop("blur_kernel"), "sigma": flat.pop("blur_sigma"),
-                 "candidates": [{"kernel": k, "sigma": s} for k, s in flat.pop("blur_candidates")]},
-        "pixelate": {"block": flat.pop("pixel_block"),
-                     "candidates": [{"block": b} for b in flat.pop("pixel_candidates")]}}
-    flat["architectures"] = {name: LEGACY_ARCHITECTURES[name] for name in ARCHITECTURE_SETTINGS}
-    return flat
-
-
-def defaults_of(cls) -> dict:
-    return {f.name: f.default for f in dataclasses.fields(cls)
-            if f.default is not dataclasses.MISSING}
-
-
-def same_settings(stored: dict, wanted: dict, cls=Profile) -> bool:
-    """Every wanted setting equals the stored one. A setting added after the record was stored
-    counts as its default value, which is what that record used."""
-    stored = upgraded_settings(stored) if cls is Profile else stored
-    filled = json.loads(json.dumps({**defaults_of(cls), **stored}))
-    wanted = json.loads(json.dumps(wanted))
-    return {k: filled.get(k) for k in wanted} == wanted
-
-
-def same_fingerprint(stored: dict, wanted: dict) -> bool:
-    """Equal run fields and run settings; stored grid fields are ignored."""
-    return (same_settings(stored.get("run", {}), wanted["run"], RunConfig)
-            and same_settings(stored.get("profile", {}), wanted["profile"]))
-
-
-def stored_fingerprint(record: dict) -> dict:
-    # Records written before the rename call it "identity".
-    return record.get("fingerprint", record.get("identity", {}))
+def holds_its_own_run(key: str, record: dict) -> bool:
+    """Whether a run's record names the folder it is in (a copied folder is not another run)."""
+    fields = {f.name: record[f.name] for f in dataclasses.fields(RunConfig) if f.name in record}
+    try:
+        return RunConfig(**fields).key == key
+    except (TypeError, ConfigError):
+        return False
 
 
 # --- one profile's runs on disk ----------------------------------------------------------------
+
+class RunBusy(RuntimeError):
+    """Another process is training this run."""
+
 
 @dataclass(frozen=True)
 class RunStore:
@@ -109,8 +58,18 @@ class RunStore:
     results_root: Path
     profile: str
 
+    @property
+    def runs_dir(self) -> Path:
+        return Path(self.results_root) / self.profile / "runs"
+
     def folder(self, key: str) -> Path:
-        return Path(self.results_root) / self.profile / "runs" / key
+        return self.runs_dir / key
+
+    def staging(self, key: str) -> Path:
+        return self.runs_dir / f".{key}.partial"
+
+    def weights(self, key: str) -> Path:
+        return Path(self.results_root) / self.profile / "weights" / f"{key}.weights.h5"
 
     def status(self, key: str) -> str:
         folder = self.folder(key)
@@ -118,7 +77,18 @@ class RunStore:
             return "finished"
         if (folder / "failed.json").exists():
             return "failed"
-        return "incomplete" if folder.exists() else "missing"
+        return "incomplete" if folder.exists() or self.staging(key).exists() else "missing"
+
+    @contextmanager
+    def lock(self, key: str):
+        """Held while this process trains the run; RunBusy if another process holds it."""
+        path = io.writable_dir(self.runs_dir) / f".{key}.lock"
+        with open(path, "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise RunBusy(f"{key} is being trained by another process; skipped") from None
+            yield  # closing the file releases the lock, also when the process dies
 
     def metrics(self, key: str) -> dict:
         return json.loads((self.folder(key) / "metrics.json").read_text())
@@ -131,18 +101,32 @@ class RunStore:
         return metrics if same_fingerprint(stored_fingerprint(metrics), wanted) else None
 
     def start(self, key: str, run_fingerprint: dict) -> Path:
-        """A writable folder for a fresh run: stale records removed, config.json written."""
-        folder = io.writable_dir(self.folder(key))
-        for stale in ("metrics.json", "failed.json", "history.csv"):
-            (folder / stale).unlink(missing_ok=True)
-        io.write_json(folder / "config.json", run_fingerprint)
-        return folder
+        """A fresh staging folder, where the run's records grow until it ends; config.json."""
+        staging = self.staging(key)
+        shutil.rmtree(staging, ignore_errors=True)  # an interrupted attempt's remains
+        io.write_json(io.writable_dir(staging) / "config.json", run_fingerprint)
+        return staging
+
+    def publish(self, key: str, record: str, content: dict) -> None:
+        """Writes `record` (metrics.json or failed.json) and moves the staged records into the
+        run's folder, the previous records out first and `record` last: until it lands the run
+        is incomplete, and until this starts the previous records stand."""
+        staging, folder = self.staging(key), io.writable_dir(self.folder(key))
+        io.write_json(staging / record, content)
+        for old in ("metrics.json", "failed.json"):
+            (folder / old).unlink(missing_ok=True)
+        for old in folder.iterdir():
+            if not (staging / old.name).exists():
+                old.unlink()
+        for path in sorted(staging.iterdir(), key=lambda p: p.name == record):
+            os.replace(path, folder / path.name)
+        staging.rmdir()
 
     def finish(self, key: str, metrics: dict) -> None:
-        io.write_json(self.folder(key) / "metrics.json", metrics)
+        self.publish(key, "metrics.json", metrics)
 
     def fail(self, key: str, failure: dict) -> None:
-        io.write_json(self.folder(key) / "failed.json", failure)
+        self.publish(key, "failed.json", failure)
 
     def history(self, key: str) -> pd.DataFrame:
         return pd.read_csv(self.folder(key) / "history.csv")
@@ -154,8 +138,10 @@ class RunStore:
         return self.folder(key) / "test_samples.png"
 
     def keys_found(self) -> list[str]:
-        runs = Path(self.results_root) / self.profile / "runs"
-        return sorted(p.name for p in runs.iterdir() if p.is_dir()) if runs.exists() else []
+        """Every run folder (not the staging folders and locks, whose names start with '.')."""
+        runs = self.runs_dir
+        return sorted(p.name for p in runs.iterdir() if p.is_dir() and not p.name.startswith(".")
+                      ) if runs.exists() else []
 
     def collect(self) -> pd.DataFrame:
         """One row per run of the profile's grid (and any other run folder found), with its
@@ -170,10 +156,13 @@ class RunStore:
                     metrics.pop(record, None)
                 packages = metrics.pop("packages", {})
                 row = {**metrics, "keras_version": packages.get("keras")}
+                if not holds_its_own_run(key, metrics):
+                    status, row["reason"] = "stray", "holds the records of another run's key"
             elif key in expected:
                 row = expected[key].as_dict()
             else:
-                row = json.loads((self.folder(key) / "config.json").read_text())["run"]
+                config = self.folder(key) / "config.json"
+                row = json.loads(config.read_text())["run"] if config.exists() else {}
             if status == "failed":
                 row["reason"] = json.loads((self.folder(key) / "failed.json").read_text())["reason"]
             rows.append({"key": key, **row, "status": status})

@@ -1,10 +1,11 @@
 """The training engine: one run = (architecture, loss, obfuscation, seed, split, profile).
 
 A run writes its records through runs.RunStore (see runs.py for the layout): config.json,
-history.csv after every epoch, per_image.csv, test_samples.png and, last and atomically,
-metrics.json. A finished run with the same fingerprint is skipped; an interrupted run has no
-metrics.json and restarts from scratch. A non-finite loss stops the run and records failed.json
-with the reason (never a metric). Weights go to weights/<profile>/ (gitignored).
+history.csv after every epoch, per_image.csv, test_samples.png and, last, metrics.json, all
+staged until the run ends. A finished run with the same fingerprint is skipped; an interrupted
+run leaves the previous records (or none) and restarts from scratch; a run that another process
+is training is skipped. A non-finite loss stops the run and records failed.json with the reason
+(never a metric).
 
 Headless: python -m facerecon train --profile quick --arch srresnet --loss ssim --obfuscation blur
 """
@@ -20,15 +21,13 @@ import numpy as np
 import pandas as pd
 
 from . import io, runtime
-from .config import PROJECT_ROOT, ConfigError, RunConfig, load_profile
+from .config import ConfigError, RunConfig, load_profile
 from .data import Dataset, load_dataset
+from .fingerprint import fingerprint
 from .losses import get_loss
 from .metrics import to_unit_range, val_psnr, val_ssim
 from .models import build_for_profile, get_architecture
-from .runs import RunStore, fingerprint
-
-WEIGHTS_ROOT = PROJECT_ROOT / "weights"
-
+from .runs import RunBusy, RunStore
 
 class EpochLog(keras.callbacks.Callback):
     """Writes history.csv after every epoch (atomically) with the epoch's wall time."""
@@ -75,9 +74,10 @@ def sample_strip(dataset: Dataset, obfuscation: str, outputs: np.ndarray, n: int
 
 
 def write_png(path: Path, rgb: np.ndarray) -> None:
-    with io.atomic_path(path) as tmp:
-        if not cv2.imwrite(str(tmp), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
-            raise io.OutputError(f"could not write {path}")
+    encoded, png = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    if not encoded:
+        raise io.OutputError(f"could not encode {path} as PNG")
+    io.write_bytes(path, png.tobytes())
 
 
 def now() -> str:
@@ -93,9 +93,17 @@ def train_run(config: RunConfig, dataset: Dataset | None = None, results_root="r
     run_fingerprint = fingerprint(config, profile)
     if not force and (cached := store.cached(config.key, run_fingerprint)):
         return {**cached, "status": "cached"}
-    folder = store.start(config.key, run_fingerprint)
+    with store.lock(config.key):
+        if not force and (cached := store.cached(config.key, run_fingerprint)):
+            return {**cached, "status": "cached"}  # another process finished it meanwhile
+        return train_fresh(config, profile, store, run_fingerprint,
+                           dataset or load_dataset(profile, data_home, config.split), verbose)
 
-    dataset = dataset or load_dataset(profile, data_home, config.split)
+
+def train_fresh(config: RunConfig, profile, store: RunStore, run_fingerprint: dict,
+                dataset: Dataset, verbose) -> dict:
+    """Trains the run from scratch into its staging folder and publishes its records."""
+    folder = store.start(config.key, run_fingerprint)
     keras.utils.set_random_seed(config.seed)
     deterministic = runtime.enable_determinism()
     output_range = get_architecture(config.architecture).output_range
@@ -132,7 +140,7 @@ def train_run(config: RunConfig, dataset: Dataset | None = None, results_root="r
     io.write_csv(folder / "per_image.csv", per_image)
     write_png(folder / "test_samples.png",
               sample_strip(dataset, config.obfuscation, test_outputs, profile.n_samples))
-    weights = WEIGHTS_ROOT / config.profile / f"{config.key}.weights.h5"
+    weights = store.weights(config.key)
     io.writable_dir(weights.parent)
     model.save_weights(weights)
 
@@ -171,6 +179,8 @@ def train_many(runs: list[RunConfig], results_root="results", force=False, data_
             datasets[which] = load_dataset(load_profile(config.profile), data_home, config.split)
         try:
             result = train_run(config, datasets[which], results_root, force, verbose)
+        except RunBusy as busy:
+            result = {"status": "busy", "reason": str(busy)}
         except (KeyboardInterrupt, ConfigError, io.OutputError):
             raise
         except Exception as error:  # one broken run must not stop the grid
