@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # Paper-profile runs on a lent GPU machine: Python 3.12 with JAX, no TensorFlow, no internet.
 # The tree must carry .whl/ (keras, namex, optree wheels for Python 3.12) and data/prepared/ (the
-# paper data cache; LFW itself stays behind). Prints the throughput per architecture, measures
-# how many training processes side by side give the most images/s, trains in priority order
-# until the time is up, and packs the run folders and logs into OUT_DIR/device_results.tar.gz.
+# paper data cache; LFW itself stays behind). With the grid trainer (the default): prints the
+# throughput of each strategy (one architecture, a few seconds each after compiling), trains the
+# grid in priority order with the fastest until the time is up, and packs the run folders into
+# OUT_DIR in parts of at most 15 MiB (cat the parts | tar xz). TRAINER=processes trains instead
+# one run per process, several side by side (python -m facerecon schedule).
 #
-#   scripts/device_paper.sh OUT_DIR        (env: PROFILE=paper TOTAL_S=540 MEASURE=3,6 STEPS=20
-#                                           PYTHON=python3, SKIP_WHEELS=1 where keras is installed)
+#   scripts/device_paper.sh OUT_DIR   (env: PROFILE=paper TOTAL_S=540 GROUP=12 BENCH_ARCH=srresnet
+#                                      STRATEGIES=fit,vmap,map,loop TRAINER=grid PYTHON=python3,
+#                                      SKIP_WHEELS=1 where keras is installed)
 set -u
 out=${1:?usage: scripts/device_paper.sh OUT_DIR}
 profile=${PROFILE:-paper}
 total_s=${TOTAL_S:-540}
-measure=${MEASURE:-3,6}
-steps=${STEPS:-20}
+group=${GROUP:-12}
+bench_arch=${BENCH_ARCH:-srresnet}
+strategies=${STRATEGIES:-fit,vmap,map,loop}
 py=${PYTHON:-python3}
 mkdir -p "$out"
 if [ -z "${SKIP_WHEELS:-}" ]; then
@@ -22,28 +26,32 @@ if [ -z "${SKIP_WHEELS:-}" ]; then
 else
   export PYTHONPATH=$PWD/lib
 fi
-export KERAS_BACKEND=jax PYTHONUNBUFFERED=1
+# A second call in the same window reuses what the first compiled.
+export KERAS_BACKEND=jax PYTHONUNBUFFERED=1 JAX_COMPILATION_CACHE_DIR=${JAX_COMPILATION_CACHE_DIR:-/tmp/jax_cache}
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null
 
-echo "== throughput per architecture, one process ($profile) =="
-"$py" -m facerecon bench --profile "$profile" --steps "$steps" | tee "$out/bench.txt"
-echo "== processes side by side =="
-"$py" -m facerecon schedule --profile "$profile" --measure "$measure" --steps "$steps" | tee "$out/parallel.txt"
-# The process count with the most images/s in all (one process: the bench's srresnet figure).
-workers=$("$py" - "$out" <<'PY'
+if [ "${TRAINER:-grid}" = grid ]; then
+  echo "== grid strategies ($profile, $bench_arch, $group runs per group) =="
+  "$py" -m facerecon bench --profile "$profile" --arch "$bench_arch" --strategy "$strategies" \
+    --group-size "$group" | tee "$out/strategies.txt"
+  best=$("$py" - "$out/strategies.txt" <<'PY'
 import re, sys
-out = sys.argv[1]
-rates = {1: float(re.search(r"^srresnet: ([\d.]+)", open(f"{out}/bench.txt").read(), re.M)[1])}
-for n, r in re.findall(r"^(\d+) process\(es\) side by side: ([\d.na]+)", open(f"{out}/parallel.txt").read(), re.M):
-    rates[int(n)] = float(r)
-print(max((r, n) for n, r in rates.items() if r == r)[1])
+rates = re.findall(r"strategy (\w+), group_size \d+, images_per_s ([\d.]+)", open(sys.argv[1]).read())
+rates = [r for r in rates if r[0] != "fit"]  # fit is the baseline: one run per process
+print(max(rates, key=lambda r: float(r[1]))[0] if rates else "vmap")
 PY
 )
-left=$(( total_s - SECONDS - 40 ))
-echo "== training with $workers processes; $left s left =="
-"$py" -m facerecon schedule --profile "$profile" --workers "$workers" \
-  --deadline-s $(( left > 240 ? left - 150 : left / 2 )) --grace-s $(( left > 240 ? 140 : left / 3 )) \
-  --results-root results --log-dir "results/$profile/logs"
-tar czf "$out/device_results.tar.gz" "results/$profile/runs" "results/$profile/logs" \
-  "$out/bench.txt" "$out/parallel.txt" 2>/dev/null
+  left=$(( total_s - SECONDS - 60 ))
+  echo "== grid trainer, strategy $best; $left s left =="
+  "$py" -m facerecon grid --profile "$profile" --strategy "$best" --group-size "$group" \
+    --deadline-s "$left" --results-root results | tee "$out/grid_log.txt"
+else
+  echo "== processes side by side =="
+  "$py" -m facerecon bench --profile "$profile" | tee "$out/bench.txt"
+  left=$(( total_s - SECONDS - 60 ))
+  "$py" -m facerecon schedule --profile "$profile" --workers 6 --results-root results \
+    --deadline-s $(( left > 240 ? left - 150 : left / 2 )) --grace-s $(( left > 240 ? 140 : left / 3 )) \
+    --log-dir "results/$profile/logs" | tee "$out/schedule_log.txt"
+fi
+tar czf - --exclude='.*' "results/$profile/runs" | split -b 15m - "$out/runs.tar.gz.part_"
 ls -la "$out"

@@ -10,6 +10,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_LFW = ROOT.parent / "shared" / "lfw_home"
+# The grid trainer's tests need the JAX backend; tests/test_grid.py runs them in a subprocess.
+collect_ignore = [] if os.environ.get("KERAS_BACKEND") == "jax" else ["jax_backend"]
 
 
 def lfw_copy() -> Path | None:
@@ -43,16 +45,18 @@ def random_faces(n: int, height: int, width: int, seed: int = 0) -> np.ndarray:
                     ).astype(np.uint8)
 
 
-def synthetic_dataset_of(profile_name: str = "smoke", constant_test: int | None = None):
-    """A Dataset of synthetic faces (no LFW needed); constant_test: every test pixel that value."""
+def synthetic_dataset_of(profile="smoke", constant_test: int | None = None, split="random"):
+    """A Dataset of synthetic faces (no LFW needed) for a profile (a name or a Profile);
+    constant_test: every test pixel that value. The identity split trains on other faces."""
     from facerecon.config import load_profile
     from facerecon.data import SUBSETS, dataset_from_arrays
 
-    profile = load_profile(profile_name)
+    profile = load_profile(profile) if isinstance(profile, str) else profile
     sizes = {"train": profile.n_train, "val": profile.n_val, "test": profile.n_test}
     arrays = {}
     for i, subset in enumerate(SUBSETS):
-        arrays[f"{subset}_images"] = random_faces(sizes[subset], 62, 47, seed=i)
+        seed = i + (10 if split != "random" and subset != "test" else 0)
+        arrays[f"{subset}_images"] = random_faces(sizes[subset], 62, 47, seed=seed)
         arrays[f"{subset}_index"] = np.arange(sizes[subset]) + 1000 * i
         arrays[f"{subset}_person"] = np.array([f"person_{j}" for j in range(sizes[subset])])
     if constant_test is not None:

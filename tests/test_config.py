@@ -38,7 +38,7 @@ def raw_profile(name="smoke"):
 def test_unknown_profile_key_is_rejected():
     raw = raw_profile()
     raw["learning_rte"] = 0.1
-    with pytest.raises(ConfigError, match="unknown profile key.*learning_rte.*valid:"):
+    with pytest.raises(ConfigError, match="unknown key.*learning_rte.*valid:"):
         profile_from_dict(raw)
 
 

@@ -45,3 +45,77 @@ def bench(profile: Profile, architectures: list[str], steps: int, loss: str = "l
           f"loss {loss}; backend {runtime.backend()}; device {runtime.device_name()}")
     print(table.to_markdown(index=False))
     return table
+
+
+def flops_per_epoch(step, state, orders, inputs, targets) -> float:
+    """XLA's count of the floating-point operations of one run's training epoch."""
+    import jax
+    import jax.numpy as jnp
+
+    one = jax.tree.map(lambda leaf: leaf[0], state)
+    compiled = jax.jit(step.run_epoch).lower(one, orders[0], inputs, targets, jnp.zeros(2, int),
+                                             0, True).compile()
+    analysis = compiled.cost_analysis()
+    analysis = analysis[0] if isinstance(analysis, list) else analysis
+    return float(analysis.get("flops", float("nan")))
+
+
+def grid_throughput(arch: str, profile: Profile, strategy: str, group_size: int,
+                    epochs: int = 2) -> dict:
+    """Training images/s of `group_size` runs in lock-step (lockstep.Lockstep) on synthetic
+    faces of the profile's size, after a compiling epoch; with the compile time and TFLOP/s."""
+    import jax
+    import jax.numpy as jnp
+
+    from .lockstep import Lockstep
+
+    step = Lockstep(arch, profile, strategy)
+    rng = np.random.default_rng(0)
+    faces = jnp.asarray(rng.random((1, profile.n_train, *profile.image_shape), dtype=np.float32))
+    state = step.initial_state(range(group_size))
+    orders = jnp.asarray(np.stack([rng.permutation(profile.n_train).reshape(-1, profile.batch_size)
+                                   for _ in range(group_size)]))
+    args = (faces, faces, jnp.zeros((group_size, 2), int), jnp.arange(group_size) % 6,
+            jnp.ones(group_size, bool))
+    started = time.perf_counter()
+    state, _ = jax.block_until_ready(step.epoch(state, orders, *args))
+    compile_s = time.perf_counter() - started
+    started = time.perf_counter()
+    for _ in range(epochs):
+        state, _ = jax.block_until_ready(step.epoch(state, orders, *args))
+    seconds = (time.perf_counter() - started) / epochs
+    flops = flops_per_epoch(step, state, orders, faces, faces) * group_size
+    return {"architecture": arch, "strategy": strategy, "group_size": group_size,
+            "images_per_s": round(group_size * profile.n_train / seconds, 1),
+            "device_s_per_run_epoch": round(seconds / group_size, 4),
+            "tflop_per_s": round(flops / seconds / 1e12, 3),
+            "compile_and_first_epoch_s": round(compile_s, 1)}
+
+
+def fit_throughput(arch: str, profile: Profile) -> dict:
+    """The Keras fit path (one run, train.py) in the grid strategies' terms."""
+    rate = training_throughput(arch, profile, profile.n_train // profile.batch_size)
+    return {"architecture": arch, "strategy": "fit", "group_size": 1,
+            "images_per_s": round(rate, 1),
+            "device_s_per_run_epoch": round(profile.n_train / rate, 4)}
+
+
+def strategy_table(profile: Profile, architectures: list[str], strategies: list[str],
+                   group_size: int) -> pd.DataFrame:
+    """The throughput of every architecture under each strategy ("fit": Keras' fit, one run;
+    the grid strategies need the JAX backend and are skipped, said so, on another), printed as
+    measured and as a table."""
+    rows = []
+    for arch in architectures:
+        for strategy in strategies:
+            if strategy != "fit" and runtime.backend() != "jax":
+                print(f"strategy {strategy} skipped: the grid trainer needs KERAS_BACKEND=jax")
+                continue
+            rows.append(fit_throughput(arch, profile) if strategy == "fit"
+                        else grid_throughput(arch, profile, strategy, group_size))
+            print(", ".join(f"{k} {v}" for k, v in rows[-1].items()), flush=True)
+    table = pd.DataFrame(rows)
+    print(f"\nprofile {profile.name}: {profile.height}x{profile.width}, batch {profile.batch_size}; "
+          f"backend {runtime.backend()}; device {runtime.device_name()}")
+    print(table.to_markdown(index=False))
+    return table

@@ -3,7 +3,8 @@
   prepare    splits, obfuscation calibration, baselines and sample faces of a profile
   baselines  the non-learned baselines alone
   train      the profile's runs, or a slice (--arch, --loss, --obfuscation, --seed, --split)
-  bench      training throughput per architecture on this backend and device
+  grid       the same, many runs in lock-step per architecture (JAX backend; a GPU's way)
+  bench      training throughput per architecture (and grid strategy) on this device
   schedule   the grid in priority order, several training processes on one GPU
   report     tables, figures and the reproduction report from the finished runs
   run        the notebooks, executed with papermill (what ./run_all.sh runs)
@@ -18,7 +19,7 @@ import sys
 from pathlib import Path
 
 from .config import (ARCHITECTURES, LOSSES, OBFUSCATIONS, PROFILES, PROJECT_ROOT, SPLITS,
-                     STUDY_ARCHITECTURES, ConfigError, load_profile, parse_list)
+                     STRATEGIES, STUDY_ARCHITECTURES, ConfigError, load_profile, parse_list)
 from .io import OutputError
 from .lfw import DataError
 
@@ -54,13 +55,17 @@ def baselines(args) -> int:
     return 0
 
 
-def train(args) -> int:
+def selected_runs(args) -> list:
     from .runs import grid
 
-    runs = grid(args.profile, names(args.arch, ARCHITECTURES, "architecture"),
+    return grid(args.profile, names(args.arch, ARCHITECTURES, "architecture"),
                 names(args.loss, LOSSES, "loss"),
-                names(args.obfuscation, OBFUSCATIONS, "obfuscation"), integers(args.seed, "--seed"),
-                names(args.split, SPLITS, "split"))
+                names(args.obfuscation, OBFUSCATIONS, "obfuscation"),
+                integers(args.seed, "--seed"), names(args.split, SPLITS, "split"))
+
+
+def train(args) -> int:
+    runs = selected_runs(args)
     print(runs_planned(runs, args.split))
     from .train import train_many  # Keras starts only once the slice is known to be valid
 
@@ -82,12 +87,36 @@ def runs_planned(runs, split_given: str | None) -> str:
     return text
 
 
-def bench(args) -> int:
-    from .bench import bench
+def grid_train(args) -> int:
+    from .schedule import priority_order
 
-    bench(load_profile(args.profile),
-          names(args.arch, ARCHITECTURES, "architecture") or list(STUDY_ARCHITECTURES),
-          args.steps, args.loss)
+    chosen = set(selected_runs(args))
+    runs = [run for run in priority_order(args.profile) if run in chosen]
+    print(runs_planned(runs, args.split))
+    import keras
+
+    if keras.backend.backend() != "jax":
+        raise ConfigError("the grid trainer needs the JAX backend: KERAS_BACKEND=jax python -m "
+                          "facerecon grid ...")
+    keras.config.set_dtype_policy(args.precision)
+    from .grid import train_grid
+
+    summary = train_grid(runs, args.results_root, args.strategy, args.group_size,
+                         args.data_home, args.deadline_s, args.force, args.unroll)
+    print(summary.to_string(index=False) if len(summary) else "no run needed training")
+    return 0 if summary.empty or summary["status"].isin(["finished"]).all() else 1
+
+
+def bench(args) -> int:
+    from .bench import bench, strategy_table
+
+    profile = load_profile(args.profile)
+    architectures = names(args.arch, ARCHITECTURES, "architecture") or list(STUDY_ARCHITECTURES)
+    if args.strategy:
+        strategy_table(profile, architectures,
+                       names(args.strategy, ("fit", *STRATEGIES), "strategy"), args.group_size)
+    else:
+        bench(profile, architectures, args.steps, args.loss)
     return 0
 
 
@@ -147,18 +176,31 @@ def parser() -> argparse.ArgumentParser:
             "splits, obfuscation calibration, baselines and sample faces")
     command("baselines", baselines, [profile, results, data], "the non-learned baselines"
             ).add_argument("--force", action="store_true", help="recompute")
-    sub = command("train", train, [profile, results, data], "train runs of the grid")
-    sub.add_argument("--arch", help=listed + ", ".join(ARCHITECTURES))
-    sub.add_argument("--loss", help=listed + ", ".join(LOSSES))
-    sub.add_argument("--obfuscation", help=listed + ", ".join(OBFUSCATIONS))
-    sub.add_argument("--seed", help="comma list of seeds (default: the profile's)")
-    sub.add_argument("--split", help=listed + ", ".join(SPLITS) + " (the identity split only "
-                     "for the profile's identity runs)")
-    sub.add_argument("--force", action="store_true", help="retrain finished runs")
+    runs = argparse.ArgumentParser(add_help=False)
+    runs.add_argument("--arch", help=listed + ", ".join(ARCHITECTURES))
+    runs.add_argument("--loss", help=listed + ", ".join(LOSSES))
+    runs.add_argument("--obfuscation", help=listed + ", ".join(OBFUSCATIONS))
+    runs.add_argument("--seed", help="comma list of seeds (default: the profile's)")
+    runs.add_argument("--split", help=listed + ", ".join(SPLITS) + " (the identity split only "
+                      "for the profile's identity runs)")
+    runs.add_argument("--force", action="store_true", help="retrain finished runs")
+    command("train", train, [profile, results, data, runs], "train runs of the grid")
+    sub = command("grid", grid_train, [profile, results, data, runs],
+                  "train runs in lock-step groups, in priority order (JAX backend)")
+    sub.add_argument("--strategy", default="vmap", choices=STRATEGIES)
+    sub.add_argument("--group-size", type=int, default=12, help="runs trained together")
+    sub.add_argument("--deadline-s", type=float, help="start no epoch after this many seconds")
+    sub.add_argument("--unroll", type=int, help="scan unroll (0: all steps; default: 0 on a "
+                     "CPU, 1 on a GPU)")
+    sub.add_argument("--precision", default="float32", choices=("float32", "mixed_bfloat16"))
     sub = command("bench", bench, [profile], "training images/s per architecture")
     sub.add_argument("--arch", help=listed + ", ".join(ARCHITECTURES))
     sub.add_argument("--loss", default="l2")
     sub.add_argument("--steps", type=int, default=20)
+    sub.add_argument("--strategy", help="comma list of strategies to compare instead: fit "
+                     "(Keras' fit, one run) and the grid trainer's " + ", ".join(STRATEGIES)
+                     + " (JAX backend)")
+    sub.add_argument("--group-size", type=int, default=6, help="runs per group in --strategy")
     sub = command("schedule", schedule, [profile, results],
                   "the grid in priority order, several runs side by side on one GPU")
     sub.add_argument("--workers", type=int, default=4)

@@ -41,6 +41,8 @@ STUDY_ARCHITECTURES = ("simple_cnn", "srresnet", "residual_autoencoder")
 STUDY_LOSSES = ("l2", "l1", "psnr", "ssim", "psnr_ssim")
 # The study's reference row (trained under L2 only) and the loss every other is tested against.
 REFERENCE_ARCHITECTURE, REFERENCE_LOSS = "original_residual_autoencoder", "l2"
+# How the grid trainer shares a device among the runs of a group (lockstep.py).
+STRATEGIES = ("vmap", "map", "loop")
 
 
 class ConfigError(ValueError):
@@ -101,14 +103,14 @@ def checked(where: str, kind: str, value):
     return convert(value) if convert else value
 
 
-def checked_keys(where: str, given, valid, optional=()) -> None:
+def checked_keys(where: str, given, required, optional=()) -> None:
     if not isinstance(given, dict):
-        raise ConfigError(f"{where} must be a mapping of {', '.join(valid)}")
-    unknown = sorted(set(given) - set(valid) - set(optional))
-    missing = [k for k in valid if k not in given]
+        raise ConfigError(f"{where} must be a mapping of {', '.join(required)}")
+    unknown = sorted(set(given) - set(required) - set(optional))
+    missing = [k for k in required if k not in given]
     if unknown:
-        raise ConfigError(f"unknown key(s) {', '.join(unknown)} in {where}; valid: "
-                          f"{', '.join([*valid, *optional])}")
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; valid: "
+                          f"{', '.join([*required, *optional])}")
     if missing:
         raise ConfigError(f"{where} lacks key(s) {', '.join(missing)}")
 
@@ -206,15 +208,9 @@ def load_profile(name: str) -> Profile:
 
 def profile_from_dict(raw: dict, where: str | None = None) -> Profile:
     where = where or f"profile {raw.get('name')}"
-    valid = [f.name for f in dataclasses.fields(Profile)]
-    unknown = sorted(set(raw) - set(valid))
-    if unknown:
-        raise ConfigError(f"{where}: unknown profile key(s) {', '.join(unknown)}; "
-                          f"valid: {', '.join(valid)}")
-    missing = [f.name for f in dataclasses.fields(Profile)
-               if f.name not in raw and f.default is dataclasses.MISSING]
-    if missing:
-        raise ConfigError(f"{where} lacks key(s) {', '.join(missing)}")
+    fields = dataclasses.fields(Profile)
+    checked_keys(where, raw, [f.name for f in fields if f.default is dataclasses.MISSING],
+                 [f.name for f in fields if f.default is not dataclasses.MISSING])
     values = dict(raw)
     for key, kind in FIELD_KINDS.items():
         if key in values:

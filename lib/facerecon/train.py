@@ -126,12 +126,28 @@ def train_fresh(config: RunConfig, profile, store: RunStore, run_fingerprint: di
               callbacks=[log, stopper, keras.callbacks.TerminateOnNaN()])
     history = pd.DataFrame(log.rows)
     if history.empty or not np.isfinite(history[["loss", "val_loss"]].to_numpy()).all():
-        failure = {"status": "failed", "epochs_run": len(history), "finished_at": now(),
-                   "reason": "non-finite loss: training stopped (TerminateOnNaN)"}
-        store.fail(config.key, failure)
-        return failure
-    train_seconds = time.perf_counter() - started
+        return record_failure(store, config.key, len(history),
+                              "non-finite loss: training stopped (TerminateOnNaN)")
+    return publish_trained(config, profile, store, model, dataset, history,
+                           {"fingerprint": run_fingerprint, "trainer": "keras_fit",
+                            "train_seconds": time.perf_counter() - started,
+                            "deterministic_ops": deterministic}, started)
 
+
+def record_failure(store: RunStore, key: str, epochs_run: int, reason: str) -> dict:
+    failure = {"status": "failed", "epochs_run": epochs_run, "finished_at": now(),
+               "reason": reason}
+    store.fail(key, failure)
+    return failure
+
+
+def publish_trained(config: RunConfig, profile, store: RunStore, model, dataset: Dataset,
+                    history: pd.DataFrame, facts: dict, started: float) -> dict:
+    """Scores a trained model (its best epoch's weights) on train and test, writes per_image.csv,
+    test_samples.png and its weights, and publishes the run with metrics.json (`facts`: the
+    fingerprint, the trainer and what it measured)."""
+    folder = store.staging(config.key)
+    output_range = get_architecture(config.architecture).output_range
     _, train_frame = evaluate(model, dataset, "train", config.obfuscation, output_range,
                               profile.batch_size)
     test_outputs, test_frame = evaluate(model, dataset, "test", config.obfuscation, output_range,
@@ -144,23 +160,21 @@ def train_fresh(config: RunConfig, profile, store: RunStore, run_fingerprint: di
     io.writable_dir(weights.parent)
     model.save_weights(weights)
 
-    best_epoch = int(history["val_loss"].idxmin()) + 1
     means = per_image.groupby("subset")[["psnr", "ssim", "input_psnr", "input_ssim"]].mean()
     metrics = {
         "status": "finished",
-        "fingerprint": run_fingerprint,
         **config.as_dict(),
         **{f"{subset}_{m}": float(means.loc[subset, m]) for subset in ("train", "test")
            for m in means.columns},
         "best_val_loss": float(history["val_loss"].min()),
         "epochs_run": int(len(history)),
-        "best_epoch": best_epoch,
+        "best_epoch": int(history["val_loss"].idxmin()) + 1,
         "stopped_early": bool(len(history) < profile.max_epochs),
-        "train_seconds": train_seconds,
         "wall_seconds": time.perf_counter() - started,
         "n_params": int(model.count_params()),
-        "deterministic_ops": deterministic,
+        "precision": keras.config.dtype_policy().name,
         "finished_at": now(),
+        **facts,
         **runtime.provenance(),
     }
     store.finish(config.key, metrics)

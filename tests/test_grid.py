@@ -1,0 +1,64 @@
+"""The grid trainer: its early stopping against Keras' on scripted validation curves (here), and
+its training on the JAX backend (tests/jax_backend/, in a subprocess where JAX is installed)."""
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from facerecon.grid import Stopper
+
+CURVES = [[1.0, 0.9, 0.95, 0.97, 0.8, 0.85, 0.86, 0.87, 0.88],
+          [1.0, 1.1, 1.2, 1.3, 1.4],
+          [0.5, 0.4, 0.3, 0.2, 0.1],
+          [1.0, np.nan, 0.9, 0.95, 0.96, 0.97]]
+
+
+class ScriptedModel:
+    stop_training = False
+
+    def get_weights(self):
+        return []
+
+    def set_weights(self, weights):
+        pass
+
+
+def keras_stop(curve, patience):
+    """The epoch Keras' EarlyStopping stops after and the best epoch, on a scripted curve."""
+    callback = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience,
+                                             restore_best_weights=True)
+    model = ScriptedModel()
+    callback.set_model(model)
+    callback.on_train_begin()
+    for epoch, value in enumerate(curve):
+        callback.on_epoch_end(epoch, {"val_loss": value})
+        if model.stop_training:
+            return epoch, callback.best_epoch
+    return len(curve) - 1, callback.best_epoch
+
+
+@pytest.mark.parametrize("patience", [1, 2, 3])
+@pytest.mark.parametrize("curve", CURVES)
+def test_the_grid_stops_where_keras_stops(curve, patience):
+    stopper = Stopper(patience)
+    for epoch, value in enumerate(curve):
+        stopper.update(epoch, value)
+        if stopper.stopped:
+            break
+    assert (epoch, stopper.best_epoch) == keras_stop(curve, patience)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None,
+                    reason="JAX is not installed: the grid trainer's tests are skipped")
+def test_the_grid_trainer_on_the_jax_backend():
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+    folder = Path(__file__).with_name("jax_backend")
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                             str(folder)], env=env, capture_output=True, text=True, timeout=1200)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
+    assert " passed" in result.stdout and "skipped" not in result.stdout
