@@ -90,8 +90,9 @@ def runs_planned(runs, split_given: str | None) -> str:
 def grid_train(args) -> int:
     from .schedule import priority_order
 
-    chosen = set(selected_runs(args))
-    runs = [run for run in priority_order(args.profile) if run in chosen]
+    chosen = selected_runs(args)
+    order = priority_order(args.profile)
+    runs = [run for run in order if run in chosen] + [run for run in chosen if run not in order]
     print(runs_planned(runs, args.split))
     import keras
 
