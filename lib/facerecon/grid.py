@@ -163,7 +163,8 @@ def train_until_stopped(step: Lockstep, group: Group, profile, store: RunStore, 
                                        group.targets["val"], which, loss_index,
                                        jnp.asarray(chunks)))
         val = val.transpose(0, 2, 1, 3).reshape(len(members), 3, -1)[:, :, mask].mean(axis=2)
-        train_means = np.asarray(per_step).mean(axis=1)
+        per_step = np.asarray(per_step)
+        train_means = per_step.mean(axis=1)
         improved = np.zeros(len(members), bool)
         for i, member in enumerate(members):
             if not active[i]:
@@ -172,7 +173,7 @@ def train_until_stopped(step: Lockstep, group: Group, profile, store: RunStore, 
                                                           time.perf_counter() - began])))
             io.write_csv(store.staging(member.config.key) / "history.csv",
                          pd.DataFrame(member.rows, columns=HISTORY_COLUMNS))
-            if not np.isfinite(np.asarray(per_step)[i, :, 0]).all() or not np.isfinite(val[i, 0]):
+            if not np.isfinite(per_step[i, :, 0]).all() or not np.isfinite(val[i, 0]):
                 member.failed = True
                 continue
             improved[i] = member.stopper.update(epoch, val[i, 0])
@@ -201,11 +202,15 @@ def finish(step: Lockstep, group: Group, member: Member, best, profile, store: R
 def train_grid(runs: list[RunConfig], results_root, strategy: str = "vmap",
                group_size: int = 12, data_home=None, deadline_s: float | None = None,
                force: bool = False, unroll: int | None = None) -> pd.DataFrame:
-    """Trains the runs not yet finished, in their order, in groups of one architecture (at most
-    group_size runs); prints each group's outcome."""
+    """Trains the runs (of one profile) not yet finished, in their order, in groups of one
+    architecture (at most group_size runs); prints each group's outcome."""
     deadline = None if deadline_s is None else time.monotonic() + deadline_s
-    pending = [r for r in runs if force or RunStore(results_root, r.profile).cached(
-        r.key, fingerprint(r, load_profile(r.profile))) is None]
+    if not runs:
+        return pd.DataFrame()
+    profile = load_profile(runs[0].profile)
+    store = RunStore(results_root, profile.name)
+    pending = [r for r in runs if force or store.cached(r.key, fingerprint(r, profile)) is None]
+    datasets = {s: load_dataset(profile, data_home, s) for s in {r.split for r in pending}}
     rows = []
     while pending:
         arch = pending[0].architecture
@@ -213,7 +218,8 @@ def train_grid(runs: list[RunConfig], results_root, strategy: str = "vmap",
         pending = [r for r in pending if r not in group]
         began = time.monotonic()
         try:
-            outcomes = train_group(group, results_root, strategy, data_home, deadline, unroll)
+            outcomes = train_group(group, results_root, strategy, data_home, deadline, unroll,
+                                   profile, datasets)
         except RunBusy as busy:
             print(f"skipped a group of {arch}: {busy}", flush=True)
             continue

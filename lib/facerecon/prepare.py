@@ -24,10 +24,11 @@ def prepare(profile_name: str, data_home=None, results_root=PROJECT_ROOT / "resu
     profile = load_profile(profile_name)
     results = io.writable_dir(Path(results_root) / profile.name)
     figures = io.writable_dir(Path(figures_root) / profile.name)
-    dataset = load_dataset(profile, data_home)
-    for split in SPLITS:
+    datasets = {split: load_dataset(profile, data_home, split) for split in SPLITS}
+    dataset = datasets["random"]
+    for split, split_dataset in datasets.items():
         name = "split.csv" if split == "random" else f"split_{split}.csv"
-        io.write_csv(results / name, load_dataset(profile, data_home, split).split_frame())
+        io.write_csv(results / name, split_dataset.split_frame())
     calibration = calibration_table(dataset.images["test"], profile)
     io.write_csv(results / "obfuscation_quality.csv", calibration)
     figure = plots.sample_faces(dataset, n=profile.n_samples)
