@@ -68,3 +68,13 @@ def test_a_misspelt_parameter_fails_the_executed_notebook(tmp_path):
                                    str(tmp_path / "out.ipynb"),
                                    parameters={"profile": "smoke", "figures_rot": "x"},
                                    cwd=str(pipeline.NOTEBOOKS), progress_bar=False)
+
+
+def test_notebooks_get_project_folders_as_relative_paths(tmp_path):
+    steps = pipeline.plan("smoke", ["srresnet"], ["l2"], False, pipeline.PROJECT_ROOT / "results",
+                          pipeline.PROJECT_ROOT / "figures", None)
+    assert {s.parameters["results_root"] for s in steps} == {"../results"}
+    assert steps[0].parameters["figures_root"] == "../figures"
+    assert pipeline.portable(pipeline.NOTEBOOKS / "90_comparison.ipynb") == \
+        "notebooks/90_comparison.ipynb"
+    assert pipeline.portable(tmp_path) == str(tmp_path)  # outside the project: as it is

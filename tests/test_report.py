@@ -91,3 +91,21 @@ def test_the_reference_numbers_are_what_the_slides_say(tmp_path, monkeypatch):
     script.main([str(slides[0])])
     fresh = pd.read_csv(tmp_path / "results" / "reference" / "study.csv")
     pd.testing.assert_frame_equal(fresh, reproduction.load_reference())
+
+
+def unescaped_latex(path) -> list[str]:
+    """Characters that LaTeX reads as commands outside a \\label: an unescaped % comments out
+    the rest of its line, _ # $ break text mode."""
+    import re
+
+    text = re.sub(r"\\label\{[^}]*\}", "", path.read_text())
+    return re.findall(r"(?<!\\)[%_#$]", text)
+
+
+def test_latex_tables_escape_what_latex_needs(single_run_report):
+    root, _ = single_run_report
+    written = sorted((root / "results" / "smoke" / "tables").glob("*.tex"))
+    committed = sorted(reproduction.PROJECT_ROOT.glob("results/*/tables/*.tex"))
+    assert written
+    for path in written + committed:
+        assert not unescaped_latex(path), path

@@ -150,3 +150,18 @@ def test_a_bad_flag_value_is_a_one_line_error():
     result = run_all("--profile", "smoke", "--loss", "l3")
     assert result.returncode == 2
     assert "unknown loss 'l3'; valid:" in result.stderr
+
+
+def outputs_of(path):
+    cells = json.loads(path.read_text())["cells"]
+    return [o for c in cells if c["cell_type"] == "code" for o in c.get("outputs", [])]
+
+
+def test_executed_notebooks_show_their_figures_and_no_stderr(smoke_run):
+    results, _, _ = smoke_run
+    for path in sorted((results / "smoke" / "notebooks").glob("*.ipynb")):
+        outputs = outputs_of(path)
+        images = sum("image/png" in o.get("data", {}) for o in outputs)
+        assert not [o for o in outputs if o.get("name") == "stderr"], path.name
+        # architecture notebooks: training curves and reconstructions; 00: the sample faces
+        assert images >= (2 if path.name[:2] in ("10", "20", "30") else 1), path.name

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 
-import keras
 import numpy as np
 import pandas as pd
 
@@ -15,6 +14,7 @@ from . import runtime
 from .config import Profile
 from .losses import get_loss
 from .models import build_for_profile, get_architecture
+from .quiet_keras import keras
 
 
 def training_throughput(arch: str, profile: Profile, steps: int, loss: str = "l2") -> float:

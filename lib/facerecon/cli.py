@@ -94,7 +94,7 @@ def grid_train(args) -> int:
     order = priority_order(args.profile)
     runs = [run for run in order if run in chosen] + [run for run in chosen if run not in order]
     print(runs_planned(runs, args.split))
-    import keras
+    from .quiet_keras import keras
 
     if keras.backend.backend() != "jax":
         raise ConfigError("the grid trainer needs the JAX backend: KERAS_BACKEND=jax python -m "

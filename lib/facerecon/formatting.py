@@ -50,6 +50,17 @@ def formatted(table: pd.DataFrame, bold: str) -> pd.DataFrame:
     return shown.rename(columns={"row": ""})
 
 
+LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+                  "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+                  "^": r"\textasciicircum{}"}
+
+
+def latex_text(text: str) -> str:
+    """Text with LaTeX's special characters escaped (an unescaped % comments out the rest of its
+    line)."""
+    return "".join(LATEX_SPECIALS.get(char, char) for char in str(text))
+
+
 def write_table(table: Table, folder: Path, name: str) -> None:
     """<name>.csv, .md and .tex (booktabs) in folder; comparison tables (model and baseline
     rows) print formatted cells with the best values in bold, other tables print as they are."""
@@ -57,10 +68,12 @@ def write_table(table: Table, folder: Path, name: str) -> None:
     io.write_csv(folder / f"{name}.csv", frame)
     plain = "kind" not in frame
     bold_md = frame if plain else formatted(frame, "**{}**")
-    bold_tex = frame if plain else formatted(frame, r"\textbf{{{}}}")
+    bold_tex = frame if plain else formatted(frame, r"\textbf{{{}}}").assign(
+        **{"": lambda shown: shown[""].map(latex_text)})
     md = bold_md.to_markdown(index=False, floatfmt=".4g")
     io.write_text(folder / f"{name}.md", f"{table.caption}\n\n{md}\n\n{legend}\n")
-    latex = bold_tex.to_latex(index=False, escape=plain, caption=f"{table.caption} {legend}",
+    latex = bold_tex.to_latex(index=False, escape=plain,
+                              caption=latex_text(f"{table.caption} {legend}"),
                               label=f"tab:{name}", float_format="%.4g")
     io.write_text(folder / f"{name}.tex", latex)
 

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-import keras
-from keras import ops
-
 from .config import STRATEGIES, check_choice
 from .losses import LOSSES
 from .metrics import psnr_per_image, ssim_per_image, to_unit_range
 from .models import build_for_profile, get_architecture
+from .quiet_keras import keras, ops
 
 class Lockstep:
     """The compiled epoch, validation and best-weight functions of one architecture."""

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from keras import ops
 
 from . import config
 from .metrics import SSIM_SIGMA, SSIM_WINDOW, psnr_per_image, ssim_per_image, to_unit_range
+from .quiet_keras import ops
 from .registry import Registry
 
 # 1/PSNR: PSNR is floored here so the loss stays finite for a (practically impossible) MSE of 1.

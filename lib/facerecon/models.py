@@ -9,10 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-import keras
-from keras import layers
-
 from . import config
+from .quiet_keras import keras, layers
 from .registry import Registry
 
 

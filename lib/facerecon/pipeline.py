@@ -8,6 +8,7 @@ non-zero and the failures are listed at the end.
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -83,11 +84,23 @@ def check_parameters(notebook: str, parameters: dict) -> None:
                           f"valid: {', '.join(sorted(declared))}")
 
 
+def portable(path: Path, start: Path = PROJECT_ROOT) -> str:
+    """A path as an executed notebook records it: relative to `start` when it lies inside the
+    project, so that no committed notebook carries this machine's paths."""
+    path = Path(path).resolve()
+    return os.path.relpath(path, start) if path.is_relative_to(PROJECT_ROOT) else str(path)
+
+
+def notebook_path(path: Path) -> str:
+    """A folder as a notebook parameter: relative to notebooks/, where the notebooks run."""
+    return portable(path, NOTEBOOKS)
+
+
 def plan(profile: str, architectures: list[str], losses: list[str], force: bool,
          results_root: Path, figures_root: Path, data_home: str | None) -> list[Step]:
     out = results_root / profile / "notebooks"
-    common = {"profile": profile, "results_root": str(results_root)}
-    steps = [Step("00_data_prep.ipynb", {**common, "figures_root": str(figures_root),
+    common = {"profile": profile, "results_root": notebook_path(results_root)}
+    steps = [Step("00_data_prep.ipynb", {**common, "figures_root": notebook_path(figures_root),
                                          "data_home": data_home}, out / "00_data_prep.ipynb")]
     for arch in architectures:
         notebook = ARCHITECTURE_NOTEBOOKS[arch]
@@ -95,7 +108,7 @@ def plan(profile: str, architectures: list[str], losses: list[str], force: bool,
             steps.append(Step(notebook, {**common, "loss": loss, "force": force,
                                          "data_home": data_home},
                               out / f"{Path(notebook).stem}__{loss}.ipynb"))
-    steps.append(Step("90_comparison.ipynb", {**common, "figures_root": str(figures_root)},
+    steps.append(Step("90_comparison.ipynb", {**common, "figures_root": notebook_path(figures_root)},
                       out / "90_comparison.ipynb"))
     return steps
 
@@ -105,15 +118,20 @@ def duration(seconds: float) -> str:
     return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m{seconds:02d}s"
 
 
-def whole_notebook(path: Path) -> bool:
-    """Whether the file is a complete, valid notebook (not one cut short by a full disk)."""
+def whole_notebook(path: Path, step: Step) -> bool:
+    """Whether the file is a complete, valid notebook (not one cut short by a full disk); if it
+    is, it records its source and its place as portable paths."""
     import nbformat
 
     try:
-        nbformat.validate(nbformat.read(path, as_version=4))
-        return True
+        executed = nbformat.read(path, as_version=4)
+        nbformat.validate(executed)
     except Exception:  # unreadable, truncated or invalid: not a notebook to keep
         return False
+    executed.metadata.setdefault("papermill", {}).update(
+        input_path=portable(NOTEBOOKS / step.notebook), output_path=portable(step.output))
+    io.write_text(path, nbformat.writes(executed))
+    return True
 
 
 def execute(steps: list[Step]) -> list[str]:
@@ -135,7 +153,7 @@ def execute(steps: list[Step]) -> list[str]:
             reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
             print(f"    FAILED: {reason}", flush=True)
             failed.append(step.label)
-        if whole_notebook(partial):  # a failed notebook's copy shows where it stopped
+        if whole_notebook(partial, step):  # a failed notebook's copy shows where it stopped
             partial.replace(step.output)
         elif partial.exists():
             print(f"    {step.output.name} could not be written whole; its previous copy is "

@@ -1,9 +1,12 @@
 """Figures of the study. Each function returns a matplotlib Figure; io.save_figure writes it."""
 from __future__ import annotations
 
+import sys
+
 import matplotlib
 
-matplotlib.use("Agg")  # headless by default; Jupyter's inline backend still shows figures
+if "ipykernel" not in sys.modules:
+    matplotlib.use("Agg")  # scripts draw off screen; a notebook keeps its inline backend
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402

@@ -33,6 +33,7 @@ def prepare(profile_name: str, data_home=None, results_root=PROJECT_ROOT / "resu
     io.write_csv(results / "obfuscation_quality.csv", calibration)
     figure = plots.sample_faces(dataset, n=profile.n_samples)
     io.save_figure(figure, figures / "sample_faces_original_blurred_pixelated")
+    plots.plt.close(figure)  # the notebook shows it where it explains it
     return dataset, calibration, baselines.run_baselines(dataset, results_root)
 
 

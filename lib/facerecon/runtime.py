@@ -12,7 +12,7 @@ from .config import PROJECT_ROOT
 
 
 def backend() -> str:
-    import keras
+    from .quiet_keras import keras
 
     return keras.backend.backend()
 

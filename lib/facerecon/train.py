@@ -16,7 +16,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import cv2
-import keras
 import numpy as np
 import pandas as pd
 
@@ -27,6 +26,7 @@ from .fingerprint import fingerprint
 from .losses import get_loss
 from .metrics import to_unit_range, val_psnr, val_ssim
 from .models import build_for_profile, get_architecture
+from .quiet_keras import keras
 from .runs import RunBusy, RunStore
 
 class EpochLog(keras.callbacks.Callback):
