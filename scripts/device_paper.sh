@@ -1,24 +1,67 @@
 #!/usr/bin/env bash
 # Paper-profile runs on a lent GPU machine: Python 3.12 with JAX, no TensorFlow, no internet.
-# The tree must carry .whl/ (keras, namex, optree wheels for Python 3.12) and data/prepared/ (the
-# paper data cache; LFW itself stays behind). With the grid trainer (the default): prints the
-# throughput of each strategy (one architecture, a few seconds each after compiling), trains the
-# grid in priority order with the fastest until the time is up, and packs the run folders into
-# OUT_DIR in parts of at most 15 MiB (cat the parts | tar xz). TRAINER=processes trains instead
-# one run per process, several side by side (python -m facerecon schedule).
 #
-#   scripts/device_paper.sh OUT_DIR   (env: PROFILE=paper TOTAL_S=540 GROUP=12 BENCH_ARCH=srresnet
-#                                      STRATEGIES=fit,vmap,map,loop TRAINER=grid PYTHON=python3,
-#                                      SKIP_WHEELS=1 where keras is installed)
+#   scripts/device_paper.sh pack       (here) the wheels Keras needs there (.whl/) and the paper
+#                                      data cache without LFW and without the identity split
+#                                      (.device/prepared/), both git-ignored: carry .whl, .device
+#   scripts/device_paper.sh OUT_DIR    (there) trains the grid in priority order until the time
+#                                      is up, one run per process, six side by side (python -m
+#                                      facerecon schedule), and packs the run folders (parts of at
+#                                      most 15 MiB: cat the parts | tar xz) and the weights of each
+#                                      architecture x obfuscation's best seed-0 run (by validation
+#                                      PSNR) that fit what a call brings back.
+#   scripts/device_paper.sh unpack DIR (here) the runs and weights a call brought back into
+#                                      results/ (a run already here is kept as it is). Unpack
+#                                      before the next call: its tree is this checkout's, and a
+#                                      run finished there but not here is trained again.
+# env: PROFILE=paper TOTAL_S=540 PYTHON=python3, SKIP_WHEELS=1 where Keras is installed.
+#      TRAINER=grid trains in lock-step groups instead (python -m facerecon grid), after printing
+#      each strategy's throughput (GROUP=12 BENCH_ARCH=srresnet STRATEGIES=vmap,map); on an H200
+#      at the paper profile it was slower than one process (results/paper/device/2026-11-26/).
 set -u
-out=${1:?usage: scripts/device_paper.sh OUT_DIR}
 profile=${PROFILE:-paper}
+py=${PYTHON:-python3}
+
+if [ "${1:?usage: scripts/device_paper.sh pack | OUT_DIR}" = pack ]; then
+  mkdir -p .whl .device/prepared
+  "$py" -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+    --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 -d .whl \
+    "keras==$("$py" -c 'from importlib.metadata import version; print(version("keras"))')" namex optree || exit 1
+  PYTHONPATH=lib "$py" - "$profile" <<'PY' || exit 1
+import sys, zipfile
+from facerecon.config import load_profile
+from facerecon.data import cache_path
+source = cache_path(load_profile(sys.argv[1]))
+target = f".device/prepared/{source.name}"
+with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
+    for item in zin.infolist():  # entries copied as they are; the identity split stays here
+        if not item.filename.startswith("identity_"):
+            zout.writestr(item, zin.read(item.filename), compress_type=item.compress_type)
+print(f"{target}: the random split of {source.name}")
+PY
+  du -sh .whl .device
+  exit 0
+fi
+
+if [ "$1" = unpack ]; then
+  from=${2:?usage: scripts/device_paper.sh unpack DIR}
+  cat "$from"/runs.tar.gz.part_* | tar xz --skip-old-files || exit 1
+  for weights in "$from"/weights_*.tar.gz; do
+    [ -e "$weights" ] && tar xzf "$weights" --skip-old-files
+  done
+  ls "results/$profile/runs" | wc -l | xargs echo "run folders in results/$profile/runs:"
+  exit 0
+fi
+
+out=$1
 total_s=${TOTAL_S:-540}
 group=${GROUP:-12}
 bench_arch=${BENCH_ARCH:-srresnet}
-strategies=${STRATEGIES:-fit,vmap,map,loop}
-py=${PYTHON:-python3}
-mkdir -p "$out"
+strategies=${STRATEGIES:-vmap,map}
+mkdir -p "$out" data/prepared
+for cache in .device/prepared/*.npz; do  # the carried cache, unless one is there already
+  [ -e "$cache" ] && [ ! -e "data/prepared/${cache##*/}" ] && cp "$cache" data/prepared/
+done
 if [ -z "${SKIP_WHEELS:-}" ]; then
   "$py" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
     --target /tmp/site .whl/*.whl || exit 1
@@ -28,9 +71,10 @@ else
 fi
 # A second call in the same window reuses what the first compiled.
 export KERAS_BACKEND=jax PYTHONUNBUFFERED=1 JAX_COMPILATION_CACHE_DIR=${JAX_COMPILATION_CACHE_DIR:-/tmp/jax_cache}
-nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null
+"$py" -c 'import jax, keras; print("jax", jax.__version__, jax.devices(), "keras", keras.__version__)'
 
-if [ "${TRAINER:-grid}" = grid ]; then
+if [ "${TRAINER:-processes}" = grid ]; then
   echo "== grid strategies ($profile, $bench_arch, $group runs per group) =="
   "$py" -m facerecon bench --profile "$profile" --arch "$bench_arch" --strategy "$strategies" \
     --group-size "$group" | tee "$out/strategies.txt"
@@ -41,10 +85,11 @@ rates = [r for r in rates if r[0] != "fit"]  # fit is the baseline: one run per 
 print(max(rates, key=lambda r: float(r[1]))[0] if rates else "vmap")
 PY
 )
-  left=$(( total_s - SECONDS - 60 ))
+  left=$(( total_s - SECONDS - 75 ))
   echo "== grid trainer, strategy $best; $left s left =="
-  "$py" -m facerecon grid --profile "$profile" --strategy "$best" --group-size "$group" \
-    --deadline-s "$left" --results-root results | tee "$out/grid_log.txt"
+  # The deadline stops new epochs; the hard limit keeps time to pack what finished.
+  timeout -s INT $(( left + 45 )) "$py" -m facerecon grid --profile "$profile" --strategy "$best" \
+    --group-size "$group" --deadline-s "$left" --results-root results 2>&1 | tee "$out/grid_log.txt"
 else
   echo "== processes side by side =="
   "$py" -m facerecon bench --profile "$profile" | tee "$out/bench.txt"
@@ -54,4 +99,33 @@ else
     --log-dir "results/$profile/logs" | tee "$out/schedule_log.txt"
 fi
 tar czf - --exclude='.*' "results/$profile/runs" | split -b 15m - "$out/runs.tar.gz.part_"
+# Weights, best first, while the files stay within what comes back (8 files, 60 MiB in all).
+"$py" - "$profile" "$out" <<'PY'
+import glob, json, os, sys, tarfile
+import pandas as pd
+profile, out = sys.argv[1:]
+best = {}
+for folder in glob.glob(f"results/{profile}/runs/*__seed0"):
+    key = os.path.basename(folder)
+    weights = f"results/{profile}/weights/{key}.weights.h5"
+    if not (os.path.exists(f"{folder}/metrics.json") and os.path.exists(weights)):
+        continue
+    run = json.load(open(f"{folder}/config.json"))["run"]
+    history = pd.read_csv(f"{folder}/history.csv")
+    score = history.loc[history["val_loss"].idxmin(), "val_psnr"]
+    pair = (run["architecture"], run["obfuscation"])
+    if run.get("split", "random") == "random" and score > best.get(pair, ("", -1))[1]:
+        best[pair] = (weights, score)
+used = sum(os.path.getsize(f) for f in glob.glob(f"{out}/*"))
+files = len(os.listdir(out))
+for (arch, obfuscation), (weights, score) in sorted(best.items(), key=lambda kv: os.path.getsize(kv[1][0])):
+    size = os.path.getsize(weights)
+    if files < 8 and size < 15 * 2**20 and used + size < 60 * 2**20:
+        with tarfile.open(f"{out}/weights_{arch}_{obfuscation}.tar.gz", "w:gz") as tar:
+            tar.add(weights)
+        used, files = used + os.path.getsize(f"{out}/weights_{arch}_{obfuscation}.tar.gz"), files + 1
+        print(f"weights of {os.path.basename(weights)} (validation PSNR {score:.2f} dB)")
+    else:
+        print(f"left behind: {os.path.basename(weights)} ({size / 2**20:.1f} MiB)")
+PY
 ls -la "$out"

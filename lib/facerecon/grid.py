@@ -78,6 +78,7 @@ class Group:
             self.datasets[s].images[subset] for s in splits])) for subset in ("train", "val")}
         self.members = [Member(r, pairs.index((r.split, r.obfuscation)), splits.index(r.split),
                                Stopper(profile.patience)) for r in runs]
+        self.epochs = 0  # trained so far, by every member still active
 
 
 def epoch_orders(rngs, n_images: int, batch_size: int) -> np.ndarray:
@@ -132,9 +133,17 @@ def train_group(runs: list[RunConfig], results_root, strategy: str = "vmap", dat
         step = lockstep_for(runs[0].architecture, profile, strategy, unroll)
         started = time.perf_counter()
         best, timed_out = train_until_stopped(step, group, profile, store, deadline)
-        return [(m.config, finish(step, group, m, best, profile, store, fingerprints, strategy,
-                                  started))
-                for m in group.members if not timed_out or m.stopper.stopped or m.failed]
+        trained_s = time.perf_counter() - started
+        outcomes = [(m.config, finish(step, group, m, best, profile, store, fingerprints,
+                                      strategy, started))
+                    for m in group.members if not timed_out or m.stopper.stopped or m.failed]
+        # Every member computes every epoch until the last one stops (stopped ones are masked).
+        images = len(runs) * group.epochs * (profile.n_train + profile.n_val)
+        print(f"{runs[0].architecture}: {len(outcomes)} of {len(runs)} runs ended; {group.epochs} "
+              f"epochs in {trained_s:.0f} s ({images / max(trained_s, 1e-9):.0f} images/s, "
+              f"training and validation), records in {time.perf_counter() - started - trained_s:.0f}"
+              f" s", flush=True)
+        return outcomes
 
 
 def train_until_stopped(step: Lockstep, group: Group, profile, store: RunStore, deadline):
@@ -178,6 +187,7 @@ def train_until_stopped(step: Lockstep, group: Group, profile, store: RunStore, 
                 continue
             improved[i] = member.stopper.update(epoch, val[i, 0])
         best = step.keep_best(best, state[:2], jnp.asarray(improved))
+        group.epochs = epoch + 1
     return best, False
 
 
@@ -210,21 +220,20 @@ def train_grid(runs: list[RunConfig], results_root, strategy: str = "vmap",
     profile = load_profile(runs[0].profile)
     store = RunStore(results_root, profile.name)
     pending = [r for r in runs if force or store.cached(r.key, fingerprint(r, profile)) is None]
-    datasets = {s: load_dataset(profile, data_home, s) for s in {r.split for r in pending}}
+    datasets = {}  # each split loaded once, when a group first needs it
     rows = []
     while pending:
         arch = pending[0].architecture
         group = [r for r in pending if r.architecture == arch][:group_size]
         pending = [r for r in pending if r not in group]
-        began = time.monotonic()
+        for split in {r.split for r in group} - set(datasets):
+            datasets[split] = load_dataset(profile, data_home, split)
         try:
             outcomes = train_group(group, results_root, strategy, data_home, deadline, unroll,
                                    profile, datasets)
         except RunBusy as busy:
             print(f"skipped a group of {arch}: {busy}", flush=True)
             continue
-        print(f"{arch}: {len(outcomes)} of {len(group)} runs ended in "
-              f"{time.monotonic() - began:.0f} s", flush=True)
         rows += [{"key": r.key, "status": o.get("status"), "test_psnr": o.get("test_psnr"),
                   "epochs_run": o.get("epochs_run")} for r, o in outcomes]
         if deadline is not None and time.monotonic() > deadline:

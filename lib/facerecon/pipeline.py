@@ -181,6 +181,10 @@ def run_notebooks(profile: str, architectures: list[str] | None, losses: list[st
     print(f"tables:  {results_root / profile / 'tables'}")
     print(f"figures: {figures_root / profile}")
     print(f"runs:    {results_root / profile / 'all_runs.csv'}")
+    from .readme import update_readme  # imports Keras (the registries' labels): only here
+
+    if not failed and update_readme(profile, results_root):
+        print(f"README:  its {profile} results rewritten from these")
     if failed:
         print(f"{len(failed)} notebook(s) failed: {', '.join(failed)} "
               f"(their executed copies show the error; finished runs are kept)", file=sys.stderr)

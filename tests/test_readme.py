@@ -1,0 +1,52 @@
+"""The README's results are written from the committed CSVs, never typed: each profile's block
+equals what readme.results_block makes of results/<profile>/, and update_readme rewrites only
+the block between its markers, only for the project's own quick and paper results."""
+import pandas as pd
+import pytest
+
+from facerecon import readme
+from facerecon.config import PROJECT_ROOT
+
+RESULTS = PROJECT_ROOT / "results"
+
+
+@pytest.mark.parametrize("profile", readme.PROFILES_IN_README)
+def test_the_committed_readme_shows_the_committed_results(profile):
+    begin, end = readme.markers(profile)
+    text = readme.README.read_text()
+    shown = text[text.index(begin) + len(begin):text.index(end)].strip("\n")
+    assert shown == readme.results_block(profile, RESULTS), (
+        f"README's {profile} results differ from results/{profile}/: run "
+        f"./run_all.sh --profile {profile} --report-only")
+
+
+def test_update_rewrites_only_the_block(tmp_path):
+    page = tmp_path / "README.md"
+    begin, end = readme.markers("quick")
+    page.write_text(f"before\n{begin}\nstale 99.99 dB\n{end}\nafter\n")
+    assert readme.update_readme("quick", RESULTS, page)
+    text = page.read_text()
+    assert text.startswith("before\n") and text.endswith(f"{end}\nafter\n")
+    assert "99.99" not in text and "| Simple CNN | L2 |" in text
+
+
+@pytest.mark.parametrize("profile, root", [("smoke", RESULTS), ("quick", "elsewhere")])
+def test_smoke_and_foreign_results_leave_the_readme_alone(tmp_path, profile, root):
+    page = tmp_path / "README.md"
+    begin, end = readme.markers(profile)
+    page.write_text(f"{begin}\nkept\n{end}\n")
+    assert not readme.update_readme(profile, tmp_path / root if root == "elsewhere" else root,
+                                    page)
+    assert "kept" in page.read_text()
+
+
+def test_a_missing_run_is_a_dash_and_counted():
+    runs = pd.DataFrame([
+        {"architecture": "simple_cnn", "loss": "l2", "obfuscation": "blur", "seed": 0,
+         "split": "random", "status": "finished", "test_psnr": 25.0, "test_ssim": 0.8},
+        {"architecture": "simple_cnn", "loss": "l2", "obfuscation": "pixelate", "seed": 0,
+         "split": "random", "status": "missing", "test_psnr": None, "test_ssim": None}])
+    table = readme.results_table(runs, readme.baseline_means(PROJECT_ROOT / "nowhere"))
+    row = next(line for line in table.splitlines() if line.startswith("| Simple CNN | L2 |"))
+    assert row == "| Simple CNN | L2 | **25.00** | **0.8000** | — | — | 1 |"
+    assert readme.run_status(runs).startswith("**1 of 2 runs finished**; 1 missing")
