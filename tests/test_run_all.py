@@ -82,7 +82,8 @@ def test_losses_are_tested_against_l2_with_holm(smoke_run):
     assert len(tests) == 3 * 2 * 2  # architectures x obfuscations x metrics
     assert set(tests["loss"]) == {"psnr_ssim"}
     assert tests["p"].between(0, 1).all() and (tests["p_holm"] >= tests["p"] - 1e-12).all()
-    assert (tests["significant"] == (tests["p_holm"] < 0.05)).all()
+    assert (tests["networks_differ"] == (tests["p_holm"] < 0.05)).all()
+    assert ((tests["ci_low"] <= tests["difference"]) & (tests["difference"] <= tests["ci_high"])).all()
 
 
 def test_identity_disjoint_runs_are_reported_beside_the_random_split(smoke_run):

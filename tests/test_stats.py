@@ -48,3 +48,51 @@ def test_holm_adjusts_in_steps_and_keeps_nan():
     assert np.isnan(adjusted[2])
     assert stats.holm([]).size == 0
     assert stats.holm([0.9, 0.8])[0] == 1.0
+
+
+# --- the paired difference between two trainings, over seeds and images ---------------------
+
+def synthetic_differences(seed_offsets, image_sd, n_images=400, shift=0.3, rng_seed=1):
+    """loss minus L2 per (seed, image): a true shift, each seed's training offset and per-image
+    noise."""
+    rng = np.random.default_rng(rng_seed)
+    offsets = np.asarray(seed_offsets, dtype=float)[:, None]
+    return shift + offsets + rng.normal(0, image_sd, (len(offsets), n_images))
+
+
+def width(result):
+    return result["ci_high"] - result["ci_low"]
+
+
+def test_large_seed_noise_widens_the_interval_and_leaves_the_difference_unresolved():
+    noisy_seeds = stats.seed_image_bootstrap(synthetic_differences([-1.0, 0.1, 0.9], image_sd=0.05))
+    quiet_seeds = stats.seed_image_bootstrap(synthetic_differences([0, 0, 0], image_sd=0.05))
+    assert width(noisy_seeds) > 10 * width(quiet_seeds)
+    assert noisy_seeds["verdict"] == "not resolved" and quiet_seeds["verdict"] == "higher"
+    # An image-only bootstrap of the same noisy data would call it resolved: the flaw it replaces.
+    low, high = stats.bootstrap_ci(synthetic_differences([-1.0, 0.1, 0.9], image_sd=0.05).mean(axis=0))
+    assert high - low < width(noisy_seeds) / 10
+
+
+def test_large_image_noise_widens_the_interval_as_an_image_bootstrap_does():
+    d = synthetic_differences([0, 0, 0], image_sd=2.0, shift=0.0)
+    both = stats.seed_image_bootstrap(d)
+    low, high = stats.bootstrap_ci(d.mean(axis=0))
+    assert both["ci_low"] < 0 < both["ci_high"] and both["verdict"] == "not resolved"
+    assert 0.7 < width(both) / (high - low) < 1.6
+
+
+def test_one_seed_is_never_resolved_and_the_mean_is_the_plain_mean():
+    d = synthetic_differences([0], image_sd=0.01)
+    result = stats.seed_image_bootstrap(d)
+    assert result["verdict"] == "one seed" and result["ci_low"] > 0
+    assert result["difference"] == pytest.approx(d.mean())
+    lower = stats.seed_image_bootstrap(-synthetic_differences([0, 0], image_sd=0.01))
+    assert lower["verdict"] == "lower"
+
+
+def test_images_missing_for_a_seed_are_left_out_and_nothing_is_missing():
+    d = synthetic_differences([0.1, -0.1], image_sd=0.1, n_images=5)
+    d[1, 2] = np.nan
+    assert stats.seed_image_bootstrap(d)["n_images"] == 4
+    assert stats.seed_image_bootstrap(np.empty((0, 0)))["verdict"] == "missing"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import io, stats
+from . import io
 from .runs import METRICS, TEST_METRICS
 from .tables import Table
 
@@ -14,14 +14,16 @@ METRIC_LABELS = {"train_psnr": "Train PSNR", "train_ssim": "Train SSIM",
                  "test_psnr": "Test PSNR", "test_ssim": "Test SSIM"}
 LEGEND = ("Mean ± standard deviation over seeds (n: seeds) and, for test metrics, a 95% "
           "bootstrap interval over test images; n = 1 shows the mean alone. * : differs from L2 "
-          "(Wilcoxon signed-rank on per-image scores, Holm-corrected, p < 0.05; images are the "
-          "sample, so read it beside the spread over seeds). Bold: best mean.")
+          "beyond training and image noise (95% bootstrap interval of the paired difference, "
+          "drawing seeds and then images, excludes zero; needs at least two seeds). Bold: best "
+          "mean.")
 
 
 def metric_cell(row, m: str) -> str:
     """'mean ± sd [CI]' for several seeds, the mean alone for one seed (the table's n column
     says n = 1: an interval over images would hide the seed-to-seed spread it cannot see),
-    'mean [CI]' for a deterministic baseline; a star marks a significant difference from L2."""
+    'mean [CI]' for a deterministic baseline; a star marks a difference from L2 resolved over
+    seeds and images."""
     if pd.isna(row[m]):
         return "missing"
     digits = 2 if "psnr" in m else 4
@@ -31,7 +33,7 @@ def metric_cell(row, m: str) -> str:
         text += f" ± {row[f'{m}_sd']:.{digits}f}"
     if m in TEST_METRICS and (several or row.get("kind") == "baseline"):
         text += f" [{row[f'{m}_ci_low']:.{digits}f}, {row[f'{m}_ci_high']:.{digits}f}]"
-    if row.get(f"{m}_vs_l2_p_holm", 1.0) < stats.ALPHA:
+    if row.get(f"{m}_vs_l2") in ("higher", "lower"):
         text += "*"
     return text
 

@@ -120,15 +120,22 @@ CONCLUSIONS = {
 
 
 def significance_note(significance: pd.DataFrame, losses, metric: str = "test_ssim") -> str:
-    """How many of our loss-vs-L2 differences behind a conclusion are significant, and which way."""
+    """How many of our loss-vs-L2 differences behind a conclusion are resolved over seeds and
+    images, and which way; then what the per-image test of the trained networks says."""
     rows = select(significance, **{LOSS: list(losses), "metric": metric,
                                    ARCH: list(STUDY_ARCHITECTURES)})
     if rows.empty:
         return ""
-    up = int((rows["significant"] & (rows["mean_difference"] > 0)).sum())
-    down = int((rows["significant"] & (rows["mean_difference"] < 0)).sum())
-    return (f"; Wilcoxon vs L2 ({metric}, Holm): {up} significantly higher, {down} significantly "
-            f"lower of {len(rows)}")
+    verdicts = rows["verdict"].value_counts()
+    seeds = "-".join(str(n) for n in sorted({int(rows["n_seeds"].min()),
+                                             int(rows["n_seeds"].max())}))
+    up = int((rows["networks_differ"] & (rows["difference"] > 0)).sum())
+    down = int((rows["networks_differ"] & (rows["difference"] < 0)).sum())
+    return (f"; loss minus L2 ({metric}, bootstrap over {seeds} seed(s) and test images): "
+            f"{verdicts.get('higher', 0)} resolved higher, {verdicts.get('lower', 0)} resolved "
+            f"lower, {verdicts.get('not resolved', 0)} not resolved, "
+            f"{verdicts.get('one seed', 0)} on one seed (training noise unseen) of {len(rows)}; "
+            f"per-image Wilcoxon of the trained networks (Holm): {up} higher, {down} lower")
 
 
 def conclusion_rows(runs: pd.DataFrame, significance: pd.DataFrame,

@@ -1,6 +1,7 @@
 """Statistics for the tables: spread over seeds, a bootstrap confidence interval over test
-images, paired Wilcoxon signed-rank tests and Holm's correction. Every function accepts a single
-value, a single seed and constant data (where there is nothing to test, p is 1)."""
+images, the two-level (seeds, then images) bootstrap of a paired difference between two
+trainings, paired Wilcoxon signed-rank tests and Holm's correction. Every function accepts a
+single value, a single seed and constant data (where there is nothing to test, p is 1)."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,6 +12,8 @@ CONFIDENCE = 0.95
 ALPHA = 0.05
 N_BOOTSTRAP = 2000
 BOOTSTRAP_SEED = 0
+# Training noise can only be seen between trainings: with one seed a difference is never resolved.
+MIN_SEEDS = 2
 
 
 def seed_spread(values) -> tuple[float, float, int]:
@@ -36,6 +39,35 @@ def bootstrap_ci(per_image, confidence: float = CONFIDENCE, n_boot: int = N_BOOT
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(means, [tail, 100 - tail])
     return float(low), float(high)
+
+
+def seed_image_bootstrap(differences, confidence: float = CONFIDENCE,
+                         n_boot: int = N_BOOTSTRAP, seed: int = BOOTSTRAP_SEED) -> dict:
+    """The mean of paired differences (seeds, images), e.g. loss minus L2 per seed and test
+    image, with a percentile interval that carries both noises: each replicate draws seeds with
+    replacement, then images with replacement (the same images for every seed drawn, as every
+    network is scored on the same faces). Images with a non-finite value for some seed are left
+    out. `verdict`: 'higher' or 'lower' where the interval excludes zero and rests on at least
+    MIN_SEEDS seeds, else 'not resolved' (or 'one seed')."""
+    d = np.atleast_2d(np.asarray(differences, dtype=np.float64))
+    d = d[:, np.isfinite(d).all(axis=0)]
+    n_seeds, n_images = d.shape
+    result = {"n_seeds": n_seeds, "n_images": n_images, "difference": np.nan,
+              "ci_low": np.nan, "ci_high": np.nan, "verdict": "missing"}
+    if not n_seeds or not n_images:
+        return result
+    rng = np.random.default_rng(seed)
+    seed_draws = rng.multinomial(n_seeds, np.full(n_seeds, 1 / n_seeds), size=n_boot)
+    image_draws = rng.multinomial(n_images, np.full(n_images, 1 / n_images), size=n_boot)
+    means = np.einsum("bs,sn,bn->b", seed_draws, d, image_draws) / (n_seeds * n_images)
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(means, [tail, 100 - tail])
+    if n_seeds < MIN_SEEDS:
+        verdict = "one seed"
+    else:
+        verdict = "higher" if low > 0 else "lower" if high < 0 else "not resolved"
+    return {**result, "difference": float(d.mean()), "ci_low": float(low), "ci_high": float(high),
+            "verdict": verdict}
 
 
 def paired_wilcoxon(a, b) -> dict:

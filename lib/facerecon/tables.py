@@ -50,6 +50,7 @@ def model_row(evidence: Evidence, label: str, arch: str, loss: str, obfuscation:
     row = {**summary_row(label, runs, images), "architecture": arch, "loss": loss}
     for m in TEST_METRICS:
         match = select(evidence.significance, **cell, metric=m)
+        row[f"{m}_vs_l2"] = match["verdict"].iloc[0] if len(match) else ""
         row[f"{m}_vs_l2_p_holm"] = float(match["p_holm"].iloc[0]) if len(match) else np.nan
     return row
 
@@ -147,8 +148,12 @@ def study_tables(evidence: Evidence) -> dict[str, Table]:
     tables["significance_vs_l2"] = Table(
         evidence.significance,
         f"Each loss against L2, per architecture and obfuscation ({profile} profile)",
-        "Wilcoxon signed-rank test on per-image test scores (each image's mean over seeds); "
-        "p_holm: Holm-corrected over every row; significant: p_holm < 0.05.")
+        "difference: loss minus L2, mean over seeds (n_seeds) and test images; ci: 95% "
+        "bootstrap interval drawing seeds, then images, so that it carries training noise; "
+        "verdict: higher or lower where the interval excludes zero with at least two seeds. "
+        "Secondary, a test of these trained networks rather than of the losses: Wilcoxon "
+        "signed-rank on each image's mean over seeds, p_holm Holm-corrected over every row, "
+        "networks_differ: p_holm < 0.05.")
     tables["identity_disjoint"] = Table(
         identity_table(evidence),
         f"Random against identity-disjoint split, same test faces ({profile} profile)",
