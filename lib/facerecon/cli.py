@@ -45,6 +45,15 @@ def prepare(args) -> int:
     return 0
 
 
+def calibrate(args) -> int:
+    from .data import load_dataset
+    from .prepare import calibrate, print_calibration
+
+    print_calibration(calibrate(load_dataset(load_profile(args.profile), args.data_home),
+                                args.results_root, args.figures_root))
+    return 0
+
+
 def baselines(args) -> int:
     from .baselines import run_baselines
     from .data import load_dataset
@@ -175,6 +184,8 @@ def parser() -> argparse.ArgumentParser:
 
     command("prepare", prepare, [profile, results, figures, data],
             "splits, obfuscation calibration, baselines and sample faces")
+    command("calibrate", calibrate, [profile, results, figures, data],
+            "where the study's example faces fall among ours, per candidate strength")
     command("baselines", baselines, [profile, results, data], "the non-learned baselines"
             ).add_argument("--force", action="store_true", help="recompute")
     runs = argparse.ArgumentParser(add_help=False)

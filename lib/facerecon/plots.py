@@ -124,3 +124,44 @@ def loss_comparison(rows: pd.DataFrame, loss_order: list[str]):
             ax.legend(fontsize=7, loc="best", framealpha=0.8)
     figure.tight_layout()
     return figure
+
+
+def calibration_distributions(per_image: pd.DataFrame, table: pd.DataFrame):
+    """Per-image PSNR and SSIM of our obfuscated faces under every candidate strength (boxes:
+    test and training faces), with the study's example faces marked; the used strength is
+    starred. Full page width."""
+    colours = {"test": "#0072B2", "train": "#E69F00"}  # Okabe-Ito: colour-blind safe
+    names = list(dict.fromkeys(table["obfuscation"]))
+    figure, axes = plt.subplots(2, len(names), figsize=(7, 4.6), squeeze=False)
+    for col, name in enumerate(names):
+        rows = table[table["obfuscation"] == name]
+        order = list(rows["setting"])
+        faces = per_image[per_image["obfuscation"] == name]
+        for row, (metric, unit) in enumerate((("psnr", "PSNR (dB)"), ("ssim", "SSIM"))):
+            ax = axes[row, col]
+            sns.boxplot(data=faces, x="setting", y=metric, hue="subset", order=order,
+                        hue_order=["test", "train"], palette=colours, fliersize=1,
+                        linewidth=0.6, width=0.7, ax=ax, legend=False)
+            for i, (_, candidate) in enumerate(rows.iterrows()):
+                for subset, offset in (("test", -0.175), ("train", 0.175)):
+                    ax.plot(i + offset, candidate[f"study_{subset}_{metric}"], marker="D",
+                            markersize=4, color="black", markerfacecolor=colours[subset],
+                            zorder=5)
+            ax.set_xticks(range(len(order)),
+                          [f"{s} *" if c else s for s, c in zip(order, rows["chosen"])],
+                          rotation=35, ha="right", fontsize=7)
+            ax.set_xlabel("")
+            ax.set_ylabel(unit, fontsize=8)
+            ax.tick_params(axis="y", labelsize=7)
+            if row == 0:
+                ax.set_title(OBFUSCATIONS[name].label, fontsize=9)
+    handles = [plt.Line2D([], [], color=colours[s], linewidth=6, label=f"our {s} faces")
+               for s in ("test", "train")]
+    handles += [plt.Line2D([], [], marker="D", color="black", linestyle="",
+                           markerfacecolor=colours[s], label=f"the study's {s} example")
+                for s in ("test", "train")]
+    handles.append(plt.Line2D([], [], linestyle="", label="* the profile's strength"))
+    figure.legend(handles=handles, loc="lower center", ncol=5, fontsize=7, frameon=False,
+                  handlelength=1.2, columnspacing=1.2)
+    figure.tight_layout(rect=(0, 0.05, 1, 1))
+    return figure

@@ -14,6 +14,7 @@ import pandas as pd
 
 from . import io
 from .baselines import METHODS
+from .calibration import calibration_text
 from .config import OBFUSCATIONS, PROJECT_ROOT, REFERENCE_ARCHITECTURE, STUDY_ARCHITECTURES
 from .losses import LOSSES
 from .models import ARCHITECTURES
@@ -112,10 +113,20 @@ def conclusions(results: Path) -> str:
     return "\n".join(lines)
 
 
+def obfuscation_placement(results: Path) -> str:
+    """Where the study's example faces fall among ours (calibration.py), from its CSVs."""
+    table, evidence = results / "obfuscation_quality.csv", results / "obfuscation_examples.csv"
+    if not (table.exists() and evidence.exists()):
+        return "No calibration yet (`python -m facerecon calibrate`)."
+    return ("Obfuscation strengths (`obfuscation_quality.csv`):\n\n"
+            + calibration_text(pd.read_csv(table), pd.read_csv(evidence)))
+
+
 def results_block(profile: str, results_root) -> str:
     results = Path(results_root) / profile
     runs = pd.read_csv(results / "all_runs.csv")
     return "\n\n".join([
+        obfuscation_placement(results),
         run_status(runs),
         f"Test PSNR / SSIM, means over seeds (`results/{profile}/all_runs.csv`; a blank is a run "
         f"that has not finished; bold: the best network of a column; baselines chosen on "
