@@ -50,7 +50,7 @@ def test_baselines_choose_on_validation_record_everything_and_are_cached(tmp_pat
     assert set(zip(summary["obfuscation"], summary["method"])) == {
         (o, m) for o, entry in OBFUSCATIONS.items() for m in entry.baselines}
     input_row = summary[(summary["obfuscation"] == "blur") & (summary["method"] == "input")]
-    psnr, _ = dataset.score("test", dataset.obfuscated("test", "blur"))
+    psnr = dataset.score("test", dataset.obfuscated("test", "blur"))["psnr"]
     assert input_row["test_psnr"].item() == np.float64(psnr.mean()).item()
     stamp = (folder / "per_image.csv").stat().st_mtime_ns
     baselines.run_baselines(dataset, tmp_path)

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from facerecon.config import load_profile
-from facerecon.metrics import psnr_ssim_per_image
+from facerecon.metrics import scores_per_image
 from facerecon import calibration
 from facerecon.obfuscation import gaussian_blur, obfuscate, pixelate
 from facerecon.reproduction import REFERENCE
@@ -33,9 +33,9 @@ def test_pixelate_makes_constant_blocks(faces):
 
 
 def test_psnr_falls_as_strength_grows(faces):
-    blurred = [psnr_ssim_per_image(gaussian_blur(faces, 2 * round(3 * s) + 1, s), faces)[0].mean()
+    blurred = [scores_per_image(gaussian_blur(faces, 2 * round(3 * s) + 1, s), faces)["psnr"].mean()
                for s in (0.5, 1.0, 2.0, 4.0)]
-    pixelated = [psnr_ssim_per_image(pixelate(faces, b), faces)[0].mean() for b in (2, 4, 8)]
+    pixelated = [scores_per_image(pixelate(faces, b), faces)["psnr"].mean() for b in (2, 4, 8)]
     assert all(a > b for a, b in zip(blurred, blurred[1:]))
     assert all(a > b for a, b in zip(pixelated, pixelated[1:]))
 

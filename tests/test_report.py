@@ -109,3 +109,18 @@ def test_latex_tables_escape_what_latex_needs(single_run_report):
     assert written
     for path in written + committed:
         assert not unescaped_latex(path), path
+
+
+def test_both_ssim_conventions_stand_beside_the_studys_numbers(single_run_report):
+    root, built = single_run_report
+    table = built["tables"]["reproduction"]
+    numbers = table[table["section"] == "number"]
+    ran = numbers[(numbers["architecture"] == "simple_cnn") & (numbers["loss"] == "l2")
+                  & (numbers["obfuscation"] == "blur") & (numbers["metric"] == "ssim")]
+    assert len(ran) == 2 and ran["ours_ssim_uniform"].notna().all()
+    assert (ran["ours_ssim_uniform"] - ran["ours"]).abs().min() > 1e-4
+    inputs = numbers[(numbers["architecture"] == "input") & (numbers["metric"] == "ssim")]
+    assert inputs["ours_ssim_uniform"].notna().all()
+    assert numbers.loc[numbers["metric"] == "psnr", "ours_ssim_uniform"].isna().all()
+    report = (root / "results" / "smoke" / "reproduction.md").read_text()
+    assert "scikit-image SSIM" in report and "single example faces" in report

@@ -106,10 +106,11 @@ def select_setting(dataset: Dataset, obfuscation: str, method: str) -> pd.DataFr
     """Validation PSNR/SSIM of every candidate setting; `chosen` marks the best PSNR."""
     rows = []
     for setting in METHODS[method].candidates:
-        psnr, ssim = dataset.score("val", restore(dataset, "val", obfuscation, method, setting))
+        scores = dataset.score("val", restore(dataset, "val", obfuscation, method, setting))
         rows.append({"obfuscation": obfuscation, "method": method,
                      "setting_name": METHODS[method].setting_name, "setting": setting,
-                     "val_psnr": float(psnr.mean()), "val_ssim": float(ssim.mean())})
+                     "val_psnr": float(scores["psnr"].mean()),
+                     "val_ssim": float(scores["ssim"].mean())})
     table = pd.DataFrame(rows)
     table["chosen"] = table.index == table["val_psnr"].idxmax()
     return table
@@ -144,12 +145,11 @@ def run_baselines(dataset: Dataset, results_root=PROJECT_ROOT / "results",
             setting = selection.loc[selection["chosen"], "setting"].iloc[0]
             selections.append(selection)
             for subset in ("train", "test"):
-                psnr, ssim = dataset.score(subset,
-                                           restore(dataset, subset, obfuscation, method, setting))
+                scores = dataset.score(subset,
+                                       restore(dataset, subset, obfuscation, method, setting))
                 frames.append(pd.DataFrame({
                     "obfuscation": obfuscation, "method": method, "setting": setting,
-                    "subset": subset, "lfw_index": dataset.lfw_index[subset],
-                    "psnr": psnr, "ssim": ssim}))
+                    "subset": subset, "lfw_index": dataset.lfw_index[subset], **scores}))
     io.write_csv(folder / "selection.csv", pd.concat(selections, ignore_index=True))
     per_image = pd.concat(frames, ignore_index=True)
     io.write_csv(folder / "per_image.csv", per_image)

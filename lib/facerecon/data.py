@@ -167,14 +167,14 @@ class Dataset:
                                                           self.profile)
         return self._obfuscated[key]
 
-    def score(self, subset: str, reconstructed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per-image PSNR and SSIM of reconstructions of a subset (in [0, 1]) against its
-        originals, on the original pixel scale with its range as the data range."""
-        from .metrics import psnr_ssim_per_image
+    def score(self, subset: str, reconstructed: np.ndarray) -> dict[str, np.ndarray]:
+        """Per-image scores (metrics.SCORES) of reconstructions of a subset (in [0, 1]) against
+        its originals, on the original pixel scale with its range as the data range."""
+        from .metrics import scores_per_image
 
-        return psnr_ssim_per_image(self.scaler.inverse(reconstructed),
-                                   self.scaler.inverse(self.images[subset]),
-                                   self.scaler.maximum - self.scaler.minimum)
+        return scores_per_image(self.scaler.inverse(reconstructed),
+                                self.scaler.inverse(self.images[subset]),
+                                self.scaler.maximum - self.scaler.minimum)
 
     def split_frame(self) -> pd.DataFrame:
         return pd.concat([pd.DataFrame({"subset": s, "lfw_index": self.lfw_index[s],

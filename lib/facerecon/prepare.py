@@ -23,10 +23,11 @@ class Calibration:
     table: pd.DataFrame       # one row per candidate strength
     per_image: pd.DataFrame   # every face under every candidate
     evidence: pd.DataFrame    # the study's examples against set means and single faces
+    conventions: pd.DataFrame  # which SSIM convention the study's examples fit
 
     @property
     def text(self) -> str:
-        return calibration.calibration_text(self.table, self.evidence)
+        return calibration.calibration_text(self.table, self.evidence, self.conventions)
 
 
 def calibrate(dataset: Dataset, results_root=PROJECT_ROOT / "results",
@@ -39,14 +40,16 @@ def calibrate(dataset: Dataset, results_root=PROJECT_ROOT / "results",
     per_image = calibration.per_image_quality(dataset.images, profile)
     table = calibration.calibration_table(per_image, examples, profile)
     evidence = calibration.examples_not_means(per_image, table, examples)
+    conventions = calibration.ssim_conventions(per_image, examples)
     io.write_csv(results / "obfuscation_quality.csv", table)
     io.write_csv(results / "obfuscation_quality_per_image.csv", per_image, float_format="%.6g")
     io.write_csv(results / "obfuscation_examples.csv", evidence)
+    io.write_csv(results / "obfuscation_ssim_conventions.csv", conventions)
     figure = plots.calibration_distributions(per_image, table)
     io.save_figure(figure, io.writable_dir(Path(figures_root) / profile.name)
                    / "obfuscation_calibration")
     plots.plt.close(figure)  # the notebook shows it where it explains it
-    return Calibration(table, per_image, evidence)
+    return Calibration(table, per_image, evidence, conventions)
 
 
 def prepare(profile_name: str, data_home=None, results_root=PROJECT_ROOT / "results",

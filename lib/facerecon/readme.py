@@ -115,11 +115,12 @@ def conclusions(results: Path) -> str:
 
 def obfuscation_placement(results: Path) -> str:
     """Where the study's example faces fall among ours (calibration.py), from its CSVs."""
-    table, evidence = results / "obfuscation_quality.csv", results / "obfuscation_examples.csv"
-    if not (table.exists() and evidence.exists()):
+    names = ("obfuscation_quality.csv", "obfuscation_examples.csv",
+             "obfuscation_ssim_conventions.csv")
+    if not all((results / name).exists() for name in names):
         return "No calibration yet (`python -m facerecon calibrate`)."
     return ("Obfuscation strengths (`obfuscation_quality.csv`):\n\n"
-            + calibration_text(pd.read_csv(table), pd.read_csv(evidence)))
+            + calibration_text(*(pd.read_csv(results / name) for name in names)))
 
 
 def results_block(profile: str, results_root) -> str:

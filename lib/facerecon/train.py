@@ -58,11 +58,9 @@ def evaluate(model, dataset: Dataset, subset: str, obfuscation: str, output_rang
     inputs = dataset.obfuscated(subset, obfuscation)
     outputs = model.predict(to_range(inputs, output_range), batch_size=batch_size, verbose=0)
     outputs = np.clip(to_unit_range(np.asarray(outputs, np.float32), output_range), 0.0, 1.0)
-    psnr, ssim = dataset.score(subset, outputs)
-    input_psnr, input_ssim = dataset.score(subset, inputs)
     frame = pd.DataFrame({"subset": subset, "lfw_index": dataset.lfw_index[subset],
-                          "psnr": psnr, "ssim": ssim,
-                          "input_psnr": input_psnr, "input_ssim": input_ssim})
+                          **dataset.score(subset, outputs),
+                          **{f"input_{k}": v for k, v in dataset.score(subset, inputs).items()}})
     return outputs, frame
 
 
@@ -160,7 +158,7 @@ def publish_trained(config: RunConfig, profile, store: RunStore, model, dataset:
     io.writable_dir(weights.parent)
     model.save_weights(weights)
 
-    means = per_image.groupby("subset")[["psnr", "ssim", "input_psnr", "input_ssim"]].mean()
+    means = per_image.drop(columns="lfw_index").groupby("subset").mean()
     metrics = {
         "status": "finished",
         **config.as_dict(),
