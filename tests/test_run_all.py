@@ -166,3 +166,12 @@ def test_executed_notebooks_show_their_figures_and_no_stderr(smoke_run):
         assert not [o for o in outputs if o.get("name") == "stderr"], path.name
         # architecture notebooks: training curves and reconstructions; 00: the sample faces
         assert images >= (2 if path.name[:2] in ("10", "20", "30") else 1), path.name
+
+
+def test_the_console_shows_progress_not_kernel_noise(smoke_run):
+    _, _, first = smoke_run
+    console = first.stdout + first.stderr
+    assert "[1/" in console and "done in" in console
+    noise = [line for line in console.splitlines()
+             if "without encryption" in line or "IPKernelApp" in line]
+    assert not noise, noise[:3]

@@ -134,6 +134,18 @@ def whole_notebook(path: Path, step: Step) -> bool:
     return True
 
 
+def local_kernel_manager():
+    """A kernel manager that talks to its kernel over local IPC sockets rather than TCP: the
+    kernel never listens on a network port, and it says nothing about plain-text TCP."""
+    from jupyter_client.manager import KernelManager
+
+    class LocalKernelManager(KernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(transport="ipc", **kwargs)
+
+    return LocalKernelManager
+
+
 def execute(steps: list[Step]) -> list[str]:
     """Runs the steps in order with progress; returns the labels of those that failed."""
     import papermill
@@ -148,7 +160,8 @@ def execute(steps: list[Step]) -> list[str]:
         try:
             papermill.execute_notebook(str(NOTEBOOKS / step.notebook), str(partial),
                                        parameters=step.parameters, cwd=str(NOTEBOOKS),
-                                       progress_bar=False, log_output=False)
+                                       progress_bar=False, log_output=False,
+                                       kernel_manager_class=local_kernel_manager())
         except Exception as error:  # one failing notebook must not stop the others
             reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
             print(f"    FAILED: {reason}", flush=True)
