@@ -54,6 +54,18 @@ def calibrate(args) -> int:
     return 0
 
 
+def reconstruct(args) -> int:
+    from .reconstruct import image_paths, reconstruct
+
+    for row in reconstruct(Path(args.model), image_paths(args.images), Path(args.out),
+                           args.obfuscated):
+        scores = "" if "reconstructed_psnr" not in row else (
+            f": obfuscated {row['obfuscated_psnr']:.2f} dB / {row['obfuscated_ssim']:.4f}, "
+            f"reconstructed {row['reconstructed_psnr']:.2f} dB / {row['reconstructed_ssim']:.4f}")
+        print(f"{row['image']}{scores} -> {row['written']}")
+    return 0
+
+
 def baselines(args) -> int:
     from .baselines import run_baselines
     from .data import load_dataset
@@ -184,6 +196,14 @@ def parser() -> argparse.ArgumentParser:
 
     command("prepare", prepare, [profile, results, figures, data],
             "splits, obfuscation calibration, baselines and sample faces")
+    sub = command("reconstruct", reconstruct, [], "reconstruct faces you bring with a trained "
+                  "run's weights, beside the original and the obfuscated face")
+    sub.add_argument("--model", required=True,
+                     help="results/<profile>/weights/<run>.weights.h5")
+    sub.add_argument("images", nargs="+", help="image files or folders")
+    sub.add_argument("--obfuscated", action="store_true",
+                     help="the images are already obfuscated (no original, no scores)")
+    sub.add_argument("--out", default="reconstructed", help="folder for the side-by-side images")
     command("calibrate", calibrate, [profile, results, figures, data],
             "where the study's example faces fall among ours, per candidate strength")
     command("baselines", baselines, [profile, results, data], "the non-learned baselines"
@@ -238,7 +258,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     try:
-        load_profile(args.profile)  # the whole profile is checked before any work starts
+        if hasattr(args, "profile"):
+            load_profile(args.profile)  # the whole profile is checked before any work starts
         return args.handler(args)
     except (ConfigError, DataError, OutputError) as error:
         print(f"error: {error}", file=sys.stderr)

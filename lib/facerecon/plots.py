@@ -165,3 +165,17 @@ def calibration_distributions(per_image: pd.DataFrame, table: pd.DataFrame):
                   handlelength=1.2, columnspacing=1.2)
     figure.tight_layout(rect=(0, 0.05, 1, 1))
     return figure
+
+
+def reconstruction_strip(original, obfuscated, reconstructed, scores: dict, label: str):
+    """One face: original (when known), obfuscated and reconstructed, with PSNR and SSIM against
+    the original in the titles."""
+    def scored(name, kind):
+        if f"{kind}_psnr" not in scores:
+            return name
+        return f"{name}\n{scores[f'{kind}_psnr']:.2f} dB, SSIM {scores[f'{kind}_ssim']:.3f}"
+
+    row = ([original] if original is not None else []) + [obfuscated, reconstructed]
+    titles = (["Original"] if original is not None else []) + [
+        scored(label, "obfuscated"), scored("Reconstructed", "reconstructed")]
+    return image_grid([row], titles, size=2.0)

@@ -1,0 +1,119 @@
+"""Reconstructs faces a researcher brings with a trained run's weights, to show that blur and
+pixelation are not safe anonymisation: each face is cropped and resized as the pipeline does, is
+obfuscated as the run was trained (unless it already is), and the network's reconstruction is
+written beside the original and the obfuscated face, with PSNR and SSIM against the original.
+
+    python -m facerecon reconstruct --model results/paper/weights/<run>.weights.h5 face.jpg
+    python -m facerecon reconstruct --model ... --obfuscated blurred_faces/   # no original
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from . import io, plots
+from .config import ConfigError, load_profile
+from .data import CACHE_DIR, MinMaxScaler, cache_path, resize_images
+from .metrics import to_unit_range
+from .models import build_for_profile, get_architecture
+from .obfuscation import OBFUSCATIONS, obfuscate_for_profile
+
+# scikit-learn's LFW crop of a 250x250 photograph (fetch_lfw_people's default slice_), which
+# its resize=0.5 turns into the 62x47 faces the study uses.
+LFW_CROP = (slice(70, 195), slice(78, 172))
+LFW_FACE = (62, 47)
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+
+
+def run_of(weights: Path) -> tuple[str, dict]:
+    """The profile and run fields named by a weights file results/<profile>/weights/<key>..."""
+    if not weights.name.endswith(".weights.h5"):
+        raise ConfigError(f"{weights}: not a run's weights file (<run>.weights.h5)")
+    parts = weights.name[:-len(".weights.h5")].split("__")
+    if len(parts) < 4 or not parts[3].startswith("seed"):
+        raise ConfigError(f"{weights.name}: expected <architecture>__<loss>__<obfuscation>__seedN")
+    if not weights.is_file():
+        raise ConfigError(f"{weights}: no such weights file")
+    profile = weights.parent.parent.name
+    return profile, {"architecture": parts[0], "loss": parts[1], "obfuscation": parts[2]}
+
+
+def face_of(path: Path) -> np.ndarray:
+    """A photograph as the pipeline's 62x47 RGB face (uint8): an LFW-sized 250x250 image gets
+    scikit-learn's crop; any other is centre-cropped to the same aspect ratio."""
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise ConfigError(f"{path}: not an image OpenCV can read")
+    image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    if image.shape[:2] == (250, 250):
+        image = image[LFW_CROP]
+    else:
+        height, width = image.shape[:2]
+        aspect = LFW_FACE[1] / LFW_FACE[0]
+        crop_h, crop_w = (height, round(height * aspect)) if width / height > aspect else (
+            round(width / aspect), width)
+        top, left = (height - crop_h) // 2, (width - crop_w) // 2
+        image = image[top:top + crop_h, left:left + crop_w]
+    return cv2.resize(image, LFW_FACE[::-1], interpolation=cv2.INTER_AREA)
+
+
+def scaler_for(profile) -> MinMaxScaler:
+    """The training images' min-max scaler where the profile's prepared cache is here, else the
+    full 0-255 range (what LFW's training faces span)."""
+    if cache_path(profile).exists():
+        from .data import load_dataset
+
+        return load_dataset(profile).scaler
+    print(f"no prepared cache in {CACHE_DIR}: scaling by the 0-255 range")
+    return MinMaxScaler(0.0, 255.0)
+
+
+def reconstruct(weights: Path, images: list[Path], out_dir: Path, obfuscated: bool = False
+                ) -> list[dict]:
+    """Writes <name>_reconstructed.png per image into out_dir; returns each image's scores."""
+    profile_name, run = run_of(weights)
+    profile = load_profile(profile_name)
+    model = build_for_profile(run["architecture"], profile)
+    model.load_weights(weights)
+    low, high = get_architecture(run["architecture"]).output_range
+    scaler = scaler_for(profile)
+    faces = np.stack([face_of(path) for path in images])
+    faces = np.clip(scaler.transform(resize_images(faces, profile.height, profile.width,
+                                                    profile.interpolation)), 0, 1)
+    inputs = faces if obfuscated else obfuscate_for_profile(faces, run["obfuscation"], profile)
+    outputs = model.predict(inputs * (high - low) + low, batch_size=profile.batch_size, verbose=0)
+    outputs = np.clip(to_unit_range(np.asarray(outputs, np.float32), (low, high)), 0, 1)
+    rows = []
+    io.writable_dir(out_dir)
+    for path, face, given, output in zip(images, faces, inputs, outputs):
+        row = {"image": path.name}
+        if not obfuscated:
+            from .metrics import scores_per_image
+
+            pair = [scaler.inverse(a[None]) for a in (given, output, face)]
+            for label, index in (("obfuscated", 0), ("reconstructed", 1)):
+                scores = scores_per_image(pair[index], pair[2], scaler.maximum - scaler.minimum)
+                row[f"{label}_psnr"], row[f"{label}_ssim"] = scores["psnr"][0], scores["ssim"][0]
+        figure = plots.reconstruction_strip(face if not obfuscated else None, given, output, row,
+                                            OBFUSCATIONS[run["obfuscation"]].label)
+        row["written"] = io.save_figure(figure, out_dir / f"{path.stem}_reconstructed")[0]
+        plots.plt.close(figure)
+        rows.append(row)
+    return rows
+
+
+def image_paths(sources: list[str]) -> list[Path]:
+    """The images named, and those inside the folders named."""
+    paths = []
+    for source in map(Path, sources):
+        if source.is_dir():
+            paths += sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        elif source.exists():
+            paths.append(source)
+        else:
+            raise ConfigError(f"{source}: no such image or folder")
+    if not paths:
+        raise ConfigError(f"no images ({', '.join(IMAGE_SUFFIXES)}) in {', '.join(sources)}")
+    return paths
