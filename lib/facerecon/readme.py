@@ -127,7 +127,6 @@ def results_block(profile: str, results_root) -> str:
     results = Path(results_root) / profile
     runs = pd.read_csv(results / "all_runs.csv")
     return "\n\n".join([
-        obfuscation_placement(results),
         run_status(runs),
         f"Test PSNR / SSIM, means over seeds (`results/{profile}/all_runs.csv`; a blank is a run "
         f"that has not finished; bold: the best network of a column; baselines chosen on "
@@ -135,6 +134,7 @@ def results_block(profile: str, results_root) -> str:
         results_table(runs, baseline_means(results)),
         f"The study's conclusions, checked (evidence in `results/{profile}/reproduction.md`):",
         conclusions(results),
+        obfuscation_placement(results),
     ])
 
 
