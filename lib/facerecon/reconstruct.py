@@ -19,6 +19,7 @@ from .data import CACHE_DIR, MinMaxScaler, cache_path, resize_images
 from .metrics import to_unit_range
 from .models import build_for_profile, get_architecture
 from .obfuscation import OBFUSCATIONS, obfuscate_for_profile
+from .quiet_keras import ops
 
 # scikit-learn's LFW crop of a 250x250 photograph (fetch_lfw_people's default slice_), which
 # its resize=0.5 turns into the 62x47 faces the study uses.
@@ -83,8 +84,12 @@ def reconstruct(weights: Path, images: list[Path], out_dir: Path, obfuscated: bo
     faces = np.clip(scaler.transform(resize_images(faces, profile.height, profile.width,
                                                     profile.interpolation)), 0, 1)
     inputs = faces if obfuscated else obfuscate_for_profile(faces, run["obfuscation"], profile)
-    outputs = model.predict(inputs * (high - low) + low, batch_size=profile.batch_size, verbose=0)
-    outputs = np.clip(to_unit_range(np.asarray(outputs, np.float32), (low, high)), 0, 1)
+    # Called batch by batch rather than through predict, whose input pipeline is TensorFlow
+    # start-up noise for a handful of faces.
+    outputs = np.concatenate([ops.convert_to_numpy(model(batch * (high - low) + low,
+                                                         training=False))
+                              for batch in np.array_split(inputs, -(-len(inputs) // 16))])
+    outputs = np.clip(to_unit_range(outputs.astype(np.float32), (low, high)), 0, 1)
     rows = []
     io.writable_dir(out_dir)
     for path, face, given, output in zip(images, faces, inputs, outputs):
