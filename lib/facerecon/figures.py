@@ -14,6 +14,7 @@ from .evidence import Evidence
 from .losses import LOSSES
 from .models import ARCHITECTURES
 from .obfuscation import OBFUSCATIONS
+from .obfuscation import OBFUSCATIONS
 from .runs import RunStore, finished, select
 from .tables import baseline_rows, model_row
 
@@ -100,7 +101,7 @@ def training_curve_figures(evidence: Evidence, folder: Path) -> list[Path]:
                 continue
             figure = plots.training_curves(part.assign(loss_name=part["loss_name"].map(LOSS_LABELS)),
                                            hue="loss_name", hue_label="loss",
-                                           title=f"{ARCH_LABELS[arch]}, {obfuscation}")
+                                           title=f"{ARCH_LABELS[arch]}, {OBFUSCATIONS[obfuscation].label.lower()} faces")
             paths += save(figure, folder, f"training_curves_{arch}_{obfuscation}")
     return paths
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 import matplotlib
+import matplotlib.ticker
 
 if "ipykernel" not in sys.modules:
     matplotlib.use("Agg")  # scripts draw off screen; a notebook keeps its inline backend
@@ -14,6 +15,8 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from .obfuscation import OBFUSCATIONS  # noqa: E402
+
+METRIC_NAMES = {"test_psnr": "test PSNR (dB)", "test_ssim": "test SSIM"}
 
 
 def image_grid(rows: list[list[np.ndarray]], column_titles, row_titles=None, size: float = 1.6):
@@ -60,6 +63,7 @@ def training_curves(histories: pd.DataFrame, hue: str, hue_label: str | None = N
                     label=name if first else None)
             ax.plot(group["epoch"], group[metric], color=palette[name], ls="--", alpha=0.6)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.set_ylabel(label)
         if metric == "loss":
             ax.set_yscale("log")
@@ -86,8 +90,8 @@ def metric_heatmaps(runs: pd.DataFrame, row_labels: dict, col_labels: dict):
             table.index = [row_labels[a] for a in table.index]
             table.columns = [col_labels[l] for l in table.columns]
             sns.heatmap(table, annot=True, fmt=fmt, cmap="viridis", ax=axes[r, c],
-                        cbar_kws={"label": metric.replace("_", " ")})
-            axes[r, c].set_title(f"{obfuscation}: {metric.replace('_', ' ')}")
+                        cbar_kws={"label": METRIC_NAMES[metric]})
+            axes[r, c].set_title(f"{OBFUSCATIONS[obfuscation].label}: {METRIC_NAMES[metric]}")
             axes[r, c].set_xlabel("loss")
             axes[r, c].set_ylabel("")
     figure.tight_layout()
@@ -120,7 +124,7 @@ def loss_comparison(rows: pd.DataFrame, loss_order: list[str]):
                     ax.axhline(line[metric], color="0.4", ls=("--", ":", "-.")[i % 3], lw=1,
                                label=line["row"])
             ax.set_xticks(range(len(loss_order)), loss_order, rotation=20, fontsize=8)
-            ax.set_title(f"{obfuscation}: {'test PSNR (dB)' if 'psnr' in metric else 'test SSIM'}")
+            ax.set_title(f"{OBFUSCATIONS[obfuscation].label}: {METRIC_NAMES[metric]}")
             ax.legend(fontsize=7, loc="best", framealpha=0.8)
     figure.tight_layout()
     return figure
