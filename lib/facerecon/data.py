@@ -168,18 +168,24 @@ class Dataset:
         return self._obfuscated[key]
 
     def score(self, subset: str, reconstructed: np.ndarray) -> dict[str, np.ndarray]:
-        """Per-image scores (metrics.SCORES) of reconstructions of a subset (in [0, 1]) against
-        its originals, on the original pixel scale with its range as the data range."""
-        from .metrics import scores_per_image
-
-        return scores_per_image(self.scaler.inverse(reconstructed),
-                                self.scaler.inverse(self.images[subset]),
-                                self.scaler.maximum - self.scaler.minimum)
+        """Per-image scores of reconstructions of a subset against its originals (see
+        scores_on_original_scale)."""
+        return scores_on_original_scale(self.scaler, reconstructed, self.images[subset])
 
     def split_frame(self) -> pd.DataFrame:
         return pd.concat([pd.DataFrame({"subset": s, "lfw_index": self.lfw_index[s],
                                         "person": self.person[s]}) for s in SUBSETS],
                          ignore_index=True)
+
+
+def scores_on_original_scale(scaler: MinMaxScaler, reconstructed: np.ndarray,
+                             originals: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-image scores (metrics.SCORES) of images in [0, 1] against originals in [0, 1], on the
+    original pixel scale with its range as the data range."""
+    from .metrics import scores_per_image
+
+    return scores_per_image(scaler.inverse(reconstructed), scaler.inverse(originals),
+                            scaler.maximum - scaler.minimum)
 
 
 def stored_subset(split: str, subset: str) -> str:

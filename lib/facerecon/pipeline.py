@@ -151,6 +151,7 @@ def execute(steps: list[Step]) -> list[str]:
     import papermill
 
     started, failed = time.monotonic(), []
+    kernel_manager = local_kernel_manager()
     for i, step in enumerate(steps, 1):
         elapsed = time.monotonic() - started
         left = f", about {duration(elapsed / (i - 1) * (len(steps) - i + 1))} left" if i > 1 else ""
@@ -161,7 +162,7 @@ def execute(steps: list[Step]) -> list[str]:
             papermill.execute_notebook(str(NOTEBOOKS / step.notebook), str(partial),
                                        parameters=step.parameters, cwd=str(NOTEBOOKS),
                                        progress_bar=False, log_output=False,
-                                       kernel_manager_class=local_kernel_manager())
+                                       kernel_manager_class=kernel_manager)
         except Exception as error:  # one failing notebook must not stop the others
             reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
             print(f"    FAILED: {reason}", flush=True)

@@ -15,7 +15,7 @@ import pandas as pd
 from . import baselines, calibration, io, plots
 from .config import PROJECT_ROOT, load_profile
 from .data import SPLITS, Dataset, load_dataset
-from .reproduction import REFERENCE
+from .reproduction import load_reference
 
 
 @dataclass
@@ -36,7 +36,7 @@ def calibrate(dataset: Dataset, results_root=PROJECT_ROOT / "results",
     tables and the distribution figure."""
     profile = dataset.profile
     results = io.writable_dir(Path(results_root) / profile.name)
-    examples = calibration.study_examples(pd.read_csv(REFERENCE))
+    examples = calibration.study_examples(load_reference())
     per_image = calibration.per_image_quality(dataset.images, profile)
     table = calibration.calibration_table(per_image, examples, profile)
     evidence = calibration.examples_not_means(per_image, table, examples)
@@ -55,8 +55,8 @@ def calibrate(dataset: Dataset, results_root=PROJECT_ROOT / "results",
 def prepare(profile_name: str, data_home=None, results_root=PROJECT_ROOT / "results",
             figures_root=PROJECT_ROOT / "figures") -> tuple[Dataset, Calibration, pd.DataFrame]:
     """Writes every split (split.csv for the random split, split_<name>.csv for the others), the
-    calibration table, the baselines and the sample figure; returns the dataset (random split),
-    the calibration table and the baselines' summary."""
+    calibration, the baselines and the sample figure; returns the dataset (random split), the
+    calibration and the baselines' summary."""
     profile = load_profile(profile_name)
     results = io.writable_dir(Path(results_root) / profile.name)
     figures = io.writable_dir(Path(figures_root) / profile.name)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import io
-from .baselines import METHODS
+from .baselines import METHODS, per_image_scores
 from .calibration import calibration_text
 from .config import OBFUSCATIONS, PROJECT_ROOT, REFERENCE_ARCHITECTURE, STUDY_ARCHITECTURES
 from .losses import LOSSES
@@ -50,10 +50,10 @@ def run_status(runs: pd.DataFrame) -> str:
 def baseline_means(results: Path) -> pd.DataFrame:
     """Test means of the obfuscated input and the best non-learned baseline of each obfuscation
     (best by validation PSNR, as its setting was chosen)."""
-    per_image, selection = results / "baselines" / "per_image.csv", results / "baselines" / "selection.csv"
-    if not (per_image.exists() and selection.exists()):
+    selection = results / "baselines" / "selection.csv"
+    if not selection.exists():
         return pd.DataFrame(columns=["obfuscation", "row", "psnr", "ssim"])
-    scores = pd.read_csv(per_image).query("subset == 'test'")
+    scores = per_image_scores(results.parent, results.name).query("subset == 'test'")
     chosen = pd.read_csv(selection).query("chosen")
     rows = []
     for obfuscation in OBFUSCATIONS:

@@ -15,11 +15,12 @@ import numpy as np
 
 from . import io, plots
 from .config import ConfigError, load_profile
-from .data import CACHE_DIR, MinMaxScaler, cache_path, resize_images
+from .data import CACHE_DIR, MinMaxScaler, cache_path, resize_images, scores_on_original_scale
 from .metrics import to_unit_range
 from .models import build_for_profile, get_architecture
 from .obfuscation import OBFUSCATIONS, obfuscate_for_profile
 from .quiet_keras import ops
+from .train import to_range
 
 # scikit-learn's LFW crop of a 250x250 photograph (fetch_lfw_people's default slice_), which
 # its resize=0.5 turns into the 62x47 faces the study uses.
@@ -78,7 +79,7 @@ def reconstruct(weights: Path, images: list[Path], out_dir: Path, obfuscated: bo
     profile = load_profile(profile_name)
     model = build_for_profile(run["architecture"], profile)
     model.load_weights(weights)
-    low, high = get_architecture(run["architecture"]).output_range
+    output_range = get_architecture(run["architecture"]).output_range
     scaler = scaler_for(profile)
     faces = np.stack([face_of(path) for path in images])
     faces = np.clip(scaler.transform(resize_images(faces, profile.height, profile.width,
@@ -86,21 +87,18 @@ def reconstruct(weights: Path, images: list[Path], out_dir: Path, obfuscated: bo
     inputs = faces if obfuscated else obfuscate_for_profile(faces, run["obfuscation"], profile)
     # Called batch by batch rather than through predict, whose input pipeline is TensorFlow
     # start-up noise for a handful of faces.
-    outputs = np.concatenate([ops.convert_to_numpy(model(batch * (high - low) + low,
+    outputs = np.concatenate([ops.convert_to_numpy(model(to_range(batch, output_range),
                                                          training=False))
                               for batch in np.array_split(inputs, -(-len(inputs) // 16))])
-    outputs = np.clip(to_unit_range(outputs.astype(np.float32), (low, high)), 0, 1)
+    outputs = np.clip(to_unit_range(outputs.astype(np.float32), output_range), 0, 1)
+    scores = {} if obfuscated else {
+        label: scores_on_original_scale(scaler, images_of, faces)
+        for label, images_of in (("obfuscated", inputs), ("reconstructed", outputs))}
     rows = []
     io.writable_dir(out_dir)
-    for path, face, given, output in zip(images, faces, inputs, outputs):
-        row = {"image": path.name}
-        if not obfuscated:
-            from .metrics import scores_per_image
-
-            pair = [scaler.inverse(a[None]) for a in (given, output, face)]
-            for label, index in (("obfuscated", 0), ("reconstructed", 1)):
-                scores = scores_per_image(pair[index], pair[2], scaler.maximum - scaler.minimum)
-                row[f"{label}_psnr"], row[f"{label}_ssim"] = scores["psnr"][0], scores["ssim"][0]
+    for i, (path, face, given, output) in enumerate(zip(images, faces, inputs, outputs)):
+        row = {"image": path.name, **{f"{label}_{m}": scored[m][i]
+                                      for label, scored in scores.items() for m in ("psnr", "ssim")}}
         figure = plots.reconstruction_strip(face if not obfuscated else None, given, output, row,
                                             OBFUSCATIONS[run["obfuscation"]].label)
         row["written"] = io.save_figure(figure, out_dir / f"{path.stem}_reconstructed")[0]

@@ -169,7 +169,8 @@ def number_rows(runs: pd.DataFrame, baselines: pd.DataFrame, reference: pd.DataF
             what = f"{ref[ARCH]}, {ref[LOSS]}"
         elif ref["source"].startswith(INPUT_SOURCE) and ref[ARCH] == "input":
             part = select(baselines, method="input", **{OBF: ref[OBF]}, subset=ref["subset"])
-            part = part.assign(**{f"{ref['subset']}_{ref['metric']}": part[ref["metric"]]})
+            part = part.rename(columns={m: f"{ref['subset']}_{m}"
+                                        for m in ("psnr", "ssim", "ssim_uniform")})
             what = "obfuscated input"
         elif ref["source"].startswith(INPUT_SOURCE):
             arch, loss = best.get(ref[OBF]) or (None, None)
@@ -182,10 +183,8 @@ def number_rows(runs: pd.DataFrame, baselines: pd.DataFrame, reference: pd.DataF
         # The study's SSIMs fit scikit-image's default convention better: ours in it too, where
         # the scores hold it (runs before it was recorded do not).
         uniform = f"{ref['subset']}_ssim_uniform"
-        if what == "obfuscated input" and "ssim_uniform" in part:
-            part = part.assign(**{uniform: part["ssim_uniform"]})
         ours_uniform = (float(part[uniform].mean()) if ref["metric"] == "ssim" and uniform in part
-                        and part[uniform].notna().any() else np.nan)
+                        else np.nan)
         rows.append({"section": "number", "item": f"{what}, {ref[OBF]}, {ref['subset']} "
                      f"{ref['metric'].upper()}", ARCH: ref[ARCH], LOSS: ref[LOSS],
                      OBF: ref[OBF], "subset": ref["subset"], "metric": ref["metric"],
