@@ -14,7 +14,8 @@
 #                                      results/ (a run already here is kept as it is). Unpack
 #                                      before the next call: its tree is this checkout's, and a
 #                                      run finished there but not here is trained again.
-# env: PROFILE=paper TOTAL_S=540 PYTHON=python3, SKIP_WHEELS=1 where Keras is installed.
+# env: PROFILE=paper TOTAL_S=540 PYTHON=python3 WORKERS=6, SKIP_WHEELS=1 where Keras is installed,
+#      BENCH=0 skips the throughput measurement before the runs.
 #      TRAINER=grid trains in lock-step groups instead (python -m facerecon grid), after printing
 #      each strategy's throughput (GROUP=12 BENCH_ARCH=srresnet STRATEGIES=vmap,map); on an H200
 #      at the paper profile it was slower than one process (results/paper/device/2026-11-26/).
@@ -92,9 +93,9 @@ PY
     --group-size "$group" --deadline-s "$left" --results-root results 2>&1 | tee "$out/grid_log.txt"
 else
   echo "== processes side by side =="
-  "$py" -m facerecon bench --profile "$profile" | tee "$out/bench.txt"
+  [ "${BENCH:-1}" = 0 ] || "$py" -m facerecon bench --profile "$profile" | tee "$out/bench.txt"
   left=$(( total_s - SECONDS - 60 ))
-  "$py" -m facerecon schedule --profile "$profile" --workers 6 --results-root results \
+  "$py" -m facerecon schedule --profile "$profile" --workers "${WORKERS:-6}" --results-root results \
     --deadline-s $(( left > 240 ? left - 150 : left / 2 )) --grace-s $(( left > 240 ? 140 : left / 3 )) \
     --log-dir "results/$profile/logs" | tee "$out/schedule_log.txt"
 fi

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from facerecon import cli, fingerprint, losses, runs, train
+from facerecon import cli, fingerprint, losses, recognition, runs, train
 from facerecon.config import (PROJECT_ROOT, REFERENCE_ARCHITECTURE, STUDY_LOSSES, RunConfig,
                               load_profile)
 
@@ -24,7 +24,8 @@ def test_a_run_writes_every_output(synthetic_dataset, results):
     config = RunConfig("simple_cnn", "l2", "blur", 0, "smoke")
     metrics = train.train_run(config, synthetic_dataset, results, verbose=0)
     folder = run_folder(results, config)
-    for name in ("config.json", "history.csv", "per_image.csv", "test_samples.png", "metrics.json"):
+    for name in ("config.json", "history.csv", "per_image.csv", "test_samples.png",
+                 "test_faces.npz", "metrics.json"):
         assert (folder / name).exists(), name
     assert runs.RunStore(results, "smoke").weights(config.key).exists()
     assert metrics["status"] == "finished"
@@ -37,6 +38,9 @@ def test_a_run_writes_every_output(synthetic_dataset, results):
     assert np.isfinite(per_image[["psnr", "ssim"]].to_numpy()).all()
     assert metrics["test_psnr"] == pytest.approx(per_image.query("subset == 'test'")["psnr"].mean())
     assert not list(folder.glob(".*")), "temporary files left behind"
+    lfw_index, faces = recognition.read_faces(folder / "test_faces.npz")
+    assert (lfw_index == synthetic_dataset.lfw_index["test"]).all()
+    assert faces.shape == (len(lfw_index), *recognition.FACE_SIZE) and faces.dtype == np.uint8
 
 
 def test_a_finished_run_is_skipped_and_force_recomputes(synthetic_dataset, results, monkeypatch):
@@ -119,6 +123,9 @@ def test_the_scheduler_puts_the_issue_priorities_first():
     assert first == {"srresnet", "residual_autoencoder"}
     assert {r.loss for r in order[:20]} == set(STUDY_LOSSES)
     assert order[20].architecture == "simple_cnn"
+    assert {r.seed for r in order[:32]} == {0} and {r.seed for r in order[32:64]} == {1}
+    assert {r.loss for r in order[:64]} == set(STUDY_LOSSES)
+    assert order[64].loss == "ms_ssim_l1" and order[64].seed == 0
     assert len(order) == len(runs.grid("paper"))
 
 

@@ -2,8 +2,8 @@
 
 A run lives in results/<profile>/runs/<key>/ (key: RunConfig.key, e.g.
 srresnet__ssim__blur__seed0[__identity]) and holds config.json (its fingerprint), history.csv
-(per epoch), per_image.csv, test_samples.png and, written last and atomically, metrics.json; its
-weights go to results/<profile>/weights/<key>.weights.h5 (not committed). While it trains, its
+(per epoch), per_image.csv, test_samples.png, test_faces.npz (not committed: recognition.py) and,
+written last and atomically, metrics.json; its weights go to results/<profile>/weights/<key>.weights.h5 (not committed). While it trains, its
 records grow in runs/.<key>.partial/ and move into its folder only when it ends, so a rerun
 (--force) that is interrupted keeps the previous records; a lock file (runs/.<key>.lock) keeps a
 second process from training the same run. Its status is finished (metrics.json), failed

@@ -1,7 +1,8 @@
 """The training engine: one run = (architecture, loss, obfuscation, seed, split, profile).
 
 A run writes its records through runs.RunStore (see runs.py for the layout): config.json,
-history.csv after every epoch, per_image.csv, test_samples.png and, last, metrics.json, all
+history.csv after every epoch, per_image.csv, test_samples.png, test_faces.npz (its test
+reconstructions as the face recogniser sees them) and, last, metrics.json, all
 staged until the run ends. A finished run with the same fingerprint is skipped; an interrupted
 run leaves the previous records (or none) and restarts from scratch; a run that another process
 is training is skipped. A non-finite loss stops the run and records failed.json with the reason
@@ -19,7 +20,7 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from . import io, runtime
+from . import io, recognition, runtime
 from .config import ConfigError, RunConfig, load_profile
 from .data import Dataset, load_dataset
 from .fingerprint import fingerprint
@@ -142,7 +143,7 @@ def record_failure(store: RunStore, key: str, epochs_run: int, reason: str) -> d
 def publish_trained(config: RunConfig, profile, store: RunStore, model, dataset: Dataset,
                     history: pd.DataFrame, facts: dict, started: float) -> dict:
     """Scores a trained model (its best epoch's weights) on train and test, writes per_image.csv,
-    test_samples.png and its weights, and publishes the run with metrics.json (`facts`: the
+    test_samples.png, the test faces for recognition and its weights, and publishes the run with metrics.json (`facts`: the
     fingerprint, the trainer and what it measured)."""
     folder = store.staging(config.key)
     output_range = get_architecture(config.architecture).output_range
@@ -154,6 +155,8 @@ def publish_trained(config: RunConfig, profile, store: RunStore, model, dataset:
     io.write_csv(folder / "per_image.csv", per_image)
     write_png(folder / "test_samples.png",
               sample_strip(dataset, config.obfuscation, test_outputs, profile.n_samples))
+    recognition.write_faces(folder / recognition.FACES_FILE, dataset.lfw_index["test"],
+                            test_outputs)
     weights = store.weights(config.key)
     io.writable_dir(weights.parent)
     model.save_weights(weights)
