@@ -184,3 +184,18 @@ def per_image_scores(results_root, profile: str) -> pd.DataFrame:
         return pd.DataFrame(columns=["obfuscation", "method", "setting", "subset", "lfw_index",
                                      "psnr", "ssim"])
     return pd.read_csv(path)
+
+
+def chosen_setting(results_root, profile: str, obfuscation: str, method: str):
+    """The setting validation chose for a method (as its candidate, with its type), or None when
+    the baselines have not been computed."""
+    path = Path(results_root) / profile / "baselines" / "selection.csv"
+    if not path.exists():
+        return None
+    table = pd.read_csv(path)
+    row = table[(table["obfuscation"] == obfuscation) & (table["method"] == method)
+                & table["chosen"]]
+    candidates = METHODS[method].candidates
+    if row.empty or candidates == (None,):
+        return None
+    return next(c for c in candidates if np.isclose(c, row["setting"].iloc[0]))

@@ -6,6 +6,7 @@
   grid       the same, many runs in lock-step per architecture (JAX backend; a GPU's way)
   bench      training throughput per architecture (and grid strategy) on this device
   schedule   the grid in priority order, several training processes on one GPU
+  recognise  face recognition on original, obfuscated and reconstructed faces (report does it too)
   report     tables, figures and the reproduction report from the finished runs
   run        the notebooks, executed with papermill (what ./run_all.sh runs)
 
@@ -166,6 +167,17 @@ def report(args) -> int:
     return 0
 
 
+def recognise(args) -> int:
+    from .recognition import write_recognition
+    from .runs import RunStore
+
+    runs = RunStore(args.results_root, args.profile).collect()
+    written = write_recognition(args.profile, args.results_root, args.figures_root, runs,
+                                args.data_home, args.force)
+    print(written["text"])
+    return 0
+
+
 def run(args) -> int:
     from .pipeline import ARCHITECTURE_NOTEBOOKS, run_notebooks
 
@@ -242,6 +254,9 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--measure", help="comma list of process counts to benchmark instead")
     sub.add_argument("--measure-arch", default="srresnet")
     sub.add_argument("--steps", type=int, default=30)
+    command("recognise", recognise, [profile, results, figures, data],
+            "face recognition on original, obfuscated and reconstructed test faces"
+            ).add_argument("--force", action="store_true", help="recompute every condition")
     command("report", report, [profile, results, figures],
             "tables, figures and the reproduction report from finished runs")
     sub = command("run", run, [profile, results, figures, data],

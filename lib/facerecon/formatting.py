@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import io
+from . import io, latex
 from .runs import METRICS, TEST_METRICS
 from .tables import Table
 
@@ -52,32 +52,84 @@ def formatted(table: pd.DataFrame, bold: str) -> pd.DataFrame:
     return shown.rename(columns={"row": ""})
 
 
-LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-                  "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-                  "^": r"\textasciicircum{}"}
+def number(value, digits: int) -> str:
+    return "" if pd.isna(value) else f"{value:.{digits}f}"
 
 
-def latex_text(text: str) -> str:
-    """Text with LaTeX's special characters escaped (an unescaped % comments out the rest of its
-    line)."""
-    return "".join(LATEX_SPECIALS.get(char, char) for char in str(text))
+def p_value(value) -> str:
+    return "" if pd.isna(value) else "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def digits_of(metric: str) -> int:
+    return 2 if "psnr" in metric else 4
+
+
+def labels(column: pd.Series, registry) -> pd.Series:
+    return column.map(lambda name: registry[name].label if name in registry else name)
+
+
+def significance_printed(frame: pd.DataFrame) -> pd.DataFrame:
+    """significance_vs_l2 with readable headers and names, one interval column."""
+    from .losses import LOSSES
+    from .models import ARCHITECTURES
+    from .obfuscation import OBFUSCATIONS
+
+    digits = frame["metric"].map(digits_of)
+    return pd.DataFrame({
+        "Architecture": labels(frame["architecture"], ARCHITECTURES),
+        "Obfuscation": labels(frame["obfuscation"], OBFUSCATIONS),
+        "Loss": labels(frame["loss"], LOSSES),
+        "Metric": frame["metric"].map({"test_psnr": "PSNR (dB)", "test_ssim": "SSIM"}),
+        "n": frame["n_seeds"],
+        "Loss − L2": [number(v, d) for v, d in zip(frame["difference"], digits)],
+        "95% interval": [f"[{number(lo, d)}, {number(hi, d)}]" if pd.notna(lo) else ""
+                         for lo, hi, d in zip(frame["ci_low"], frame["ci_high"], digits)],
+        "Verdict": frame["verdict"],
+        "Wilcoxon p (Holm)": frame["p_holm"].map(p_value)})
+
+
+def identity_printed(frame: pd.DataFrame) -> pd.DataFrame:
+    """identity_disjoint with readable headers: the drops, the seed spread and the tests."""
+    from .losses import LOSSES
+    from .models import ARCHITECTURES
+    from .obfuscation import OBFUSCATIONS
+
+    shown = pd.DataFrame({
+        "Architecture": labels(frame["architecture"], ARCHITECTURES),
+        "Loss": labels(frame["loss"], LOSSES),
+        "Obfuscation": labels(frame["obfuscation"], OBFUSCATIONS),
+        "n": frame["n_seeds"]})
+    for metric, unit in (("psnr", " (dB)"), ("ssim", "")):
+        name = metric.upper()
+        d = digits_of(metric)
+        shown[f"{name} drop{unit}"] = frame[f"drop_test_{metric}"].map(lambda v: number(v, d))
+        shown[f"{name} drop, seen people"] = frame[f"drop_seen_people_test_{metric}"].map(
+            lambda v: number(v, d))
+        shown[f"{name} seed SD"] = frame[f"random_seed_sd_test_{metric}"].map(
+            lambda v: number(v, d))
+        shown[f"{name} p (Holm)"] = frame[f"p_holm_{metric}"].map(p_value)
+    return shown
+
+
+PRINTED = {"significance_vs_l2": significance_printed, "identity_disjoint": identity_printed}
 
 
 def write_table(table: Table, folder: Path, name: str) -> None:
-    """<name>.csv, .md and .tex (booktabs) in folder; comparison tables (model and baseline
-    rows) print formatted cells with the best values in bold, other tables print as they are."""
+    """<name>.csv (every number), .md and .tex (booktabs, sized for a page: latex.table_tex):
+    comparison tables (model and baseline rows) print formatted cells with the best values in
+    bold, the others with readable headers (PRINTED) or as they are."""
     frame, legend = table.frame, table.legend or LEGEND
     io.write_csv(folder / f"{name}.csv", frame)
-    plain = "kind" not in frame
-    bold_md = frame if plain else formatted(frame, "**{}**")
-    bold_tex = frame if plain else formatted(frame, r"\textbf{{{}}}").assign(
-        **{"": lambda shown: shown[""].map(latex_text)})
-    md = bold_md.to_markdown(index=False, floatfmt=".4g")
+    if "kind" in frame:
+        md_frame = formatted(frame, "**{}**")
+        tex_frame = formatted(frame, latex.BOLD_OPEN + "{}" + latex.BOLD_CLOSE)
+    else:
+        md_frame = tex_frame = PRINTED.get(name, lambda f: f)(frame)
+    md = md_frame.to_markdown(index=False, floatfmt=".4g")
     io.write_text(folder / f"{name}.md", f"{table.caption}\n\n{md}\n\n{legend}\n")
-    latex = bold_tex.to_latex(index=False, escape=plain,
-                              caption=latex_text(f"{table.caption} {legend}"),
-                              label=f"tab:{name}", float_format="%.4g")
-    io.write_text(folder / f"{name}.tex", latex)
+    io.write_text(folder / f"{name}.tex", latex.table_tex(
+        tex_frame.map(lambda v: f"{v:.4g}" if isinstance(v, float) else v),
+        f"{table.caption}. {legend}", name))
 
 
 def write_tables(tables: dict[str, Table], folder: Path) -> None:

@@ -183,3 +183,63 @@ def reconstruction_strip(original, obfuscated, reconstructed, scores: dict, labe
     titles = (["Original"] if original is not None else []) + [
         scored(label, "obfuscated"), scored("Reconstructed", "reconstructed")]
     return image_grid([row], titles, size=2.0)
+
+
+# One colour (Okabe-Ito, colour-blind safe) per architecture and one marker per loss, in every
+# figure that tells them apart.
+ARCHITECTURE_COLOURS = {"simple_cnn": "#E69F00", "srresnet": "#0072B2",
+                        "residual_autoencoder": "#009E73",
+                        "original_residual_autoencoder": "#CC79A7"}
+LOSS_MARKERS = {"l2": "o", "l1": "s", "psnr": "^", "ssim": "D", "psnr_ssim": "v",
+                "ms_ssim_l1": "P"}
+PAPER_FONTS = {"font.size": 8, "axes.titlesize": 9, "axes.labelsize": 8, "legend.fontsize": 7,
+               "xtick.labelsize": 7, "ytick.labelsize": 7}
+FULL_WIDTH_IN = 7.0
+
+
+def recognition_vs_psnr(points: pd.DataFrame, table: pd.DataFrame, chance: float):
+    """Top-1 recognition accuracy against test PSNR, one point per run (colour: architecture,
+    marker: loss), one panel per obfuscation; the baselines as grey crosses; horizontal lines for
+    the original faces, the obfuscated faces, the recogniser trained on obfuscated faces and
+    chance. Sized for a page's full width."""
+    from .losses import LOSSES
+    from .models import ARCHITECTURES
+
+    obfuscations = [o for o in OBFUSCATIONS if (table["obfuscation"] == o).any()]
+    lines = {"original": ("Original faces", "-"), "obfuscated": ("Obfuscated faces", "--"),
+             "trained_on_obfuscated": ("Obfuscated, recogniser trained on obfuscated", "-.")}
+    with plt.rc_context(PAPER_FONTS):
+        figure, axes = plt.subplots(1, len(obfuscations), figsize=(FULL_WIDTH_IN, 2.8),
+                                    squeeze=False, sharey=True)
+        for ax, obfuscation in zip(axes[0], obfuscations):
+            for _, run in points[points["obfuscation"] == obfuscation].iterrows():
+                ax.scatter(run["test_psnr"], 100 * run["top1"], s=18, linewidths=0.4,
+                           color=ARCHITECTURE_COLOURS.get(run["architecture"], "0.3"),
+                           marker=LOSS_MARKERS.get(run["loss"], "o"), edgecolors="black")
+            part = table[(table["obfuscation"] == obfuscation) | (table["condition"] == "original")]
+            for condition, (label, style) in lines.items():
+                rows = part[part["condition"] == condition]
+                if len(rows):
+                    ax.axhline(100 * rows["top1"].iloc[0], color="0.25", ls=style, lw=0.9)
+            ax.axhline(100 * chance, color="0.5", ls=":", lw=0.9)
+            for _, row in part[part["condition"] == "baseline"].iterrows():
+                ax.scatter(row["test_psnr"], 100 * row["top1"], marker="x", color="0.4", s=22)
+            ax.set_title(OBFUSCATIONS[obfuscation].label)
+            ax.set_xlabel("test PSNR (dB)")
+        axes[0, 0].set_ylabel("top-1 recognition (%)")
+        handles = [plt.Line2D([], [], color="0.25", ls=style, label=label)
+                   for label, style in lines.values()]
+        handles.append(plt.Line2D([], [], color="0.5", ls=":", label="Chance"))
+        handles.append(plt.Line2D([], [], color="0.4", marker="x", ls="", label="Non-learned baseline"))
+        handles += [plt.Line2D([], [], color=ARCHITECTURE_COLOURS[a], marker="o", ls="",
+                               markeredgecolor="black", markeredgewidth=0.4,
+                               label=ARCHITECTURES[a].label)
+                    for a in dict.fromkeys(points["architecture"]) if a in ARCHITECTURE_COLOURS]
+        handles += [plt.Line2D([], [], color="0.6", marker=LOSS_MARKERS[l], ls="",
+                               markeredgecolor="black", markeredgewidth=0.4,
+                               label=LOSSES[l].label)
+                    for l in dict.fromkeys(points["loss"]) if l in LOSS_MARKERS]
+        figure.legend(handles=handles, loc="lower center", ncol=4, frameon=False,
+                      bbox_to_anchor=(0.5, 0.0))
+        figure.tight_layout(rect=(0, 0.02 + 0.055 * -(-len(handles) // 4), 1, 1))
+    return figure

@@ -1,6 +1,7 @@
 """The report of a profile, from its results only (it never trains): all_runs.csv, every table
 (tables.py, printed by formatting.py), every figure (figures.py) and the reproduction report
-(reproduction.py). A run that did not happen, failed or was interrupted appears as missing: an
+(reproduction.py), and face recognition on original, obfuscated and reconstructed faces
+(recognition.py; computed where LFW is, else read from results/). A run that did not happen, failed or was interrupted appears as missing: an
 empty cell in CSV (with its status), "missing" in Markdown and LaTeX, a gap in figures.
 
     python -m facerecon report --profile quick
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import figures, formatting, io, reproduction, tables
+from . import figures, formatting, io, latex, recognition, reproduction, tables
 from .config import OBFUSCATIONS
 from .evidence import gather_evidence
 
@@ -25,6 +26,9 @@ def build_report(profile: str, results_root, figures_root) -> dict:
     report = reproduction.reproduction_table(evidence.runs, evidence.baselines,
                                              evidence.significance, best, profile)
     reproduction.write_reproduction(report, results_root, profile)
+    identity = recognition.write_recognition(profile, results_root, figures_root, evidence.runs)
+    document = latex.write_and_compile(results, Path(figures_root) / profile, profile)
     return {"evidence": evidence, "runs": evidence.runs, "figures": written_figures,
             "tables": {**{name: t.frame for name, t in study_tables.items()},
-                       "reproduction": report}}
+                       "reproduction": report},
+            "recognition": identity, "document": document}

@@ -137,11 +137,13 @@ def study_tables(evidence: Evidence) -> dict[str, Table]:
         for loss in LOSSES:
             tables[f"loss_{loss}_{obfuscation}"] = Table(
                 loss_table(evidence, loss, obfuscation),
-                f"{LOSSES[loss].label} loss, {obfuscation} ({profile} profile)")
+                f"{LOSSES[loss].label} loss, {OBFUSCATIONS[obfuscation].label.lower()} faces "
+                f"({profile} profile)")
         for arch in ARCHITECTURES:
             tables[f"architecture_{arch}_{obfuscation}"] = Table(
                 architecture_table(evidence, arch, obfuscation),
-                f"{ARCHITECTURES[arch].label}, {obfuscation}: losses compared ({profile} profile)")
+                f"{ARCHITECTURES[arch].label}, {OBFUSCATIONS[obfuscation].label.lower()} faces: "
+                f"losses compared ({profile} profile)")
     tables["input_vs_reconstruction"] = Table(
         input_vs_reconstruction_table(evidence),
         f"Obfuscated input and best reconstruction against the original ({profile} profile)")
