@@ -76,8 +76,7 @@ def best_loss(runs: pd.DataFrame, arch: str) -> str | None:
 def loss_comparison_rows(evidence: Evidence) -> pd.DataFrame:
     """Every study architecture x loss x obfuscation (test means and intervals) and every
     baseline, for the loss comparison figure."""
-    rows = [{**model_row(evidence, ARCH_LABELS[a], a, loss, o), "obfuscation": o,
-             "loss_label": LOSS_LABELS[loss]}
+    rows = [{**model_row(evidence, ARCH_LABELS[a], a, loss, o), "obfuscation": o}
             for o in OBFUSCATIONS for a in STUDY_ARCHITECTURES for loss in LOSSES]
     rows += [{**row, "obfuscation": o} for o in OBFUSCATIONS for row in baseline_rows(evidence, o)]
     return pd.DataFrame(rows)
@@ -99,9 +98,9 @@ def training_curve_figures(evidence: Evidence, folder: Path) -> list[Path]:
             part = select(curves, architecture=arch, obfuscation=obfuscation)
             if part.empty:
                 continue
-            figure = plots.training_curves(part.assign(loss_name=part["loss_name"].map(LOSS_LABELS)),
-                                           hue="loss_name", hue_label="loss",
-                                           title=f"{ARCH_LABELS[arch]}, {OBFUSCATIONS[obfuscation].label.lower()} faces")
+            figure = plots.training_curves(
+                part, hue="loss_name", colours=plots.LOSS_COLOURS, labels=LOSS_LABELS,
+                title=f"{ARCH_LABELS[arch]}, {OBFUSCATIONS[obfuscation].label.lower()} faces")
             paths += save(figure, folder, f"training_curves_{arch}_{obfuscation}")
     return paths
 
@@ -131,7 +130,7 @@ def comparison_figures(evidence: Evidence, folder: Path) -> list[Path]:
         return []
     return (save(plots.metric_heatmaps(done, ARCH_LABELS, LOSS_LABELS), folder,
                  "test_psnr_ssim_architectures_x_losses")
-            + save(plots.loss_comparison(loss_comparison_rows(evidence), list(LOSS_LABELS.values())),
+            + save(plots.loss_comparison(loss_comparison_rows(evidence), list(LOSS_LABELS)),
                    folder, "test_psnr_ssim_losses_with_baselines"))
 
 

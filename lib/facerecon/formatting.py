@@ -136,3 +136,62 @@ def write_tables(tables: dict[str, Table], folder: Path) -> None:
     folder = io.writable_dir(folder)
     for name, table in tables.items():
         write_table(table, folder, name)
+
+
+def styled(table: pd.DataFrame):
+    """A comparison table for a notebook: formatted cells, the best mean in bold by styling."""
+    shown = formatted(table, "{}")
+    best = pd.DataFrame(False, index=shown.index, columns=shown.columns)
+    for m in METRICS:
+        best[METRIC_LABELS[m]] = [m in str(b).split(";") for b in table.get("best_in", "")] \
+            if "best_in" in table else False
+    return shown.style.apply(lambda _: best.map(lambda b: "font-weight: bold" if b else ""),
+                             axis=None).hide(axis="index")
+
+
+def comparison_text(table: pd.DataFrame) -> str:
+    """What a comparison table shows, from its numbers: the best and lowest network row of each
+    test metric, the spread between rows against the seed-to-seed spread, the best non-learned
+    baseline, and how many rows differ from L2 beyond training and image noise."""
+    models = table[(table["kind"] == "model") & table["test_psnr"].notna()]
+    if models.empty:
+        return "No network of this table has finished a run yet."
+    sentences = []
+    for m, unit in (("test_psnr", " dB"), ("test_ssim", "")):
+        d = digits_of(m)
+        best, low = models.loc[models[m].idxmax()], models.loc[models[m].idxmin()]
+        text = f"{METRIC_LABELS[m]}: highest {best['row']} ({best[m]:.{d}f}{unit})"
+        if len(models) > 1:
+            sd = models[f"{m}_sd"].max()
+            text += (f", lowest {low['row']} ({low[m]:.{d}f}{unit}); rows span "
+                     f"{best[m] - low[m]:.{d}f}{unit}"
+                     + (f" against a seed-to-seed SD of at most {sd:.{d}f}{unit}"
+                        if pd.notna(sd) else " (one seed: no seed spread to compare)"))
+        baselines = table[(table["kind"] == "baseline") & table[m].notna()]
+        if len(baselines):
+            top = baselines.loc[baselines[m].idxmax()]
+            gap = best[m] - top[m]
+            text += (f"; the best non-learned baseline, {top['row']}, is "
+                     f"{abs(gap):.{d}f}{unit} {'below' if gap > 0 else 'above'} the best network")
+        verdicts = models.get(f"{m}_vs_l2", pd.Series(dtype=str))
+        resolved = verdicts.isin(["higher", "lower"]).sum()
+        if verdicts.isin(["higher", "lower", "not resolved"]).any():
+            text += (f"; {resolved} of {verdicts.isin(['higher', 'lower', 'not resolved']).sum()}"
+                     " rows resolved against L2")
+        sentences.append(text + ".")
+    return " ".join(sentences)
+
+
+def significance_text(table: pd.DataFrame) -> str:
+    """How many loss-versus-L2 differences are resolved, per metric, and on how many seeds."""
+    if table.empty:
+        return "No loss can be compared with L2 yet (L2 or the other loss has no finished run)."
+    parts = []
+    for metric, rows in table.groupby("metric", sort=False):
+        counts = rows["verdict"].value_counts()
+        parts.append(f"{'PSNR' if 'psnr' in metric else 'SSIM'}: "
+                     + ", ".join(f"{counts[v]} {v}" for v in ("higher", "lower", "not resolved",
+                                                              "one seed") if v in counts)
+                     + f" of {len(rows)} differences (seeds per comparison: "
+                     f"{rows['n_seeds'].min()}–{rows['n_seeds'].max()})")
+    return "Each loss against L2 — " + "; ".join(parts) + "."

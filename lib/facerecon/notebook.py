@@ -71,7 +71,9 @@ def training_curves(arch: str, params: ArchitectureNotebookParams):
     if curves.empty:
         print("no finished runs to show")
         return None
-    return plots.training_curves(curves, hue="obfuscation",
+    return plots.training_curves(curves, hue="obfuscation", colours=plots.OBFUSCATION_COLOURS,
+                                 labels={name: plots.OBFUSCATIONS[name].label
+                                         for name in plots.OBFUSCATION_COLOURS},
                                  title=f"{figures.ARCH_LABELS[arch]}, "
                                        f"{figures.LOSS_LABELS[params.loss]} loss")
 
@@ -104,3 +106,49 @@ def raise_on_failures(summary: pd.DataFrame) -> None:
     if len(failed):
         raise RuntimeError("runs failed: " + "; ".join(
             f"{row.key} ({row.reason})" for row in failed.itertuples()))
+
+
+def table_text(arch: str, params: ArchitectureNotebookParams):
+    """What this architecture's rows show, from their numbers: its test scores against the
+    obfuscated input and the best non-learned baseline, per obfuscation."""
+    from IPython.display import Markdown
+
+    evidence = gather_evidence(results_root(params), params.profile)
+    lines = []
+    for obfuscation in params.obfuscations:
+        table = tables.loss_table(evidence, params.loss, obfuscation)
+        ours = table[table["architecture"] == arch].iloc[0]
+        label = plots.OBFUSCATIONS[obfuscation].label
+        if pd.isna(ours["test_psnr"]):
+            lines.append(f"- **{label}**: missing (no finished run).")
+            continue
+        text = (f"- **{label}**: test PSNR {ours['test_psnr']:.2f} dB, SSIM "
+                f"{ours['test_ssim']:.4f} (mean of {int(ours['n_seeds'])} seed"
+                f"{'s' if ours['n_seeds'] > 1 else ''})")
+        for _, base in table[table["kind"] == "baseline"].iterrows():
+            gap = ours["test_psnr"] - base["test_psnr"]
+            text += (f"; {abs(gap):.2f} dB {'above' if gap >= 0 else 'below'} "
+                     f"{base['row'][0].lower() + base['row'][1:]}")
+        lines.append(text + ".")
+    return Markdown("\n".join(lines))
+
+
+def training_text(arch: str, params: ArchitectureNotebookParams):
+    """When the runs stopped and which epoch's weights they kept, from their records."""
+    from IPython.display import Markdown
+
+    runs = finished_runs(arch, params)
+    if runs.empty:
+        return Markdown("No finished run to describe.")
+    lines = [f"- {plots.OBFUSCATIONS[r['obfuscation']].label}, seed {r['seed']}: "
+             f"{int(r['epochs_run'])} epochs"
+             f"{' (stopped early)' if r['stopped_early'] else ' (the profile’s limit)'}, "
+             f"weights of epoch {int(r['best_epoch'])} kept"
+             for _, r in runs.iterrows()]
+    return Markdown("\n".join(lines))
+
+
+def finished_runs(arch: str, params: ArchitectureNotebookParams) -> pd.DataFrame:
+    runs = select(store(params).collect(), architecture=arch, loss=params.loss,
+                  obfuscation=params.obfuscations, split="random")
+    return runs[runs["status"] == "finished"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 
 import matplotlib
 import matplotlib.ticker
@@ -17,6 +18,37 @@ import seaborn as sns  # noqa: E402
 from .obfuscation import OBFUSCATIONS  # noqa: E402
 
 METRIC_NAMES = {"test_psnr": "test PSNR (dB)", "test_ssim": "test SSIM"}
+
+# One fixed colour and marker per architecture, loss and obfuscation in every figure that
+# tells them apart (architectures: Okabe-Ito; losses: Paul Tol's muted; both colour-blind safe).
+ARCHITECTURE_COLOURS = {"simple_cnn": "#E69F00", "srresnet": "#0072B2",
+                        "residual_autoencoder": "#009E73",
+                        "original_residual_autoencoder": "#CC79A7"}
+ARCHITECTURE_MARKERS = {"simple_cnn": "o", "srresnet": "s", "residual_autoencoder": "^",
+                        "original_residual_autoencoder": "v"}
+LOSS_COLOURS = {"l2": "#332288", "l1": "#88CCEE", "psnr": "#117733", "ssim": "#DDCC77",
+                "psnr_ssim": "#CC6677", "ms_ssim_l1": "#AA4499"}
+LOSS_MARKERS = {"l2": "o", "l1": "s", "psnr": "^", "ssim": "D", "psnr_ssim": "v",
+                "ms_ssim_l1": "P"}
+OBFUSCATION_COLOURS = {"blur": "#0072B2", "pixelate": "#D55E00"}
+PAPER_FONTS = {"font.size": 8, "axes.titlesize": 9, "axes.labelsize": 8, "legend.fontsize": 7,
+               "xtick.labelsize": 7, "ytick.labelsize": 7}
+FULL_WIDTH_IN = 7.0    # a two-column page's text width
+COLUMN_WIDTH_IN = 3.5  # one column
+
+
+@contextmanager
+def paper_fonts():
+    """PAPER_FONTS for the figures drawn inside. rc_context would also restore `interactive`,
+    which a notebook's inline backend switches on when it draws its first figure, and later
+    figures would then not show: it is kept as it is at the end."""
+    with plt.rc_context(PAPER_FONTS):
+        try:
+            yield
+        finally:
+            interactive = matplotlib.is_interactive()
+    matplotlib.interactive(interactive)
+
 
 
 def image_grid(rows: list[list[np.ndarray]], column_titles, row_titles=None, size: float = 1.6):
@@ -48,85 +80,108 @@ def sample_faces(dataset, n: int = 6):
     return image_grid(rows, ("Original", *(entry.label for entry in OBFUSCATIONS.values())))
 
 
-def training_curves(histories: pd.DataFrame, hue: str, hue_label: str | None = None,
+def training_curves(histories: pd.DataFrame, hue: str, colours: dict, labels: dict,
                     title: str = ""):
-    """Loss, PSNR and SSIM per epoch; solid = validation, dashed = training; one colour per
-    `hue` value, one line per seed. `histories` has the columns of history.csv, `seed` and
+    """Loss, PSNR and SSIM per epoch; solid = validation, dashed = training; one fixed colour
+    per `hue` value (`colours`, `labels`: by the values' code names), one line per seed; full
+    page width, the legend below. `histories` has the columns of history.csv, `seed` and
     `hue`."""
     panels = [("loss", "loss (own scale per loss)"), ("psnr", "PSNR (dB)"), ("ssim", "SSIM")]
-    figure, axes = plt.subplots(1, 3, figsize=(13, 3.6))
-    palette = dict(zip(sorted(histories[hue].unique()), sns.color_palette("tab10")))
-    for ax, (metric, label) in zip(axes, panels):
-        for (name, seed), group in histories.groupby([hue, "seed"]):
-            first = seed == histories.loc[histories[hue] == name, "seed"].min()
-            ax.plot(group["epoch"], group[f"val_{metric}"], color=palette[name],
-                    label=name if first else None)
-            ax.plot(group["epoch"], group[metric], color=palette[name], ls="--", alpha=0.6)
-        ax.set_xlabel("epoch")
-        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-        ax.set_ylabel(label)
-        if metric == "loss":
-            ax.set_yscale("log")
-    axes[-1].legend(fontsize=8, title=f"{hue_label or hue} (solid: val, dashed: train)",
-                    title_fontsize=8)
-    figure.suptitle(title)
-    figure.tight_layout()
+    with paper_fonts():
+        figure, axes = plt.subplots(1, 3, figsize=(FULL_WIDTH_IN, 2.4))
+        for ax, (metric, label) in zip(axes, panels):
+            for (name, seed), group in histories.groupby([hue, "seed"]):
+                ax.plot(group["epoch"], group[f"val_{metric}"], color=colours[name], lw=1)
+                ax.plot(group["epoch"], group[metric], color=colours[name], ls="--", lw=0.8,
+                        alpha=0.7)
+            ax.set_xlabel("epoch")
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+            ax.set_ylabel(label)
+            if metric == "loss":
+                ax.set_yscale("log")
+        shown = [n for n in colours if n in set(histories[hue])]
+        handles = [plt.Line2D([], [], color=colours[n], label=labels[n]) for n in shown]
+        handles += [plt.Line2D([], [], color="0.3", label="validation"),
+                    plt.Line2D([], [], color="0.3", ls="--", label="training")]
+        figure.legend(handles=handles, loc="lower center", ncol=min(len(handles), 8),
+                      frameon=False)
+        if title:
+            figure.suptitle(title)
+        figure.tight_layout(rect=(0, 0.1, 1, 1))
     return figure
 
 
 def metric_heatmaps(runs: pd.DataFrame, row_labels: dict, col_labels: dict):
     """Test PSNR and SSIM for every architecture x loss, one panel per obfuscation and metric;
-    runs that did not happen stay blank."""
-    obfuscations = sorted(runs["obfuscation"].unique())
-    figure, axes = plt.subplots(2, len(obfuscations), figsize=(6.5 * len(obfuscations), 7),
-                                squeeze=False)
-    for c, obfuscation in enumerate(obfuscations):
-        subset = runs[runs["obfuscation"] == obfuscation]
-        for r, (metric, fmt) in enumerate([("test_psnr", ".2f"), ("test_ssim", ".3f")]):
-            table = subset.pivot_table(index="architecture", columns="loss", values=metric,
-                                       aggfunc="mean")
-            table = table.reindex(index=[a for a in row_labels if a in table.index],
-                                  columns=[l for l in col_labels if l in table.columns])
-            table.index = [row_labels[a] for a in table.index]
-            table.columns = [col_labels[l] for l in table.columns]
-            sns.heatmap(table, annot=True, fmt=fmt, cmap="viridis", ax=axes[r, c],
-                        cbar_kws={"label": METRIC_NAMES[metric]})
-            axes[r, c].set_title(f"{OBFUSCATIONS[obfuscation].label}: {METRIC_NAMES[metric]}")
-            axes[r, c].set_xlabel("loss")
-            axes[r, c].set_ylabel("")
-    figure.tight_layout()
+    runs that did not happen stay blank. Full page width."""
+    obfuscations = [o for o in OBFUSCATIONS if (runs["obfuscation"] == o).any()]
+    with paper_fonts():
+        figure, axes = plt.subplots(2, len(obfuscations),
+                                    figsize=(FULL_WIDTH_IN, 4.8), squeeze=False)
+        for c, obfuscation in enumerate(obfuscations):
+            subset = runs[runs["obfuscation"] == obfuscation]
+            for r, (metric, fmt) in enumerate([("test_psnr", ".2f"), ("test_ssim", ".3f")]):
+                table = subset.pivot_table(index="architecture", columns="loss", values=metric,
+                                           aggfunc="mean")
+                table = table.reindex(index=[a for a in row_labels if a in table.index],
+                                      columns=[l for l in col_labels if l in table.columns])
+                table.index = [row_labels[a] for a in table.index]
+                table.columns = [col_labels[l] for l in table.columns]
+                sns.heatmap(table, annot=True, fmt=fmt, cmap="viridis", ax=axes[r, c],
+                            annot_kws={"fontsize": 6}, cbar_kws={"label": METRIC_NAMES[metric]})
+                axes[r, c].set_title(f"{OBFUSCATIONS[obfuscation].label}: "
+                                     f"{METRIC_NAMES[metric]}")
+                axes[r, c].set_xlabel("loss")
+                axes[r, c].set_ylabel("")
+                axes[r, c].tick_params(axis="x", rotation=30)
+        figure.tight_layout()
     return figure
 
 
-def loss_comparison(rows: pd.DataFrame, loss_order: list[str]):
+def loss_comparison(rows: pd.DataFrame, losses: list[str]):
     """Test PSNR and SSIM per loss (points: mean over seeds, bars: 95% bootstrap interval over
-    test images), one colour per architecture, one panel per obfuscation and metric; the
-    non-learned baselines as horizontal lines. Missing runs leave gaps."""
+    test images), one fixed colour and marker per architecture, one panel per obfuscation and
+    metric; the non-learned baselines as grey lines. Missing runs leave gaps. Full page width,
+    the legend below."""
+    from .losses import LOSSES
+    from .models import ARCHITECTURES
+
     obfuscations = list(dict.fromkeys(rows["obfuscation"]))
     models, lines = rows[rows["kind"] == "model"], rows[rows["kind"] == "baseline"]
-    figure, axes = plt.subplots(2, len(obfuscations), figsize=(6.5 * len(obfuscations), 7),
-                                squeeze=False)
-    architectures = list(dict.fromkeys(models["row"]))
-    colours = dict(zip(architectures, sns.color_palette("tab10")))
+    architectures = list(dict.fromkeys(models["architecture"]))
     offsets = dict(zip(architectures, np.linspace(-0.2, 0.2, len(architectures))))
-    for c, obfuscation in enumerate(obfuscations):
-        for r, metric in enumerate(("test_psnr", "test_ssim")):
-            ax = axes[r, c]
-            part = models[models["obfuscation"] == obfuscation]
-            for arch, group in part.groupby("row", sort=False):
-                x = np.array([loss_order.index(l) for l in group["loss_label"]]) + offsets[arch]
-                error = np.abs(group[[f"{metric}_ci_low", f"{metric}_ci_high"]].to_numpy().T
-                               - group[metric].to_numpy())
-                ax.errorbar(x, group[metric], yerr=error, fmt="o", ms=4, capsize=2,
-                            color=colours[arch], label=arch)
-            for i, (_, line) in enumerate(lines[lines["obfuscation"] == obfuscation].iterrows()):
-                if pd.notna(line[metric]):
-                    ax.axhline(line[metric], color="0.4", ls=("--", ":", "-.")[i % 3], lw=1,
-                               label=line["row"])
-            ax.set_xticks(range(len(loss_order)), loss_order, rotation=20, fontsize=8)
-            ax.set_title(f"{OBFUSCATIONS[obfuscation].label}: {METRIC_NAMES[metric]}")
-            ax.legend(fontsize=7, loc="best", framealpha=0.8)
-    figure.tight_layout()
+    styles = ("--", ":", "-.")
+    with paper_fonts():
+        figure, axes = plt.subplots(2, len(obfuscations), figsize=(FULL_WIDTH_IN, 4.6),
+                                    squeeze=False)
+        for c, obfuscation in enumerate(obfuscations):
+            for r, metric in enumerate(("test_psnr", "test_ssim")):
+                ax = axes[r, c]
+                part = models[models["obfuscation"] == obfuscation]
+                for arch, group in part.groupby("architecture", sort=False):
+                    x = np.array([losses.index(l) for l in group["loss"]]) + offsets[arch]
+                    error = np.abs(group[[f"{metric}_ci_low", f"{metric}_ci_high"]].to_numpy().T
+                                   - group[metric].to_numpy())
+                    ax.errorbar(x, group[metric], yerr=error, fmt=ARCHITECTURE_MARKERS[arch],
+                                ms=3.5, capsize=1.5, lw=0.8, color=ARCHITECTURE_COLOURS[arch])
+                baselines = lines[lines["obfuscation"] == obfuscation]
+                for i, (_, line) in enumerate(baselines.iterrows()):
+                    if pd.notna(line[metric]):
+                        ax.axhline(line[metric], color="0.45", ls=styles[i % 3], lw=0.8)
+                ax.set_xticks(range(len(losses)), [LOSSES[l].label for l in losses],
+                              rotation=25)
+                ax.set_title(f"{OBFUSCATIONS[obfuscation].label}: {METRIC_NAMES[metric]}")
+        handles = [plt.Line2D([], [], color=ARCHITECTURE_COLOURS[a], ls="",
+                              marker=ARCHITECTURE_MARKERS[a], label=ARCHITECTURES[a].label)
+                   for a in architectures]
+        for o in obfuscations:
+            handles += [plt.Line2D([], [], color="0.45", ls=styles[i % 3],
+                                   label=f"{row['row']}" + (f" ({OBFUSCATIONS[o].label.lower()})"
+                                                           if row["architecture"] == "input"
+                                                           else ""))
+                        for i, (_, row) in enumerate(lines[lines["obfuscation"] == o].iterrows())]
+        figure.legend(handles=handles, loc="lower center", ncol=3, frameon=False)
+        figure.tight_layout(rect=(0, 0.03 + 0.035 * -(-len(handles) // 3), 1, 1))
     return figure
 
 
@@ -185,18 +240,6 @@ def reconstruction_strip(original, obfuscated, reconstructed, scores: dict, labe
     return image_grid([row], titles, size=2.0)
 
 
-# One colour (Okabe-Ito, colour-blind safe) per architecture and one marker per loss, in every
-# figure that tells them apart.
-ARCHITECTURE_COLOURS = {"simple_cnn": "#E69F00", "srresnet": "#0072B2",
-                        "residual_autoencoder": "#009E73",
-                        "original_residual_autoencoder": "#CC79A7"}
-LOSS_MARKERS = {"l2": "o", "l1": "s", "psnr": "^", "ssim": "D", "psnr_ssim": "v",
-                "ms_ssim_l1": "P"}
-PAPER_FONTS = {"font.size": 8, "axes.titlesize": 9, "axes.labelsize": 8, "legend.fontsize": 7,
-               "xtick.labelsize": 7, "ytick.labelsize": 7}
-FULL_WIDTH_IN = 7.0
-
-
 def recognition_vs_psnr(points: pd.DataFrame, table: pd.DataFrame, chance: float):
     """Top-1 recognition accuracy against test PSNR, one point per run (colour: architecture,
     marker: loss), one panel per obfuscation; the baselines as grey crosses; horizontal lines for
@@ -208,7 +251,7 @@ def recognition_vs_psnr(points: pd.DataFrame, table: pd.DataFrame, chance: float
     obfuscations = [o for o in OBFUSCATIONS if (table["obfuscation"] == o).any()]
     lines = {"original": ("Original faces", "-"), "obfuscated": ("Obfuscated faces", "--"),
              "trained_on_obfuscated": ("Obfuscated, recogniser trained on obfuscated", "-.")}
-    with plt.rc_context(PAPER_FONTS):
+    with paper_fonts():
         figure, axes = plt.subplots(1, len(obfuscations), figsize=(FULL_WIDTH_IN, 2.8),
                                     squeeze=False, sharey=True)
         for ax, obfuscation in zip(axes[0], obfuscations):

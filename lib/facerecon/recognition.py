@@ -541,6 +541,9 @@ def psnr_relation(table: pd.DataFrame, obfuscation: str) -> str:
         subset=["top1", "test_psnr"])
     if len(nets) < 4:
         return ""
+    if nets["top1"].nunique() < 2 or nets["test_psnr"].nunique() < 2:
+        return (f" Across the {len(nets)} network configurations, top-1 accuracy or test PSNR "
+                "does not vary: no relation to measure.")
     rho, p = spearmanr(nets["test_psnr"], nets["top1"])
     return (f" Across the {len(nets)} network configurations, top-1 accuracy and test PSNR have "
             f"Spearman ρ = {rho:.2f} (p = {p:.2g}).")

@@ -31,4 +31,5 @@ def build_report(profile: str, results_root, figures_root) -> dict:
     return {"evidence": evidence, "runs": evidence.runs, "figures": written_figures,
             "tables": {**{name: t.frame for name, t in study_tables.items()},
                        "reproduction": report},
+            "captions": {name: t.caption for name, t in study_tables.items()},
             "recognition": identity, "document": document}
