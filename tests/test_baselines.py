@@ -1,5 +1,4 @@
 """Non-learned baselines: the PSF, the restorations, the selection on validation, the cache."""
-import cv2
 import numpy as np
 import pandas as pd
 

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from facerecon import recognition
+from facerecon import faces, recognition
 
 
 def toy_lfw(n_people=12, images_each=20, seed=0):
@@ -56,36 +56,36 @@ def toy_faces(n_people=10, per_person=14, noise=0.05, seed=0):
     prototypes = rng.uniform(0, 1, size=(n_people, 32, 32, 3))
     people = np.repeat(np.arange(n_people), per_person)
     images = np.clip(prototypes[people] + rng.normal(0, noise, (len(people), 32, 32, 3)), 0, 1)
-    return recognition.recognition_faces(images), np.array([f"p{i}" for i in people]), rng
+    return faces.recognition_faces(images), np.array([f"p{i}" for i in people]), rng
 
 
 def test_the_recogniser_names_clean_faces_and_not_noise():
-    faces, people, rng = toy_faces()
-    recogniser = recognition.fit_recogniser(faces[::2], people[::2])
-    clean = recognition.ranks(recogniser, faces[1::2], people[1::2])
+    known, people, rng = toy_faces()
+    recogniser = recognition.fit_recogniser(known[::2], people[::2])
+    clean = recognition.ranks(recogniser, known[1::2], people[1::2])
     assert (clean["rank"] == 1).mean() > 0.9
     assert (clean["predicted"] == people[1::2]).mean() > 0.9
-    noise = recognition.recognition_faces(rng.uniform(0, 1, size=(200, 32, 32, 3)))
+    noise = faces.recognition_faces(rng.uniform(0, 1, size=(200, 32, 32, 3)))
     guessed = recognition.ranks(recogniser, noise, rng.choice(people, 200))
     assert (guessed["rank"] == 1).mean() < 0.25  # chance is 0.1
     assert guessed["rank"].between(1, 10).all()
 
 
 def test_a_person_the_recogniser_never_saw_ranks_last():
-    faces, people, _ = toy_faces(n_people=3, per_person=12)
-    recogniser = recognition.fit_recogniser(faces, people)
-    found = recognition.ranks(recogniser, faces[:2], np.array(["p0", "stranger"]))
+    known, people, _ = toy_faces(n_people=3, per_person=12)
+    recogniser = recognition.fit_recogniser(known, people)
+    found = recognition.ranks(recogniser, known[:2], np.array(["p0", "stranger"]))
     assert list(found["rank"]) == [1, 4]
 
 
 def test_faces_are_stored_as_the_recogniser_sees_them(tmp_path):
     images = np.random.default_rng(0).uniform(0, 1, (5, 64, 48, 3)).astype(np.float32)
-    recognition.write_faces(tmp_path / "f.npz", np.arange(5) + 100, images)
-    index, faces = recognition.read_faces(tmp_path / "f.npz")
+    faces.write_faces(tmp_path / "f.npz", np.arange(5) + 100, images)
+    index, stored = faces.read_faces(tmp_path / "f.npz")
     assert list(index) == [100, 101, 102, 103, 104]
-    assert faces.shape == (5, *recognition.FACE_SIZE) and faces.dtype == np.uint8
+    assert stored.shape == (5, *faces.FACE_SIZE) and stored.dtype == np.uint8
     gray = np.full((1, 64, 48, 3), 0.5, np.float32)
-    assert (recognition.recognition_faces(gray) == 128).all()
+    assert (faces.recognition_faces(gray) == 128).all()
 
 
 def test_accuracy_averages_seeds_and_carries_an_interval():
@@ -106,11 +106,11 @@ def test_a_real_smoke_run_is_recognised_once_and_again_when_retrained(lfw_data_h
     dataset = load_dataset(load_profile("smoke"), lfw_data_home)
     config = RunConfig("simple_cnn", "l2", "blur", 0, "smoke")
     train.train_run(config, dataset, results, verbose=0)
-    faces_file = results / "smoke" / "runs" / config.key / recognition.FACES_FILE
-    _, trained_faces = recognition.read_faces(faces_file)
+    faces_file = results / "smoke" / "runs" / config.key / faces.FACES_FILE
+    _, trained_faces = faces.read_faces(faces_file)
     faces_file.unlink()  # as a run trained before runs kept their faces: rebuilt from weights
     per_probe = recognition.recognise("smoke", results, lfw_data_home)
-    assert (recognition.read_faces(faces_file)[1] == trained_faces).all()
+    assert (faces.read_faces(faces_file)[1] == trained_faces).all()
     protocol = pd.read_csv(results / "smoke" / "recognition_protocol.csv")
     probes = set(protocol.loc[protocol["role"] == "probe", "lfw_index"])
     assert set(per_probe["condition"]) == {"original", "obfuscated", "trained_on_obfuscated",

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from facerecon import cli, fingerprint, losses, recognition, runs, train
+from facerecon import cli, faces, fingerprint, losses, runs, train
 from facerecon.config import (PROJECT_ROOT, REFERENCE_ARCHITECTURE, STUDY_LOSSES, RunConfig,
                               load_profile)
 
@@ -38,9 +38,9 @@ def test_a_run_writes_every_output(synthetic_dataset, results):
     assert np.isfinite(per_image[["psnr", "ssim"]].to_numpy()).all()
     assert metrics["test_psnr"] == pytest.approx(per_image.query("subset == 'test'")["psnr"].mean())
     assert not list(folder.glob(".*")), "temporary files left behind"
-    lfw_index, faces = recognition.read_faces(folder / "test_faces.npz")
+    lfw_index, stored = faces.read_faces(folder / "test_faces.npz")
     assert (lfw_index == synthetic_dataset.lfw_index["test"]).all()
-    assert faces.shape == (len(lfw_index), *recognition.FACE_SIZE) and faces.dtype == np.uint8
+    assert stored.shape == (len(lfw_index), *faces.FACE_SIZE) and stored.dtype == np.uint8
 
 
 def test_a_finished_run_is_skipped_and_force_recomputes(synthetic_dataset, results, monkeypatch):

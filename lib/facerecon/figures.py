@@ -14,7 +14,6 @@ from .evidence import Evidence
 from .losses import LOSSES
 from .models import ARCHITECTURES
 from .obfuscation import OBFUSCATIONS
-from .obfuscation import OBFUSCATIONS
 from .runs import RunStore, finished, select
 from .tables import baseline_rows, model_row
 

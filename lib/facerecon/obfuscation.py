@@ -12,7 +12,6 @@ from typing import Callable
 
 import cv2
 import numpy as np
-import pandas as pd
 
 from . import config
 from .config import OBFUSCATION_SETTINGS, Profile

@@ -7,7 +7,6 @@ non-zero and the failures are listed at the end.
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 import time

@@ -22,14 +22,13 @@ retrained, and without LFW the stored rows stand.
 from __future__ import annotations
 
 import json
-from io import BytesIO
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pandas as pd
 
 from . import baselines, io, runtime, stats
+from .faces import FACE_SIZE, FACES_FILE, read_faces, recognition_faces, write_faces
 from .config import load_profile
 from .data import Dataset, load_dataset, resize_images
 from .fingerprint import run_settings, short_hash
@@ -37,8 +36,6 @@ from .lfw import DataError, fetch_lfw
 from .obfuscation import OBFUSCATIONS, obfuscate, obfuscate_for_profile
 from .runs import RunStore, finished, select
 
-FACE_SIZE = (32, 32)  # (height, width) of the recogniser's grayscale faces
-FACES_FILE = "test_faces.npz"
 MIN_GALLERY = 10      # images of a probe's person outside the study's images
 MAX_GALLERY = 50      # per person: George W. Bush alone has 530
 N_COMPONENTS = 100    # eigenfaces
@@ -56,31 +53,6 @@ CONDITIONS = {  # condition -> what the reader sees
     "baseline": "Non-learned baseline's reconstruction",
     "run": "Network's reconstruction",
 }
-
-
-# --- the faces the recogniser sees -------------------------------------------------------------
-
-def recognition_faces(images: np.ndarray) -> np.ndarray:
-    """RGB images in [0, 1] (N, H, W, 3) as the recogniser sees them: the channel mean (as
-    scikit-learn's grayscale LFW), area-resized to FACE_SIZE, uint8."""
-    gray = np.asarray(images, np.float32).mean(axis=-1)
-    height, width = FACE_SIZE
-    small = np.stack([cv2.resize(face, (width, height), interpolation=cv2.INTER_AREA)
-                      for face in gray]) if len(gray) else np.zeros((0, height, width))
-    return np.rint(np.clip(small, 0.0, 1.0) * 255).astype(np.uint8)
-
-
-def write_faces(path: Path, lfw_index: np.ndarray, images: np.ndarray) -> None:
-    """Stores a subset's images (RGB in [0, 1]) as recognition faces, with their LFW indices."""
-    buffer = BytesIO()
-    np.savez_compressed(buffer, lfw_index=np.asarray(lfw_index), faces=recognition_faces(images))
-    io.write_bytes(path, buffer.getvalue())
-
-
-def read_faces(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """(lfw_index, faces) as write_faces stored them."""
-    with np.load(path) as stored:
-        return stored["lfw_index"], stored["faces"]
 
 
 # --- protocol and recogniser -------------------------------------------------------------------

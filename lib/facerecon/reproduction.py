@@ -230,3 +230,14 @@ def write_reproduction(table: pd.DataFrame, results_root, profile: str) -> Path:
             f"{numbers.to_markdown(index=False, floatfmt='.4f', missingval='missing')}\n")
     io.write_text(folder / "reproduction.md", text)
     return folder / "reproduction.csv"
+
+
+def conclusions_text(table: pd.DataFrame) -> str:
+    """The study's conclusions as a Markdown list: whether each holds in the study's numbers and
+    in ours, with the evidence (from reproduction_table)."""
+    said = {True: "holds", False: "does not hold", "True": "holds", "False": "does not hold"}
+    rows = table[table["section"] == "conclusion"]
+    return "\n".join(f"- **{r.item}.** In the study's numbers it "
+                     f"{said.get(r.holds_in_study, r.holds_in_study)}; in ours it "
+                     f"{said.get(r.holds_in_ours, r.holds_in_ours)}. Evidence: {r.evidence}."
+                     for r in rows.itertuples())

@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from . import io, recognition, runtime
+from . import faces, io, runtime
 from .config import ConfigError, RunConfig, load_profile
 from .data import Dataset, load_dataset
 from .fingerprint import fingerprint
@@ -143,8 +143,8 @@ def record_failure(store: RunStore, key: str, epochs_run: int, reason: str) -> d
 def publish_trained(config: RunConfig, profile, store: RunStore, model, dataset: Dataset,
                     history: pd.DataFrame, facts: dict, started: float) -> dict:
     """Scores a trained model (its best epoch's weights) on train and test, writes per_image.csv,
-    test_samples.png, the test faces for recognition and its weights, and publishes the run with metrics.json (`facts`: the
-    fingerprint, the trainer and what it measured)."""
+    test_samples.png, the test faces for recognition and its weights, and publishes the run
+    with metrics.json (`facts`: the fingerprint, the trainer and what it measured)."""
     folder = store.staging(config.key)
     output_range = get_architecture(config.architecture).output_range
     _, train_frame = evaluate(model, dataset, "train", config.obfuscation, output_range,
@@ -155,8 +155,7 @@ def publish_trained(config: RunConfig, profile, store: RunStore, model, dataset:
     io.write_csv(folder / "per_image.csv", per_image)
     write_png(folder / "test_samples.png",
               sample_strip(dataset, config.obfuscation, test_outputs, profile.n_samples))
-    recognition.write_faces(folder / recognition.FACES_FILE, dataset.lfw_index["test"],
-                            test_outputs)
+    faces.write_faces(folder / faces.FACES_FILE, dataset.lfw_index["test"], test_outputs)
     weights = store.weights(config.key)
     io.writable_dir(weights.parent)
     model.save_weights(weights)
