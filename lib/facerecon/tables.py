@@ -150,18 +150,18 @@ def study_tables(evidence: Evidence) -> dict[str, Table]:
     tables["significance_vs_l2"] = Table(
         evidence.significance,
         f"Each loss against L2, per architecture and obfuscation ({profile} profile)",
-        "difference: loss minus L2, mean over seeds (n_seeds) and test images; ci: 95% "
+        "Loss − L2: the difference, mean over seeds (n) and test images; 95% interval: a "
         "bootstrap interval drawing seeds, then images, so that it carries training noise; "
-        "verdict: higher or lower where the interval excludes zero with at least two seeds. "
+        "Verdict: higher or lower where the interval excludes zero with at least two seeds. "
         "Secondary, a test of these trained networks rather than of the losses: Wilcoxon "
-        "signed-rank on each image's mean over seeds, p_holm Holm-corrected over every row, "
-        "networks_differ: p_holm < 0.05.")
+        "signed-rank on each image's mean over seeds, Holm-corrected over every row (the CSV's "
+        "networks_differ: p_holm < 0.05).")
     tables["identity_disjoint"] = Table(
         identity_table(evidence),
         f"Random against identity-disjoint split, same test faces ({profile} profile)",
-        "drop = random minus identity-disjoint (positive: the random split scores higher); seen "
-        "people: test faces whose person the random split trains on; random_seed_sd: standard "
+        "drop: random minus identity-disjoint (positive: the random split scores higher); seen "
+        "people: test faces whose person the random split trains on; seed SD: standard "
         "deviation over seeds of the random split's runs (a drop within it is not the split's "
-        "doing); p: Wilcoxon signed-rank on all test faces, Holm-corrected over the table (it "
-        "treats images, not trainings, as the sample).")
+        "doing); p (Holm): Wilcoxon signed-rank on all test faces, Holm-corrected over the table "
+        "(it treats images, not trainings, as the sample).")
     return tables
