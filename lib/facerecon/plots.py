@@ -52,8 +52,10 @@ def paper_fonts():
 
 
 def image_grid(rows: list[list[np.ndarray]], column_titles, row_titles=None, size: float = 1.6):
-    """A grid of RGB images in [0, 1] with column (and optional row) titles."""
+    """A grid of RGB images in [0, 1] with column (and optional row) titles; `size` inches per
+    image, less where the columns would be wider than a page (FULL_WIDTH_IN)."""
     n_rows, n_cols = len(rows), len(rows[0])
+    size = min(size, FULL_WIDTH_IN / n_cols)
     figure, axes = plt.subplots(n_rows, n_cols, figsize=(size * n_cols, size * n_rows),
                                 squeeze=False)
     for r, row in enumerate(rows):
