@@ -126,6 +126,10 @@ def resize_images(images: np.ndarray, height: int, width: int, interpolation: st
     return np.clip(out, 0.0, 255.0)
 
 
+def resize_to_profile(images: np.ndarray, profile: Profile) -> np.ndarray:
+    return resize_images(images, profile.height, profile.width, profile.interpolation)
+
+
 @dataclass(frozen=True)
 class MinMaxScaler:
     """Min-max scaling to [0, 1] with the minimum and maximum of the training images; the inverse
@@ -143,6 +147,10 @@ class MinMaxScaler:
 
     def transform(self, images: np.ndarray) -> np.ndarray:
         return ((images - self.minimum) / (self.maximum - self.minimum)).astype(np.float32)
+
+    def to_unit(self, images: np.ndarray) -> np.ndarray:
+        """transform, clipped to [0, 1] (faces outside the training range)."""
+        return np.clip(self.transform(images), 0.0, 1.0)
 
     def inverse(self, scaled: np.ndarray) -> np.ndarray:
         return (scaled * (self.maximum - self.minimum) + self.minimum).astype(np.float32)
@@ -196,12 +204,11 @@ def stored_subset(split: str, subset: str) -> str:
 def dataset_from_arrays(profile: Profile, arrays, split: str = "random") -> Dataset:
     SPLITS[split]  # an unknown split fails here, listing the valid ones
     stored = {s: stored_subset(split, s) for s in SUBSETS}
-    resized = {s: resize_images(arrays[f"{stored[s]}_images"], profile.height, profile.width,
-                                profile.interpolation) for s in SUBSETS}
+    resized = {s: resize_to_profile(arrays[f"{stored[s]}_images"], profile) for s in SUBSETS}
     scaler = MinMaxScaler.fit(resized["train"])
     return Dataset(
         profile=profile,
-        images={s: np.clip(scaler.transform(resized[s]), 0.0, 1.0) for s in SUBSETS},
+        images={s: scaler.to_unit(resized[s]) for s in SUBSETS},
         lfw_index={s: np.asarray(arrays[f"{stored[s]}_index"]) for s in SUBSETS},
         person={s: np.asarray(arrays[f"{stored[s]}_person"]) for s in SUBSETS},
         scaler=scaler,

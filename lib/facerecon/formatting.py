@@ -140,13 +140,11 @@ def write_tables(tables: dict[str, Table], folder: Path) -> None:
 
 def styled(table: pd.DataFrame):
     """A comparison table for a notebook: formatted cells, the best mean in bold by styling."""
-    shown = formatted(table, "{}")
-    best = pd.DataFrame(False, index=shown.index, columns=shown.columns)
-    for m in METRICS:
-        best[METRIC_LABELS[m]] = [m in str(b).split(";") for b in table.get("best_in", "")] \
-            if "best_in" in table else False
-    return shown.style.apply(lambda _: best.map(lambda b: "font-weight: bold" if b else ""),
-                             axis=None).hide(axis="index")
+    marks = latex.BOLD_OPEN + latex.BOLD_CLOSE
+    marked = formatted(table, latex.BOLD_OPEN + "{}" + latex.BOLD_CLOSE)
+    bold = marked.map(lambda cell: "font-weight: bold" if latex.BOLD_OPEN in str(cell) else "")
+    return marked.map(lambda cell: str(cell).strip(marks)).style.apply(
+        lambda _: bold, axis=None).hide(axis="index")
 
 
 def comparison_text(table: pd.DataFrame) -> str:

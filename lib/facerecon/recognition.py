@@ -30,7 +30,7 @@ import pandas as pd
 from . import baselines, io, runtime, stats
 from .faces import FACE_SIZE, FACES_FILE, read_faces, recognition_faces, write_faces
 from .config import load_profile
-from .data import Dataset, load_dataset, resize_images
+from .data import Dataset, load_dataset, resize_to_profile
 from .fingerprint import run_settings, short_hash
 from .lfw import DataError, fetch_lfw
 from .obfuscation import OBFUSCATIONS, obfuscate, obfuscate_for_profile
@@ -127,17 +127,13 @@ class Probing:
         gallery = select(protocol, role="gallery")
         probes = select(protocol, role="probe")
         self.gallery_people = gallery["person"].to_numpy()
-        self.gallery = self.to_profile(lfw_images[gallery["lfw_index"].to_numpy()])
+        self.gallery = dataset.scaler.to_unit(resize_to_profile(
+            lfw_images[gallery["lfw_index"].to_numpy()], self.profile))
         position = {index: i for i, index in enumerate(dataset.lfw_index["test"])}
         self.probe_position = np.array([position[i] for i in probes["lfw_index"]])
         self.probes = probes.reset_index(drop=True)
         self.recogniser = fit_recogniser(recognition_faces(self.gallery), self.gallery_people)
         self.fits = [self.fit_record("original", None, self.recogniser)]
-
-    def to_profile(self, images: np.ndarray) -> np.ndarray:
-        p = self.profile
-        resized = resize_images(images, p.height, p.width, p.interpolation)
-        return np.clip(self.dataset.scaler.transform(resized), 0.0, 1.0)
 
     def fit_record(self, trained_on: str, strength, search) -> dict:
         return {"trained_on": trained_on, "strength": strength,
@@ -158,26 +154,25 @@ class Probing:
         reconstructions at the profile's strength."""
         originals = self.probe_images()
         frames = [self.scored(recognition_faces(originals), condition="original")]
+        have_baselines = not baselines.per_image_scores(results_root, self.profile.name).empty
         for name in OBFUSCATIONS:
             chosen = self.profile.obfuscation_settings(name)
             for settings in self.profile.obfuscations[name]["candidates"]:
                 label = strength_label(settings)
-                hidden = obfuscate(originals, name, **settings)
+                hidden = recognition_faces(obfuscate(originals, name, **settings))
                 trained = fit_recogniser(recognition_faces(obfuscate(self.gallery, name,
                                                                      **settings)),
                                          self.gallery_people)
                 self.fits.append(self.fit_record(name, label, trained))
                 fields = {"obfuscation": name, "strength": label}
-                frames += [self.scored(recognition_faces(hidden), condition="obfuscated",
-                                       **fields),
-                           self.scored(recognition_faces(hidden), trained,
-                                       condition="trained_on_obfuscated", **fields)]
+                frames += [self.scored(hidden, condition="obfuscated", **fields),
+                           self.scored(hidden, trained, condition="trained_on_obfuscated",
+                                       **fields)]
                 print(f"  recognition: {name} {label}"
                       f"{' (the profile strength)' if settings == chosen else ''}", flush=True)
             hidden = obfuscate_for_profile(originals, name, self.profile)
             for method in OBFUSCATIONS[name].baselines:
-                if method == "input" or baselines.per_image_scores(
-                        results_root, self.profile.name).empty:
+                if method == "input" or not have_baselines:
                     continue  # the obfuscated faces themselves, or no baselines computed
                 setting = baselines.chosen_setting(results_root, self.profile.name, name, method)
                 restored = baselines.METHODS[method].restore(hidden, chosen, setting)
@@ -275,8 +270,8 @@ def recognise(profile_name: str, results_root, data_home=None, force: bool = Fal
         fresh = run_rows["key"].map(current) == run_rows["run_finished_at"]
         stored = pd.concat([stored[stored["condition"] != "run"], run_rows[fresh]],
                            ignore_index=True)
-    todo = [run for run in with_faces
-            if not keep or run["key"] not in set(select(stored, condition="run")["key"])]
+    scored_keys = set(select(stored, condition="run")["key"]) if keep else set()
+    todo = [run for run in with_faces if run["key"] not in scored_keys]
     if keep and not todo:
         return stored
     if protocol["person"].nunique() < 2:
@@ -304,8 +299,7 @@ def recognise(profile_name: str, results_root, data_home=None, force: bool = Fal
 def accuracy(frame: pd.DataFrame) -> dict:
     """Top-k accuracy over probes averaged over seeds, with the two-level (seeds, then probes)
     bootstrap interval (stats.seed_image_bootstrap), for each k in TOP_K."""
-    row = {"n_seeds": int(frame["seed"].fillna(-1).nunique()),
-           "n_probes": int(frame["lfw_index"].nunique())}
+    row = {"n_seeds": len(hit_matrix(frame)), "n_probes": int(frame["lfw_index"].nunique())}
     for k in TOP_K:
         interval = stats.seed_image_bootstrap(hit_matrix(frame, k).to_numpy())
         row.update({f"top{k}": interval["difference"], f"top{k}_ci_low": interval["ci_low"],

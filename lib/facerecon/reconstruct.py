@@ -15,7 +15,8 @@ import numpy as np
 
 from . import io, plots
 from .config import ConfigError, load_profile
-from .data import CACHE_DIR, MinMaxScaler, cache_path, resize_images, scores_on_original_scale
+from .data import (CACHE_DIR, MinMaxScaler, cache_path, resize_to_profile,
+                   scores_on_original_scale)
 from .metrics import to_unit_range
 from .models import build_for_profile, get_architecture
 from .obfuscation import OBFUSCATIONS, obfuscate_for_profile
@@ -82,8 +83,7 @@ def reconstruct(weights: Path, images: list[Path], out_dir: Path, obfuscated: bo
     output_range = get_architecture(run["architecture"]).output_range
     scaler = scaler_for(profile)
     faces = np.stack([face_of(path) for path in images])
-    faces = np.clip(scaler.transform(resize_images(faces, profile.height, profile.width,
-                                                    profile.interpolation)), 0, 1)
+    faces = scaler.to_unit(resize_to_profile(faces, profile))
     inputs = faces if obfuscated else obfuscate_for_profile(faces, run["obfuscation"], profile)
     # Called batch by batch rather than through predict, whose input pipeline is TensorFlow
     # start-up noise for a handful of faces.
