@@ -176,3 +176,33 @@ def test_the_package_has_no_import_cycle_and_config_is_a_leaf():
 
     for module in graph:
         visit(module, [])
+
+
+def test_a_strength_is_named_in_run_keys_and_must_be_a_candidate():
+    from facerecon.config import strength_name
+
+    assert strength_name({"block": 12}) == "block12"
+    assert strength_name({"kernel": 5, "sigma": 1.2}) == "kernel5-sigma1.2"
+    assert strength_name({"kernel": 13, "sigma": 7.0}) == "kernel13-sigma7"
+    quick = load_profile("quick")
+    assert quick.strength_settings("pixelate", "block6") == {"block": 6}
+    assert quick.strength_settings("pixelate") == quick.obfuscation_settings("pixelate")
+    assert "block4" not in quick.swept_strengths("pixelate")  # the profile's own: the grid's
+    assert quick.swept_strengths("pixelate") == ["block3", "block5", "block6"]
+    with pytest.raises(ConfigError, match="strength of pixelate in profile quick 'block7'; "
+                                          "valid: block3, block4, block5, block6"):
+        quick.strength_settings("pixelate", "block7")
+    swept = RunConfig("residual_autoencoder", "l2", "pixelate", 0, "quick", strength="block6")
+    assert swept.key == "residual_autoencoder__l2__pixelate__seed0__block6"
+    assert swept.as_dict()["strength"] == "block6"
+    # A run at the profile's strength keeps the fields (and so the records) it always had.
+    assert "strength" not in RunConfig("srresnet", "l2", "blur", 0, "quick").as_dict()
+
+
+@pytest.mark.parametrize("key,value", [("sweep_architecture", "unet"), ("sweep_loss", "l3"),
+                                       ("sweep_seeds", [-1])])
+def test_bad_sweep_settings_are_rejected(key, value):
+    raw = yaml.safe_load((PARAMS_DIR / "smoke.yaml").read_text())
+    raw[key] = value
+    with pytest.raises(ConfigError, match=key):
+        profile_from_dict(raw)

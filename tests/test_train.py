@@ -125,8 +125,11 @@ def test_the_scheduler_puts_the_issue_priorities_first():
     assert order[20].architecture == "simple_cnn"
     assert {r.seed for r in order[:32]} == {0} and {r.seed for r in order[32:64]} == {1}
     assert {r.loss for r in order[:64]} == set(STUDY_LOSSES)
-    assert order[64].loss == "ms_ssim_l1" and order[64].seed == 0
-    assert len(order) == len(runs.grid("paper"))
+    swept = runs.sweep("paper")
+    assert swept and order[64:64 + len(swept)] == swept  # the strength sweep next
+    after = order[64 + len(swept)]
+    assert after.loss == "ms_ssim_l1" and after.seed == 0
+    assert len(order) == len(runs.grid("paper")) + len(swept)
 
 
 def test_runs_stored_before_grid_fields_and_splits_existed_stay_cached():
@@ -217,3 +220,35 @@ def test_select_keeps_rows_equal_to_every_value():
     assert runs.select(frame, a=1, b="x").index.tolist() == [0]
     assert runs.select(frame, a=[1, 3], b="x").index.tolist() == [0, 3]
     assert runs.select(frame).index.tolist() == [0, 1, 2, 3]
+
+
+def test_a_sweep_run_trains_on_faces_obfuscated_at_its_strength(synthetic_dataset, results):
+    """The sweep's run at block 4 sees block-4 faces, is another run than the grid's (block 2,
+    the smoke profile's) and is listed by collect_sweep, not by collect."""
+    swept = RunConfig("residual_autoencoder", "l2", "pixelate", 0, "smoke", strength="block4")
+    assert runs.sweep("smoke") == [swept]
+    metrics = train.train_run(swept, synthetic_dataset, results, verbose=0)
+    at_block4 = synthetic_dataset.score("test", synthetic_dataset.obfuscated("test", "pixelate",
+                                                                             "block4"))
+    at_block2 = synthetic_dataset.score("test", synthetic_dataset.obfuscated("test", "pixelate"))
+    assert metrics["test_input_psnr"] == pytest.approx(at_block4["psnr"].mean())
+    assert metrics["test_input_psnr"] < at_block2["psnr"].mean()
+    assert metrics["strength"] == "block4"
+    store = runs.RunStore(results, "smoke")
+    own = RunConfig("residual_autoencoder", "l2", "pixelate", 0, "smoke")
+    assert store.cached(own.key, fingerprint.fingerprint(own, load_profile("smoke"))) is None
+    assert swept.key not in set(store.collect()["key"])
+    sweep_frame = store.collect_sweep()
+    assert sweep_frame.set_index("key").loc[swept.key, "status"] == "finished"
+
+
+def test_the_command_line_trains_a_slice_at_a_named_strength(monkeypatch):
+    planned = []
+    monkeypatch.setattr(train, "train_many", lambda runs, *a, **k: planned.extend(runs)
+                        or pd.DataFrame({"status": ["finished"] * len(runs)}))
+    assert cli.main(["train", "--profile", "quick", "--arch", "srresnet", "--loss", "l2",
+                     "--split", "random", "--seed", "0", "--strength", "block6"]) == 0
+    assert [r.key for r in planned] == ["srresnet__l2__pixelate__seed0__block6"]
+    planned.clear()
+    assert cli.main(["train", "--profile", "quick", "--sweep"]) == 0
+    assert planned == runs.sweep("quick") and len(planned) == 14

@@ -2,7 +2,8 @@
 
   prepare    splits, obfuscation calibration, baselines and sample faces of a profile
   baselines  the non-learned baselines alone
-  train      the profile's runs, or a slice (--arch, --loss, --obfuscation, --seed, --split)
+  train      the profile's runs, or a slice (--arch, --loss, --obfuscation, --seed, --split,
+             --strength), or its strength sweep (--sweep)
   grid       the same, many runs in lock-step per architecture (JAX backend; a GPU's way)
   bench      training throughput per architecture (and grid strategy) on this device
   schedule   the grid in priority order, several training processes on one GPU
@@ -20,7 +21,8 @@ import sys
 from pathlib import Path
 
 from .config import (ARCHITECTURES, LOSSES, OBFUSCATIONS, PROFILES, PROJECT_ROOT, SPLITS,
-                     STRATEGIES, STUDY_ARCHITECTURES, ConfigError, load_profile, parse_list)
+                     STRATEGIES, STUDY_ARCHITECTURES, ConfigError, check_choice, load_profile,
+                     parse_list)
 from .io import OutputError
 from .lfw import DataError
 
@@ -78,12 +80,30 @@ def baselines(args) -> int:
 
 
 def selected_runs(args) -> list:
-    from .runs import grid
+    """The slice of the grid (or with --sweep, of the strength sweep) the options name; with
+    --strength, its runs at those calibration candidates instead of the profile's strength."""
+    from dataclasses import replace
 
-    return grid(args.profile, names(args.arch, ARCHITECTURES, "architecture"),
-                names(args.loss, LOSSES, "loss"),
-                names(args.obfuscation, OBFUSCATIONS, "obfuscation"),
-                integers(args.seed, "--seed"), names(args.split, SPLITS, "split"))
+    from .runs import grid, sweep
+
+    obfuscations = names(args.obfuscation, OBFUSCATIONS, "obfuscation")
+    seeds = integers(args.seed, "--seed")
+    if getattr(args, "sweep", False):
+        runs = [r for r in sweep(args.profile) if r.obfuscation in (obfuscations or OBFUSCATIONS)
+                and (seeds is None or r.seed in seeds)]
+    else:
+        runs = grid(args.profile, names(args.arch, ARCHITECTURES, "architecture"),
+                    names(args.loss, LOSSES, "loss"), obfuscations, seeds,
+                    names(args.split, SPLITS, "split"))
+    strengths = parse_list(getattr(args, "strength", None))
+    if strengths is None:
+        return runs
+    profile = load_profile(args.profile)
+    valid = {o: profile.swept_strengths(o) for o in obfuscations or OBFUSCATIONS}
+    for strength in strengths:
+        check_choice("--strength", strength, [s for listed in valid.values() for s in listed])
+    at = [replace(r, strength=s) for r in runs for s in strengths if s in valid[r.obfuscation]]
+    return list(dict.fromkeys(at))
 
 
 def train(args) -> int:
@@ -227,6 +247,11 @@ def parser() -> argparse.ArgumentParser:
     runs.add_argument("--seed", help="comma list of seeds (default: the profile's)")
     runs.add_argument("--split", help=listed + ", ".join(SPLITS) + " (the identity split only "
                       "for the profile's identity runs)")
+    runs.add_argument("--strength", help="comma list of calibration candidates (e.g. block12; "
+                      "params/<profile>.yaml) to train the runs at instead of the profile's "
+                      "strength")
+    runs.add_argument("--sweep", action="store_true", help="the profile's strength sweep "
+                      "(sweep_architecture, sweep_loss, sweep_seeds) instead of the grid")
     runs.add_argument("--force", action="store_true", help="retrain finished runs")
     command("train", train, [profile, results, data, runs], "train runs of the grid")
     sub = command("grid", grid_train, [profile, results, data, runs],

@@ -85,6 +85,8 @@ KINDS = {  # kind of a setting: (test, what a value must be, conversion)
     "text": (lambda v: type(v) is str, "text", None),
     "profile": (lambda v: v in PROFILES, f"one of {', '.join(PROFILES)}", None),
     "interpolation": (lambda v: v in INTERPOLATIONS, f"one of {', '.join(INTERPOLATIONS)}", None),
+    "architecture": (lambda v: v in ARCHITECTURES, f"one of {', '.join(ARCHITECTURES)}", None),
+    "loss": (lambda v: v in LOSSES, f"one of {', '.join(LOSSES)}", None),
 }
 # The kind of every profile field but the axes' sections.
 FIELD_KINDS = {"name": "profile", "description": "text", "interpolation": "interpolation",
@@ -92,7 +94,9 @@ FIELD_KINDS = {"name": "profile", "description": "text", "interpolation": "inter
                "n_test": "count", "n_val": "count", "split_seed": "seed", "seeds": "seeds",
                "batch_size": "count", "learning_rate": "positive", "patience": "count",
                "max_epochs": "count", "n_samples": "count", "bn_momentum": "fraction",
-               "run_eagerly": "flag", "identity_losses": "losses", "identity_seeds": "seeds"}
+               "run_eagerly": "flag", "identity_losses": "losses", "identity_seeds": "seeds",
+               "sweep_architecture": "architecture", "sweep_loss": "loss",
+               "sweep_seeds": "seeds"}
 
 
 def checked(where: str, kind: str, value):
@@ -167,6 +171,11 @@ class Profile:
     # Identity-disjoint runs, reported beside the random split: these losses, these seeds.
     identity_losses: tuple[str, ...] = ()
     identity_seeds: tuple[int, ...] = ()
+    # The strength sweep: this network and loss, on these seeds, trained at every calibration
+    # candidate of every obfuscation (the profile's own strength is its grid run).
+    sweep_architecture: str = "residual_autoencoder"
+    sweep_loss: str = "l2"
+    sweep_seeds: tuple[int, ...] = ()
 
     def __post_init__(self):
         # The residual autoencoder halves the resolution three times and doubles it back.
@@ -183,6 +192,24 @@ class Profile:
         """The obfuscation's strength in this profile, e.g. {'kernel': 13, 'sigma': 7.0}."""
         check_choice("obfuscation", obfuscation, OBFUSCATIONS)
         return {k: v for k, v in self.obfuscations[obfuscation].items() if k != "candidates"}
+
+    def strength_settings(self, obfuscation: str, strength: str = "") -> dict:
+        """The settings of a named candidate strength ('block12'); '' is the profile's own."""
+        if not strength:
+            return self.obfuscation_settings(obfuscation)
+        named = {strength_name(c): c for c in self.obfuscations[obfuscation]["candidates"]}
+        check_choice(f"strength of {obfuscation} in profile {self.name}", strength, list(named))
+        return named[strength]
+
+    def swept_strengths(self, obfuscation: str) -> list[str]:
+        """The names of the obfuscation's candidate strengths other than the profile's own."""
+        own = self.obfuscation_settings(obfuscation)
+        return [strength_name(c) for c in self.obfuscations[obfuscation]["candidates"] if c != own]
+
+
+def strength_name(settings: dict) -> str:
+    """A strength as a run key carries it: 'block12', 'kernel13-sigma7'."""
+    return "-".join(f"{k}{v:g}" for k, v in settings.items())
 
 
 def load_profile(name: str) -> Profile:
@@ -245,6 +272,7 @@ class RunConfig:
     seed: int
     profile: str
     split: str = "random"
+    strength: str = ""  # a calibration candidate's strength_name; "": the profile's strength
 
     def __post_init__(self):
         check_choice("architecture", self.architecture, ARCHITECTURES)
@@ -257,7 +285,11 @@ class RunConfig:
     def key(self) -> str:
         """A readable run name, unique within a profile."""
         key = f"{self.architecture}__{self.loss}__{self.obfuscation}__seed{self.seed}"
-        return key if self.split == "random" else f"{key}__{self.split}"
+        key = key if self.split == "random" else f"{key}__{self.split}"
+        return f"{key}__{self.strength}" if self.strength else key
 
     def as_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        """The run's fields; the strength only where it is not the profile's (so that runs
+        stored before the sweep existed keep their records)."""
+        fields = dataclasses.asdict(self)
+        return fields if self.strength else {k: v for k, v in fields.items() if k != "strength"}

@@ -25,7 +25,7 @@ from . import config, io
 from .config import PROJECT_ROOT, Profile
 from .fingerprint import short_hash
 from .lfw import DataError, fetch_lfw, resolve_data_home
-from .obfuscation import obfuscate_for_profile
+from .obfuscation import obfuscate
 from .registry import Registry
 
 SUBSETS = ("train", "val", "test")
@@ -168,11 +168,13 @@ class Dataset:
     scaler: MinMaxScaler
     _obfuscated: dict = field(default_factory=dict, repr=False)
 
-    def obfuscated(self, subset: str, obfuscation: str) -> np.ndarray:
-        key = (subset, obfuscation)
+    def obfuscated(self, subset: str, obfuscation: str, strength: str = "") -> np.ndarray:
+        """The subset obfuscated at a named candidate strength ('': the profile's)."""
+        key = (subset, obfuscation, strength)
         if key not in self._obfuscated:
-            self._obfuscated[key] = obfuscate_for_profile(self.images[subset], obfuscation,
-                                                          self.profile)
+            self._obfuscated[key] = obfuscate(self.images[subset], obfuscation,
+                                              **self.profile.strength_settings(obfuscation,
+                                                                               strength))
         return self._obfuscated[key]
 
     def score(self, subset: str, reconstructed: np.ndarray) -> dict[str, np.ndarray]:

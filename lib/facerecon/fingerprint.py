@@ -11,7 +11,8 @@ from .config import ARCHITECTURE_SETTINGS, Profile, RunConfig
 
 # Profile fields that say which runs a grid holds, not how a run trains: changing them keeps
 # every finished run (a run's own seed and split are part of the run).
-GRID_FIELDS = ("description", "seeds", "identity_losses", "identity_seeds")
+GRID_FIELDS = ("description", "seeds", "identity_losses", "identity_seeds", "sweep_architecture",
+               "sweep_loss", "sweep_seeds")
 
 
 def short_hash(obj) -> str:

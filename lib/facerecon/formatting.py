@@ -111,7 +111,48 @@ def identity_printed(frame: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
-PRINTED = {"significance_vs_l2": significance_printed, "identity_disjoint": identity_printed}
+def sweep_printed(frame: pd.DataFrame) -> pd.DataFrame:
+    """The strength sweep with readable headers; a strength not trained yet as 'missing'."""
+    from .obfuscation import OBFUSCATIONS
+
+    return pd.DataFrame({
+        "Obfuscation": labels(frame["obfuscation"], OBFUSCATIONS),
+        "Strength": [f"{s} *" if own else s for s, own in zip(frame["setting"],
+                                                             frame["profile_strength"])],
+        "Input PSNR (dB)": frame["input_test_psnr"].map(lambda v: number(v, 2)),
+        "Input SSIM": frame["input_test_ssim"].map(lambda v: number(v, 4)),
+        "Seeds": frame["n_seeds"].astype(int).astype(str),
+        **{name: [number(v, digits_of(m)) if done == "finished" else "missing"
+                  for v, done in zip(frame[m], frame["status"])]
+           for name, m in (("PSNR (dB)", "test_psnr"), ("SSIM", "test_ssim"))}})
+
+
+def network_label(table: pd.DataFrame) -> str:
+    """'Residual Autoencoder under L2': the network of a table's first row."""
+    from .losses import LOSSES
+    from .models import ARCHITECTURES
+
+    first = table.iloc[0]
+    return f"{ARCHITECTURES[first['architecture']].label} under {LOSSES[first['loss']].label}"
+
+
+def sweep_legend(frame: pd.DataFrame) -> str:
+    """Which network the sweep trains, the study's number for it, and the marks."""
+    from .obfuscation import OBFUSCATIONS
+
+    study = "; ".join(
+        f"{OBFUSCATIONS[o].label.lower()} {number(rows['study_test_psnr'].iloc[0], 2)} dB / "
+        f"{number(rows['study_test_ssim'].iloc[0], 4)}"
+        for o, rows in frame.groupby("obfuscation", sort=False)
+        if rows["study_test_psnr"].notna().any())
+    return (f"The network: {network_label(frame)}. Input: the obfuscated test faces. * : the "
+            f"profile's strength (its runs are the grid's). "
+            + (f"The study reports for this network (its strength unstated): {study}." if study
+               else "The study reports no number for this network."))
+
+
+PRINTED = {"significance_vs_l2": significance_printed, "identity_disjoint": identity_printed,
+           "strength_sweep": sweep_printed}
 
 
 def write_table(table: Table, folder: Path, name: str) -> None:

@@ -53,7 +53,7 @@ class Member:
     """One run of a group, with where its data sits on the device."""
 
     config: RunConfig
-    inputs: int   # index of its (split, obfuscation) faces
+    inputs: int   # index of its (split, obfuscation, strength) faces
     targets: int  # index of its split's originals
     stopper: Stopper
     rows: list = field(default_factory=list)
@@ -61,21 +61,23 @@ class Member:
 
 
 class Group:
-    """The faces of a group's runs on the device, every (split, obfuscation) once."""
+    """The faces of a group's runs on the device, every (split, obfuscation, strength) once."""
 
     def __init__(self, runs: list[RunConfig], profile, data_home, datasets=None):
         splits = list(dict.fromkeys(r.split for r in runs))
-        pairs = list(dict.fromkeys((r.split, r.obfuscation) for r in runs))
+        pairs = list(dict.fromkeys((r.split, r.obfuscation, r.strength) for r in runs))
         self.datasets = datasets or {s: load_dataset(profile, data_home, s) for s in splits}
         for subset in ("train", "val"):
             sizes = {len(d.images[subset]) for d in self.datasets.values()}
             if len(sizes) != 1:
                 raise ConfigError(f"the splits of a group need equal {subset} sizes")
         self.inputs = {subset: jnp.asarray(np.stack([
-            self.datasets[s].obfuscated(subset, o) for s, o in pairs])) for subset in ("train", "val")}
+            self.datasets[s].obfuscated(subset, o, strength) for s, o, strength in pairs]))
+            for subset in ("train", "val")}
         self.targets = {subset: jnp.asarray(np.stack([
             self.datasets[s].images[subset] for s in splits])) for subset in ("train", "val")}
-        self.members = [Member(r, pairs.index((r.split, r.obfuscation)), splits.index(r.split),
+        self.members = [Member(r, pairs.index((r.split, r.obfuscation, r.strength)),
+                               splits.index(r.split),
                                Stopper(profile.patience)) for r in runs]
         self.epochs = 0  # trained so far, by every member still active
 

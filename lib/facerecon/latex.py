@@ -126,6 +126,8 @@ def figure_caption(stem: str) -> str:
         "under every loss (means over seeds).",
         "test_psnr_ssim_losses_with_baselines": "Test PSNR and SSIM per loss (mean over seeds, "
         "95% bootstrap interval over test faces), the non-learned baselines as lines.",
+        "strength_sweep": "Test PSNR and SSIM of one network trained at every candidate "
+        "strength, beside the obfuscated input and the study's number for that network.",
         "recognition_vs_psnr": "Top-1 face recognition against test PSNR, one point per run; "
         "lines: original faces, obfuscated faces, a recogniser trained on obfuscated faces, "
         "chance.",
@@ -146,7 +148,8 @@ TABLE_SECTIONS = [("Each loss: the architectures and baselines", "loss_"),
                   ("Obfuscated input against the best reconstruction", "input_vs_reconstruction"),
                   ("Each loss against L2", "significance_vs_l2"),
                   ("Identity-disjoint split", "identity_disjoint"),
-                  ("Face recognition", "recognition")]
+                  ("Face recognition", "recognition"),
+                  ("The strength sweep", "strength_sweep")]
 
 
 def write_and_compile(results: Path, figures: Path, profile: str) -> Path:

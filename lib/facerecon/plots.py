@@ -228,6 +228,50 @@ def calibration_distributions(per_image: pd.DataFrame, table: pd.DataFrame):
     return figure
 
 
+def strength_sweep(table: pd.DataFrame, network: str):
+    """Test PSNR and SSIM of the sweep's network (named `network`) at every candidate strength
+    (its architecture's colour and
+    marker) and of the obfuscated input (grey), the study's number for the network as a dotted
+    line; a strength not trained yet says 'missing'. Full page width."""
+    arch = table["architecture"].iloc[0]
+    names = list(dict.fromkeys(table["obfuscation"]))
+    figure, axes = plt.subplots(2, len(names), figsize=(FULL_WIDTH_IN, 4.2), squeeze=False)
+    for col, name in enumerate(names):
+        rows = table[table["obfuscation"] == name].reset_index(drop=True)
+        x = np.arange(len(rows))
+        for row, (metric, unit) in enumerate((("psnr", "PSNR (dB)"), ("ssim", "SSIM"))):
+            ax = axes[row, col]
+            ax.plot(x, rows[f"input_test_{metric}"], color="0.55", marker="o", markersize=3,
+                    linestyle="--", linewidth=1)
+            ax.plot(x, rows[f"test_{metric}"], color=ARCHITECTURE_COLOURS[arch],
+                    marker=ARCHITECTURE_MARKERS[arch], markersize=4, linewidth=1.2)
+            study = rows[f"study_test_{metric}"].iloc[0]
+            if pd.notna(study):
+                ax.axhline(study, color="black", linestyle=":", linewidth=1)
+            for i in x[rows["status"] != "finished"]:
+                ax.annotate("missing", (i, 0.03), xycoords=("data", "axes fraction"),
+                            ha="center", fontsize=6, color="0.4", rotation=90)
+            ax.set_xticks(x, [f"{s} *" if own else s for s, own in
+                              zip(rows["setting"], rows["profile_strength"])],
+                          rotation=35, ha="right", fontsize=7)
+            ax.set_ylabel(unit, fontsize=8)
+            ax.tick_params(axis="y", labelsize=7)
+            if row == 0:
+                ax.set_title(f"{OBFUSCATIONS[name].label} faces", fontsize=9)
+    handles = [plt.Line2D([], [], color=ARCHITECTURE_COLOURS[arch],
+                          marker=ARCHITECTURE_MARKERS[arch],
+                          label=f"{network} (mean over seeds)"),
+               plt.Line2D([], [], color="0.55", marker="o", linestyle="--",
+                          label="obfuscated input"),
+               plt.Line2D([], [], color="black", linestyle=":",
+                          label="the study's number for the network"),
+               plt.Line2D([], [], linestyle="", label="* the profile's strength")]
+    figure.legend(handles=handles, loc="lower center", ncol=4, fontsize=7, frameon=False,
+                  handlelength=1.8, columnspacing=1.2)
+    figure.tight_layout(rect=(0, 0.05, 1, 1))
+    return figure
+
+
 def reconstruction_strip(original, obfuscated, reconstructed, scores: dict, label: str):
     """One face: original (when known), obfuscated and reconstructed, with PSNR and SSIM against
     the original in the titles."""

@@ -34,7 +34,7 @@ from .data import Dataset, load_dataset, resize_to_profile
 from .fingerprint import run_settings, short_hash
 from .lfw import DataError, fetch_lfw
 from .obfuscation import OBFUSCATIONS, obfuscate, obfuscate_for_profile
-from .runs import RunStore, finished, select
+from .runs import RunStore, finished, run_config, select
 
 MIN_GALLERY = 10      # images of a probe's person outside the study's images
 MAX_GALLERY = 50      # per person: George W. Bush alone has 530
@@ -207,7 +207,7 @@ def faces_from_weights(run: pd.Series, dataset: Dataset, store: RunStore) -> Non
 
     model = build_for_profile(run["architecture"], dataset.profile)
     model.load_weights(store.weights(run["key"]))
-    outputs, _ = evaluate(model, dataset, "test", run["obfuscation"],
+    outputs, _ = evaluate(model, dataset, "test", run_config(run),
                           get_architecture(run["architecture"]).output_range,
                           dataset.profile.batch_size)
     write_faces(store.folder(run["key"]) / FACES_FILE, dataset.lfw_index["test"], outputs)

@@ -204,7 +204,9 @@ def reproduction_table(runs, baselines, significance, best, profile: str,
     return table
 
 
-def write_reproduction(table: pd.DataFrame, results_root, profile: str) -> Path:
+def write_reproduction(table: pd.DataFrame, results_root, profile: str, gap: str = "") -> Path:
+    """reproduction.csv and reproduction.md (with `gap`: what the strength sweep says about the
+    distance between the study's numbers and ours, strengths.gap_text)."""
     folder = io.writable_dir(Path(results_root) / profile)
     io.write_csv(folder / "reproduction.csv", table)
     numbers = table[table["section"] == "number"][["item", "study", "ours", "n_seeds",
@@ -227,7 +229,9 @@ def write_reproduction(table: pd.DataFrame, results_root, profile: str) -> Path:
             f"better (runs trained before it was recorded show it as missing). The rows from the "
             f"study's Limitations slide are single example faces there and set means here "
             f"(`obfuscation_examples.csv`).\n\n"
-            f"{numbers.to_markdown(index=False, floatfmt='.4f', missingval='missing')}\n")
+            f"{numbers.to_markdown(index=False, floatfmt='.4f', missingval='missing')}\n"
+            + (f"\n## The gap to the study's numbers, and the obfuscation strength\n\n{gap}\n"
+               if gap else ""))
     io.write_text(folder / "reproduction.md", text)
     return folder / "reproduction.csv"
 

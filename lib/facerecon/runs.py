@@ -36,11 +36,18 @@ TEST_METRICS = ("test_psnr", "test_ssim")
 RUN_FIELDS = ("key", "architecture", "loss", "obfuscation", "seed", "split")
 
 
+def run_config(record) -> RunConfig:
+    """The RunConfig of a run's record or of a row of a frame of runs."""
+    fields = {f.name: record[f.name] for f in dataclasses.fields(RunConfig) if f.name in record}
+    if not isinstance(fields.get("strength", ""), str):  # a blank cell of a frame
+        fields.pop("strength")
+    return RunConfig(**fields)
+
+
 def holds_its_own_run(key: str, record: dict) -> bool:
     """Whether a run's record names the folder it is in (a copied folder is not another run)."""
-    fields = {f.name: record[f.name] for f in dataclasses.fields(RunConfig) if f.name in record}
     try:
-        return RunConfig(**fields).key == key
+        return run_config(record).key == key
     except (TypeError, ConfigError):
         return False
 
@@ -143,12 +150,33 @@ class RunStore:
         return sorted(p.name for p in runs.iterdir() if p.is_dir() and not p.name.startswith(".")
                       ) if runs.exists() else []
 
+    def run_fields(self, key: str) -> dict:
+        """The run fields a folder's records give (metrics.json, else config.json), or {}."""
+        if self.status(key) == "finished":
+            return self.metrics(key)
+        config = self.folder(key) / "config.json"
+        return json.loads(config.read_text())["run"] if config.exists() else {}
+
     def collect(self) -> pd.DataFrame:
-        """One row per run of the profile's grid (and any other run folder found), with its
-        status and, for finished runs, every metric of metrics.json."""
+        """One row per run of the profile's grid (and any other run folder found, but the
+        strength sweep's), with its status and, for finished runs, every metric of
+        metrics.json."""
         expected = {run.key: run for run in grid(self.profile)}
+        others = [k for k in self.keys_found()
+                  if k not in expected and not self.run_fields(k).get("strength")]
+        return self.frame(expected, others)
+
+    def collect_sweep(self) -> pd.DataFrame:
+        """collect() for the strength sweep's runs (sweep()) and any other run folder found at
+        a strength that is not the profile's."""
+        expected = {run.key: run for run in sweep(self.profile)}
+        others = [k for k in self.keys_found()
+                  if k not in expected and self.run_fields(k).get("strength")]
+        return self.frame(expected, others)
+
+    def frame(self, expected: dict, others: list[str]) -> pd.DataFrame:
         rows = []
-        for key in list(expected) + [k for k in self.keys_found() if k not in expected]:
+        for key in list(expected) + others:
             status = self.status(key)
             if status == "finished":
                 metrics = self.metrics(key)
@@ -161,20 +189,19 @@ class RunStore:
             elif key in expected:
                 row = expected[key].as_dict()
             else:
-                config = self.folder(key) / "config.json"
-                row = json.loads(config.read_text())["run"] if config.exists() else {}
+                row = self.run_fields(key)
             if status == "failed":
                 row["reason"] = json.loads((self.folder(key) / "failed.json").read_text())["reason"]
             rows.append({"key": key, **row, "status": status})
-        frame = pd.DataFrame(rows)
+        frame = pd.DataFrame(rows, columns=None if rows else [*RUN_FIELDS, "profile", "status"])
         for column in METRICS:
             if column not in frame:
                 frame[column] = np.nan
         # Runs stored before the identity-disjoint split existed were on the random split.
         frame["split"] = frame.get("split", pd.Series(index=frame.index, dtype=object)).fillna(
             "random")
-        first = ["key", "architecture", "loss", "obfuscation", "seed", "split", "profile",
-                 "status", *METRICS]
+        first = ["key", "architecture", "loss", "obfuscation", "seed", "split",
+                 *(["strength"] if "strength" in frame else []), "profile", "status", *METRICS]
         return frame[first + [c for c in frame.columns if c not in first]]
 
 
@@ -204,6 +231,17 @@ def grid(profile: str, architectures=None, losses=None, obfuscations=None,
         [loss for loss in losses if loss in settings.identity_losses],
         [s for s in settings.identity_seeds if s in seeds])
     return [run for run in runs if run.split in splits]
+
+
+def sweep(profile: str) -> list[RunConfig]:
+    """The strength sweep: the profile's sweep architecture and loss on its sweep seeds (random
+    split) at every calibration candidate of every obfuscation but the profile's own strength,
+    whose runs are the grid's."""
+    settings = load_profile(profile)
+    return [RunConfig(settings.sweep_architecture, settings.sweep_loss, obfuscation, seed,
+                      profile, "random", strength)
+            for obfuscation in OBFUSCATIONS for strength in settings.swept_strengths(obfuscation)
+            for seed in settings.sweep_seeds]
 
 
 def select(frame: pd.DataFrame, **columns) -> pd.DataFrame:

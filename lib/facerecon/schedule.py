@@ -17,15 +17,16 @@ import time
 from pathlib import Path
 
 from .config import REFERENCE_ARCHITECTURE, STUDY_LOSSES, RunConfig, load_profile
-from .runs import RunStore, grid
+from .runs import RunStore, grid, sweep
 
 
 def priority_order(profile: str) -> list[RunConfig]:
     """The study's grid seed by seed (SRResNet and the residual autoencoder under the study's
     losses, then the Simple CNN, then the original residual autoencoder, all on the random split):
     a second seed of the study's grid comes before MS-SSIM+L1, since a difference between losses
-    is resolved only across seeds (stats.seed_image_bootstrap). Then MS-SSIM+L1 and the rest:
-    further seeds and the identity-disjoint runs."""
+    is resolved only across seeds (stats.seed_image_bootstrap). Then the strength sweep (one
+    network at every calibration candidate: how far a strength moves the study's numbers), then
+    MS-SSIM+L1 and the rest: further seeds and the identity-disjoint runs."""
     random = ["random"]
 
     def study_grid(seeds):
@@ -35,7 +36,7 @@ def priority_order(profile: str) -> list[RunConfig]:
                 *grid(profile, [REFERENCE_ARCHITECTURE], seeds=seeds, splits=random)]
 
     seeds = list(load_profile(profile).seeds)
-    tiers = [study_grid(seeds[:1]), study_grid(seeds[1:2]),
+    tiers = [study_grid(seeds[:1]), study_grid(seeds[1:2]), sweep(profile),
              grid(profile, ["srresnet", "residual_autoencoder", "simple_cnn"], ["ms_ssim_l1"],
                   seeds=seeds[:1], splits=random),
              grid(profile)]
@@ -56,7 +57,8 @@ def worker_env(workers: int) -> dict:
 def train_command(run: RunConfig, results_root: str) -> list[str]:
     return [sys.executable, "-m", "facerecon", "train", "--profile", run.profile, "--arch",
             run.architecture, "--loss", run.loss, "--obfuscation", run.obfuscation, "--seed",
-            str(run.seed), "--split", run.split, "--results-root", results_root]
+            str(run.seed), "--split", run.split, "--results-root", results_root,
+            *(["--strength", run.strength] if run.strength else [])]
 
 
 def run_in_parallel(runs: list[RunConfig], workers: int, deadline_s: float, grace_s: float,

@@ -52,11 +52,11 @@ def to_range(images: np.ndarray, output_range) -> np.ndarray:
     return (images * (high - low) + low).astype(np.float32)
 
 
-def evaluate(model, dataset: Dataset, subset: str, obfuscation: str, output_range,
+def evaluate(model, dataset: Dataset, subset: str, config: RunConfig, output_range,
              batch_size: int) -> tuple[np.ndarray, pd.DataFrame]:
     """Reconstructions of a subset in [0, 1] and per-image PSNR/SSIM of reconstruction and of
     the obfuscated input, both against the original, on the original pixel scale."""
-    inputs = dataset.obfuscated(subset, obfuscation)
+    inputs = dataset.obfuscated(subset, config.obfuscation, config.strength)
     outputs = model.predict(to_range(inputs, output_range), batch_size=batch_size, verbose=0)
     outputs = np.clip(to_unit_range(np.asarray(outputs, np.float32), output_range), 0.0, 1.0)
     frame = pd.DataFrame({"subset": subset, "lfw_index": dataset.lfw_index[subset],
@@ -65,9 +65,10 @@ def evaluate(model, dataset: Dataset, subset: str, obfuscation: str, output_rang
     return outputs, frame
 
 
-def sample_strip(dataset: Dataset, obfuscation: str, outputs: np.ndarray, n: int) -> np.ndarray:
+def sample_strip(dataset: Dataset, config: RunConfig, outputs: np.ndarray, n: int) -> np.ndarray:
     """Rows original / obfuscated / reconstructed of the first n test faces, as uint8 RGB."""
-    rows = [dataset.images["test"][:n], dataset.obfuscated("test", obfuscation)[:n], outputs[:n]]
+    rows = [dataset.images["test"][:n],
+            dataset.obfuscated("test", config.obfuscation, config.strength)[:n], outputs[:n]]
     grid = np.concatenate([np.concatenate(list(row), axis=1) for row in rows], axis=0)
     return np.rint(np.clip(grid, 0, 1) * 255).astype(np.uint8)
 
@@ -113,7 +114,8 @@ def train_fresh(config: RunConfig, profile, store: RunStore, run_fingerprint: di
                   run_eagerly=profile.run_eagerly)
 
     def pair(subset):
-        return (to_range(dataset.obfuscated(subset, config.obfuscation), output_range),
+        return (to_range(dataset.obfuscated(subset, config.obfuscation, config.strength),
+                         output_range),
                 to_range(dataset.images[subset], output_range))
 
     log = EpochLog(folder / "history.csv")
@@ -147,14 +149,13 @@ def publish_trained(config: RunConfig, profile, store: RunStore, model, dataset:
     with metrics.json (`facts`: the fingerprint, the trainer and what it measured)."""
     folder = store.staging(config.key)
     output_range = get_architecture(config.architecture).output_range
-    _, train_frame = evaluate(model, dataset, "train", config.obfuscation, output_range,
-                              profile.batch_size)
-    test_outputs, test_frame = evaluate(model, dataset, "test", config.obfuscation, output_range,
+    _, train_frame = evaluate(model, dataset, "train", config, output_range, profile.batch_size)
+    test_outputs, test_frame = evaluate(model, dataset, "test", config, output_range,
                                         profile.batch_size)
     per_image = pd.concat([train_frame, test_frame], ignore_index=True)
     io.write_csv(folder / "per_image.csv", per_image)
     write_png(folder / "test_samples.png",
-              sample_strip(dataset, config.obfuscation, test_outputs, profile.n_samples))
+              sample_strip(dataset, config, test_outputs, profile.n_samples))
     faces.write_faces(folder / faces.FACES_FILE, dataset.lfw_index["test"], test_outputs)
     weights = store.weights(config.key)
     io.writable_dir(weights.parent)
