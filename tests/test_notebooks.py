@@ -78,3 +78,14 @@ def test_notebooks_get_project_folders_as_relative_paths(tmp_path):
     assert pipeline.portable(pipeline.NOTEBOOKS / "90_comparison.ipynb") == \
         "notebooks/90_comparison.ipynb"
     assert pipeline.portable(tmp_path) == str(tmp_path)  # outside the project: as it is
+
+
+def test_the_strength_sweep_runs_where_its_network_and_loss_do():
+    def labels(architectures, losses):
+        return [s.label for s in pipeline.plan("smoke", architectures, losses, False,
+                                               pipeline.PROJECT_ROOT / "results",
+                                               pipeline.PROJECT_ROOT / "figures", None)]
+
+    assert labels(["residual_autoencoder"], ["l2"])[-2:] == ["40_strength_sweep", "90_comparison"]
+    assert "40_strength_sweep" not in labels(["srresnet"], ["l2"])
+    assert "40_strength_sweep" not in labels(["residual_autoencoder"], ["ssim"])

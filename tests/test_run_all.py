@@ -115,6 +115,19 @@ def test_every_run_finished(smoke_run):
     assert len(ran) == (3 * len(LOSSES_RUN) + 1) * 2 * seeds + 3 * 2  # + identity-disjoint
     assert (ran["status"] == "finished").all()
     assert (runs.loc[~runs["loss"].isin(LOSSES_RUN), "status"] == "missing").all()
+    swept = pd.read_csv(results / "smoke" / "strength_sweep_runs.csv")
+    assert list(swept["key"]) == [r.key for r in runs.sweep("smoke")]
+    assert (swept["status"] == "finished").all() and set(swept["strength"]) == {"block4"}
+
+
+def test_the_reproduction_report_cites_the_strength_sweep(smoke_run):
+    results, _, _ = smoke_run
+    report = (results / "smoke" / "reproduction.md").read_text()
+    gap = report.split("## The gap to the study's numbers, and the obfuscation strength")[1]
+    assert "The strength sweep trains the Residual Autoencoder under L2" in gap
+    assert "block 2 (the profile’s)" in gap and "block 4 " in gap
+    table = read_table(results, "strength_sweep")
+    assert table.loc[table["strength"] == "block4", "status"].item() == "finished"
 
 
 def test_every_figure_exists(smoke_run):
@@ -124,7 +137,7 @@ def test_every_figure_exists(smoke_run):
     stems += [f"reconstructions_{a}_best_loss" for a in ("simple_cnn", "srresnet",
                                                          "residual_autoencoder")]
     stems += ["test_psnr_ssim_architectures_x_losses", "sample_faces_original_blurred_pixelated",
-              "test_psnr_ssim_losses_with_baselines"]
+              "test_psnr_ssim_losses_with_baselines", "strength_sweep"]
     for stem in stems:
         for suffix in (".png", ".pdf"):
             assert (folder / f"{stem}{suffix}").stat().st_size > 0, stem + suffix
@@ -133,7 +146,7 @@ def test_every_figure_exists(smoke_run):
 def test_executed_notebooks_are_kept(smoke_run):
     results, _, _ = smoke_run
     executed = sorted(p.name for p in (results / "smoke" / "notebooks").glob("*.ipynb"))
-    assert len(executed) == 1 + 3 * len(LOSSES_RUN) + 1
+    assert len(executed) == 1 + 3 * len(LOSSES_RUN) + 1 + 1  # data, architectures, sweep, 90
     assert "tables:" in smoke_run[2].stdout and "figures:" in smoke_run[2].stdout
 
 

@@ -65,6 +65,8 @@ def test_the_text_places_the_study_between_two_trained_strengths():
     assert f"our test PSNR is {study - 22.0:.2f} dB below the study's" in pixel
     assert "1 configurations" in pixel
     assert "block 5 missing" in pixel and "block 4 (the profile’s) 22.00 dB" in pixel
+    assert ("Over the 3 strengths trained, the network's test PSNR spans 5.00 dB, its input's "
+            "3.00 dB. At 3 of them the reconstruction scores below") in pixel
     assert (f"The study's {study:.2f} dB for this network lies between block 3 (25.00 dB) and "
             f"block 4 (22.00 dB); 1 of 4 strengths are missing (block 5).") in pixel
     blur = next(line for line in text.splitlines() if "Blurred" in line)

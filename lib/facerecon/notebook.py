@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import figures, formatting, plots, tables
+from . import figures, formatting, plots, strengths, tables
 from .config import (LOSSES, OBFUSCATIONS, PROFILES, PROJECT_ROOT, ConfigError, check_choice,
                      load_profile, parse_list)
 from .evidence import gather_evidence
 from .pipeline import ArchitectureNotebookParams
-from .runs import RunStore, grid, select
+from .reproduction import load_reference
+from .runs import RunStore, grid, select, sweep
 from .train import train_many
 
 IPYTHON_NAMES = {"In", "Out", "exit", "quit", "get_ipython", "open"}
@@ -152,3 +153,37 @@ def finished_runs(arch: str, params: ArchitectureNotebookParams) -> pd.DataFrame
     runs = select(store(params).collect(), architecture=arch, loss=params.loss,
                   obfuscation=params.obfuscations, split="random")
     return runs[runs["status"] == "finished"]
+
+
+# --- 40_strength_sweep -------------------------------------------------------------------------
+
+def train_sweep(params) -> pd.DataFrame:
+    """Trains (or loads from the cache) the profile's strength sweep; one summary row per run."""
+    return train_many(sweep(params.profile), results_root(params), params.force,
+                      params.data_home, verbose=2)
+
+
+def sweep_table(params) -> pd.DataFrame:
+    """The sweep's numbers, one row per obfuscation and candidate strength (strengths.py)."""
+    runs_of = store(params)
+    return strengths.sweep_table(runs_of.collect(), runs_of.collect_sweep(),
+                                 strengths.read_calibration(results_root(params) / params.profile),
+                                 load_reference(), load_profile(params.profile))
+
+
+def sweep_view(params):
+    """The sweep table as it prints, for the notebook."""
+    return formatting.sweep_printed(sweep_table(params)).style.hide(axis="index")
+
+
+def sweep_figure(params):
+    table = sweep_table(params)
+    return plots.strength_sweep(table, formatting.network_label(table))
+
+
+def sweep_text(params):
+    """The gap between the study's numbers and ours, and what the sweep says about it."""
+    from IPython.display import Markdown
+
+    return Markdown(strengths.gap_text(store(params).collect(), sweep_table(params),
+                                       load_reference()))

@@ -1,5 +1,6 @@
 """Executes the study's notebooks with papermill, as ./run_all.sh asks: 00_data_prep, each
-architecture notebook once per loss, then 90_comparison. Executed copies go to
+architecture notebook once per loss, 40_strength_sweep (where the profile has a sweep), then
+90_comparison. Executed copies go to
 results/<profile>/notebooks/. A failing notebook does not stop the others; the exit status is
 non-zero and the failures are listed at the end.
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import io
-from .config import LOSSES, OBFUSCATIONS, PROJECT_ROOT, ConfigError
+from .config import LOSSES, OBFUSCATIONS, PROJECT_ROOT, ConfigError, load_profile
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 
@@ -43,6 +44,16 @@ class DataPrepNotebookParams:
 
 
 @dataclass(frozen=True)
+class SweepNotebookParams:
+    """The parameters of 40_strength_sweep."""
+
+    profile: str = "smoke"
+    results_root: str | None = None
+    data_home: str | None = None
+    force: bool = False
+
+
+@dataclass(frozen=True)
 class ComparisonNotebookParams:
     """The parameters of 90_comparison, which reads results and never trains."""
 
@@ -58,6 +69,7 @@ ARCHITECTURE_NOTEBOOKS = {
 }
 PARAMS = {"00_data_prep.ipynb": DataPrepNotebookParams,
           **{name: ArchitectureNotebookParams for name in ARCHITECTURE_NOTEBOOKS.values()},
+          "40_strength_sweep.ipynb": SweepNotebookParams,
           "90_comparison.ipynb": ComparisonNotebookParams}
 
 
@@ -107,6 +119,12 @@ def plan(profile: str, architectures: list[str], losses: list[str], force: bool,
             steps.append(Step(notebook, {**common, "loss": loss, "force": force,
                                          "data_home": data_home},
                               out / f"{Path(notebook).stem}__{loss}.ipynb"))
+    settings = load_profile(profile)
+    if settings.sweep_seeds and settings.sweep_architecture in architectures \
+            and settings.sweep_loss in losses:
+        steps.append(Step("40_strength_sweep.ipynb", {**common, "force": force,
+                                                      "data_home": data_home},
+                          out / "40_strength_sweep.ipynb"))
     steps.append(Step("90_comparison.ipynb", {**common, "figures_root": notebook_path(figures_root)},
                       out / "90_comparison.ipynb"))
     return steps

@@ -232,7 +232,7 @@ def strength_sweep(table: pd.DataFrame, network: str):
     """Test PSNR and SSIM of the sweep's network (named `network`) at every candidate strength
     (its architecture's colour and
     marker) and of the obfuscated input (grey), the study's number for the network as a dotted
-    line; a strength not trained yet says 'missing'. Full page width."""
+    line; a strength not trained yet is labelled '(missing)'. Full page width."""
     arch = table["architecture"].iloc[0]
     names = list(dict.fromkeys(table["obfuscation"]))
     figure, axes = plt.subplots(2, len(names), figsize=(FULL_WIDTH_IN, 4.2), squeeze=False)
@@ -248,11 +248,9 @@ def strength_sweep(table: pd.DataFrame, network: str):
             study = rows[f"study_test_{metric}"].iloc[0]
             if pd.notna(study):
                 ax.axhline(study, color="black", linestyle=":", linewidth=1)
-            for i in x[rows["status"] != "finished"]:
-                ax.annotate("missing", (i, 0.03), xycoords=("data", "axes fraction"),
-                            ha="center", fontsize=6, color="0.4", rotation=90)
-            ax.set_xticks(x, [f"{s} *" if own else s for s, own in
-                              zip(rows["setting"], rows["profile_strength"])],
+            ax.set_xticks(x, [f"{s}{' *' if own else ''}{'' if done == 'finished' else ' (missing)'}"
+                              for s, own, done in zip(rows["setting"], rows["profile_strength"],
+                                                      rows["status"])],
                           rotation=35, ha="right", fontsize=7)
             ax.set_ylabel(unit, fontsize=8)
             ax.tick_params(axis="y", labelsize=7)

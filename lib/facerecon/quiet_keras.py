@@ -30,6 +30,11 @@ def stderr_aside():
             os.close(saved)
 
 
+# Also for processes not started by scripts/ensure_env.sh (a JupyterLab kernel): TensorFlow's
+# C++ log lines, e.g. one "E" line per Keras fit about an attribute of Keras' tf.data pipeline
+# that this TensorFlow does not know; its failures still raise in Python.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
 with stderr_aside():
     import keras
     from keras import layers, ops

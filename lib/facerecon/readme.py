@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import io, recognition
+from . import io, recognition, strengths
 from .baselines import METHODS, per_image_scores
 from .calibration import calibration_text
 from .config import OBFUSCATIONS, PROJECT_ROOT, REFERENCE_ARCHITECTURE, STUDY_ARCHITECTURES
@@ -135,6 +135,10 @@ def results_block(profile: str, results_root) -> str:
         f"The study's conclusions, checked (evidence in `results/{profile}/reproduction.md`):",
         conclusions(results),
         obfuscation_placement(results),
+        f"**The gap to the study's numbers, and the obfuscation strength** "
+        f"(`results/{profile}/tables/strength_sweep.md`, figure "
+        f"`figures/{profile}/strength_sweep.png`):",
+        strengths.stored_text(results),
         f"**Does reconstruction give the identity back?** Face recognition on original, "
         f"obfuscated and reconstructed test faces (`results/{profile}/recognition.csv`, "
         f"figure `figures/{profile}/recognition_vs_psnr.png`):",

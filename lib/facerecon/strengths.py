@@ -76,6 +76,22 @@ def sweep_table(runs: pd.DataFrame, sweep_runs: pd.DataFrame, calibration: pd.Da
 # --- what it says ------------------------------------------------------------------------------
 
 
+def spread(rows: pd.DataFrame) -> str:
+    """How far the strength alone moves the network's test PSNR (and its input's), over the
+    strengths trained; at how many the reconstruction is below its input."""
+    trained = rows[rows["status"] == "finished"]
+    if len(trained) < 2:
+        return ""
+    psnr, inputs = trained["test_psnr"], trained["input_test_psnr"]
+    text = (f" Over the {len(trained)} strengths trained, the network's test PSNR spans "
+            f"{psnr.max() - psnr.min():.2f} dB, its input's {inputs.max() - inputs.min():.2f} dB.")
+    below = int((trained["test_psnr"] < trained["input_test_psnr"]).sum())
+    if below:
+        text += (f" At {below} of them the reconstruction scores below the obfuscated input it "
+                 f"was given.")
+    return text
+
+
 def placement(rows: pd.DataFrame) -> str:
     """Where the study's number for the sweep's network falls among the trained strengths."""
     study = rows["study_test_psnr"].iloc[0]
@@ -133,7 +149,7 @@ def gap_text(runs: pd.DataFrame, table: pd.DataFrame, reference: pd.DataFrame) -
             + f" (input {r['input_test_psnr']:.2f} dB)" for _, r in rows.iterrows())
         text += (f" The study does not state its strengths. The strength sweep trains the "
                  f"{network} at every calibration candidate; test PSNR of its reconstructions "
-                 f"(mean over seeds): {listed}.") + placement(rows)
+                 f"(mean over seeds): {listed}.") + spread(rows) + placement(rows)
         lines.append(text)
     return "\n".join(lines)
 
@@ -154,14 +170,18 @@ CAPTION = ("The strength sweep: one network at every candidate strength. Test PS
            "of its reconstructions (mean over seeds) beside those of the obfuscated input")
 
 
+def read_calibration(results: Path) -> pd.DataFrame:
+    """obfuscation_quality.csv (calibration.py), or no rows before the calibration ran."""
+    path = results / "obfuscation_quality.csv"
+    return pd.read_csv(path) if path.exists() else pd.DataFrame(
+        columns=["obfuscation", "setting", "test_psnr_mean", "test_ssim_mean"])
+
+
 def write_sweep(runs: pd.DataFrame, sweep_runs: pd.DataFrame, profile: Profile, results: Path,
                 figures: Path, reference: pd.DataFrame) -> dict:
     """strength_sweep_runs.csv, the sweep table and its figure; returns the table and the text."""
-    calibration_path = results / "obfuscation_quality.csv"
-    calibration = pd.read_csv(calibration_path) if calibration_path.exists() else pd.DataFrame(
-        columns=["obfuscation", "setting", "test_psnr_mean", "test_ssim_mean"])
     io.write_csv(results / "strength_sweep_runs.csv", sweep_runs)
-    table = sweep_table(runs, sweep_runs, calibration, reference, profile)
+    table = sweep_table(runs, sweep_runs, read_calibration(results), reference, profile)
     if table.empty:
         return {"table": table, "text": "", "figures": []}
     formatting.write_table(Table(table, CAPTION, formatting.sweep_legend(table)),
