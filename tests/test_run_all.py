@@ -138,9 +138,22 @@ def test_every_figure_exists(smoke_run):
                                                          "residual_autoencoder")]
     stems += ["test_psnr_ssim_architectures_x_losses", "sample_faces_original_blurred_pixelated",
               "test_psnr_ssim_losses_with_baselines", "strength_sweep"]
+    plotted = [s for s in stems if not s.startswith(("reconstructions_", "sample_faces"))]
+    stems += [f"{stem}_column" for stem in plotted + ["obfuscation_calibration",
+                                                     "recognition_vs_psnr"]]
     for stem in stems:
         for suffix in (".png", ".pdf"):
             assert (folder / f"{stem}{suffix}").stat().st_size > 0, stem + suffix
+
+
+def test_every_figure_fits_a_page_or_a_column(smoke_run):
+    import cv2
+
+    _, figures, _ = smoke_run
+    for png in (figures / "smoke").glob("*.png"):
+        inches = cv2.imread(str(png)).shape[1] / 150  # io.save_figure's resolution
+        column = png.stem.endswith("_column")
+        assert inches <= (3.5 if column else 7.0) + 0.01, (png.name, inches)
 
 
 def test_executed_notebooks_are_kept(smoke_run):

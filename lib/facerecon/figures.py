@@ -97,10 +97,10 @@ def training_curve_figures(evidence: Evidence, folder: Path) -> list[Path]:
             part = select(curves, architecture=arch, obfuscation=obfuscation)
             if part.empty:
                 continue
-            figure = plots.training_curves(
+            title = f"{ARCH_LABELS[arch]}, {OBFUSCATIONS[obfuscation].label.lower()} faces"
+            paths += plots.save_in_both_widths(lambda width: plots.training_curves(
                 part, hue="loss_name", colours=plots.LOSS_COLOURS, labels=LOSS_LABELS,
-                title=f"{ARCH_LABELS[arch]}, {OBFUSCATIONS[obfuscation].label.lower()} faces")
-            paths += save(figure, folder, f"training_curves_{arch}_{obfuscation}")
+                title=title, width=width), folder / f"training_curves_{arch}_{obfuscation}")
     return paths
 
 
@@ -127,10 +127,13 @@ def comparison_figures(evidence: Evidence, folder: Path) -> list[Path]:
     done = finished(evidence.runs)
     if done.empty:
         return []
-    return (save(plots.metric_heatmaps(done, ARCH_LABELS, LOSS_LABELS), folder,
-                 "test_psnr_ssim_architectures_x_losses")
-            + save(plots.loss_comparison(loss_comparison_rows(evidence), list(LOSS_LABELS)),
-                   folder, "test_psnr_ssim_losses_with_baselines"))
+    rows = loss_comparison_rows(evidence)
+    return (plots.save_in_both_widths(
+                lambda width: plots.metric_heatmaps(done, ARCH_LABELS, LOSS_LABELS, width),
+                folder / "test_psnr_ssim_architectures_x_losses")
+            + plots.save_in_both_widths(
+                lambda width: plots.loss_comparison(rows, list(LOSS_LABELS), width),
+                folder / "test_psnr_ssim_losses_with_baselines"))
 
 
 def write_figures(evidence: Evidence, figures_root) -> list[Path]:

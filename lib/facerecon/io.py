@@ -84,7 +84,10 @@ def save_figure(figure, stem) -> list[Path]:
         buffer = BytesIO()
         # No creation date in PDFs: an unchanged figure stays byte-identical in git.
         metadata = {"CreationDate": None} if suffix == ".pdf" else {}
-        figure.savefig(buffer, dpi=150, bbox_inches="tight", format=suffix[1:], metadata=metadata)
+        # A tight box with a thin margin: a figure drawn at a page's or a column's width stays
+        # within it.
+        figure.savefig(buffer, dpi=150, bbox_inches="tight", pad_inches=0.02,
+                       format=suffix[1:], metadata=metadata)
         paths.append(Path(f"{stem}{suffix}"))
         write_bytes(paths[-1], buffer.getvalue())
     return paths

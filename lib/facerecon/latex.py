@@ -110,9 +110,12 @@ def compile_pdf(tex: Path) -> Path | None:
 
 
 def figure_caption(stem: str) -> str:
-    """What a figure of figures/<profile>/ shows, from its file name."""
+    """What a figure of figures/<profile>/ shows, from its file name (either width)."""
     from .models import ARCHITECTURES
     from .obfuscation import OBFUSCATIONS
+    from .plots import COLUMN_SUFFIX
+
+    stem = stem.removesuffix(COLUMN_SUFFIX)
 
     def named(rest: str) -> str:
         arch, _, obfuscation = rest.rpartition("_")
@@ -158,7 +161,10 @@ def write_and_compile(results: Path, figures: Path, profile: str) -> Path:
     names = sorted(p.stem for p in (results / "tables").glob("*.tex"))
     sections = [(title, [n for n in names if n.startswith(prefix)])
                 for title, prefix in TABLE_SECTIONS]
-    pictures = [(p, figure_caption(p.stem)) for p in sorted(figures.glob("*.pdf"))]
+    from .plots import COLUMN_SUFFIX
+
+    pictures = [(p, figure_caption(p.stem)) for p in sorted(figures.glob("*.pdf"))
+                if not p.stem.endswith(COLUMN_SUFFIX)]  # the page-wide copy of each figure
     tex = write_report(results, profile, [s for s in sections if s[1]], pictures)
     try:
         return compile_pdf(tex) or tex

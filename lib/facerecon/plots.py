@@ -50,6 +50,53 @@ def paper_fonts():
     matplotlib.interactive(interactive)
 
 
+def panels(n_rows: int, n_cols: int, width: float, height: float, **kwargs):
+    """A figure of n_rows x n_cols panels, indexed [row, col], `height` inches per panel. At a
+    page's full width the grid as it is; narrower (one column) the panels one above the other,
+    each column's panels together, so that every panel keeps a readable width. Constrained
+    layout keeps legends placed with legend_below outside the panels."""
+    stacked = width < FULL_WIDTH_IN and n_cols > 1
+    shape = (n_rows * n_cols, 1) if stacked else (n_rows, n_cols)
+    figure, axes = plt.subplots(*shape, figsize=(width, height * shape[0]), squeeze=False,
+                                layout="constrained", **kwargs)
+    return figure, (axes[:, 0].reshape(n_cols, n_rows).T if stacked else axes)
+
+
+def legend_below(figure, handles, width: float, columns: int) -> None:
+    """The legend under the panels, never on the data, in as many of `columns` columns as fit
+    the figure's width (at one column's width at most two); the figure grows by its height, so
+    that the panels keep theirs."""
+    renderer = figure.canvas.get_renderer()
+    for ncol in range(columns if width >= FULL_WIDTH_IN else min(columns, 2), 0, -1):
+        legend = figure.legend(handles=handles, loc="outside lower center", frameon=False,
+                               ncol=ncol)
+        extent = legend.get_window_extent(renderer)
+        if ncol == 1 or extent.width <= figure.bbox.width:
+            break
+        legend.remove()
+    figure.set_size_inches(width, figure.get_size_inches()[1] + extent.height / figure.dpi)
+
+
+COLUMN_SUFFIX = "_column"  # the one-column copy of a figure: <stem>_column.png/.pdf
+
+
+def save_in_both_widths(draw, stem) -> list:
+    """draw(width) at a page's full width as <stem>.png/.pdf and at one column's width as
+    <stem>_column.png/.pdf (io.save_figure); each figure is closed once written."""
+    from . import io
+
+    paths = []
+    for width, suffix in ((FULL_WIDTH_IN, ""), (COLUMN_WIDTH_IN, COLUMN_SUFFIX)):
+        figure = draw(width)
+        paths += io.save_figure(figure, f"{stem}{suffix}")
+        plt.close(figure)
+    return paths
+
+
+def shown_pngs(paths) -> list:
+    """The PNGs among figure paths at a page's full width: what a notebook shows."""
+    return [p for p in paths if p.suffix == ".png" and not p.stem.endswith(COLUMN_SUFFIX)]
+
 
 def image_grid(rows: list[list[np.ndarray]], column_titles, row_titles=None, size: float = 1.6):
     """A grid of RGB images in [0, 1] with column (and optional row) titles; `size` inches per
@@ -83,15 +130,14 @@ def sample_faces(dataset, n: int = 6):
 
 
 def training_curves(histories: pd.DataFrame, hue: str, colours: dict, labels: dict,
-                    title: str = ""):
+                    title: str = "", width: float = FULL_WIDTH_IN):
     """Loss, PSNR and SSIM per epoch; solid = validation, dashed = training; one fixed colour
-    per `hue` value (`colours`, `labels`: by the values' code names), one line per seed; full
-    page width, the legend below. `histories` has the columns of history.csv, `seed` and
-    `hue`."""
-    panels = [("loss", "loss (own scale per loss)"), ("psnr", "PSNR (dB)"), ("ssim", "SSIM")]
+    per `hue` value (`colours`, `labels`: by the values' code names), one line per seed; the
+    legend below. `histories` has the columns of history.csv, `seed` and `hue`."""
+    metrics = [("loss", "loss (own scale)"), ("psnr", "PSNR (dB)"), ("ssim", "SSIM")]
     with paper_fonts():
-        figure, axes = plt.subplots(1, 3, figsize=(FULL_WIDTH_IN, 2.4))
-        for ax, (metric, label) in zip(axes, panels):
+        figure, axes = panels(1, 3, width, 2.0 if width >= FULL_WIDTH_IN else 1.5)
+        for ax, (metric, label) in zip(axes.flat, metrics):
             for (name, seed), group in histories.groupby([hue, "seed"]):
                 ax.plot(group["epoch"], group[f"val_{metric}"], color=colours[name], lw=1)
                 ax.plot(group["epoch"], group[metric], color=colours[name], ls="--", lw=0.8,
@@ -105,46 +151,48 @@ def training_curves(histories: pd.DataFrame, hue: str, colours: dict, labels: di
         handles = [plt.Line2D([], [], color=colours[n], label=labels[n]) for n in shown]
         handles += [plt.Line2D([], [], color="0.3", label="validation"),
                     plt.Line2D([], [], color="0.3", ls="--", label="training")]
-        figure.legend(handles=handles, loc="lower center", ncol=min(len(handles), 8),
-                      frameon=False)
+        legend_below(figure, handles, width, min(len(handles), 8))
         if title:
             figure.suptitle(title)
-        figure.tight_layout(rect=(0, 0.1, 1, 1))
     return figure
 
 
-def metric_heatmaps(runs: pd.DataFrame, row_labels: dict, col_labels: dict):
+def metric_heatmaps(runs: pd.DataFrame, row_labels: dict, col_labels: dict,
+                    width: float = FULL_WIDTH_IN):
     """Test PSNR and SSIM for every architecture x loss, one panel per obfuscation and metric;
-    runs that did not happen stay blank. Full page width."""
+    each cell carries its number (so no colour bar; fewer digits at one column's width), runs
+    that did not happen stay blank."""
     obfuscations = [o for o in OBFUSCATIONS if (runs["obfuscation"] == o).any()]
+    narrow = width < FULL_WIDTH_IN
     with paper_fonts():
-        figure, axes = plt.subplots(2, len(obfuscations),
-                                    figsize=(FULL_WIDTH_IN, 4.8), squeeze=False)
+        figure, axes = panels(2, len(obfuscations), width, 1.9 if narrow else 2.2)
         for c, obfuscation in enumerate(obfuscations):
             subset = runs[runs["obfuscation"] == obfuscation]
-            for r, (metric, fmt) in enumerate([("test_psnr", ".2f"), ("test_ssim", ".3f")]):
+            for r, (metric, fmt) in enumerate([("test_psnr", ".1f" if narrow else ".2f"),
+                                               ("test_ssim", ".2f" if narrow else ".3f")]):
+                ax = axes[r, c]
                 table = subset.pivot_table(index="architecture", columns="loss", values=metric,
                                            aggfunc="mean")
                 table = table.reindex(index=[a for a in row_labels if a in table.index],
                                       columns=[l for l in col_labels if l in table.columns])
                 table.index = [row_labels[a] for a in table.index]
                 table.columns = [col_labels[l] for l in table.columns]
-                sns.heatmap(table, annot=True, fmt=fmt, cmap="viridis", ax=axes[r, c],
-                            annot_kws={"fontsize": 6}, cbar_kws={"label": METRIC_NAMES[metric]})
-                axes[r, c].set_title(f"{OBFUSCATIONS[obfuscation].label}: "
-                                     f"{METRIC_NAMES[metric]}")
-                axes[r, c].set_xlabel("loss")
-                axes[r, c].set_ylabel("")
-                axes[r, c].tick_params(axis="x", rotation=30)
-        figure.tight_layout()
+                sns.heatmap(table, annot=True, fmt=fmt, cmap="viridis", ax=ax, cbar=False,
+                            annot_kws={"fontsize": 6})
+                ax.set_title(f"{OBFUSCATIONS[obfuscation].label}: {METRIC_NAMES[metric]}")
+                ax.set_xlabel("")
+                ax.set_ylabel("")
+                ax.tick_params(axis="x", rotation=30)
+                if c > 0 and not narrow:  # the same architectures as the panel on the left
+                    ax.set_yticklabels([])
     return figure
 
 
-def loss_comparison(rows: pd.DataFrame, losses: list[str]):
+def loss_comparison(rows: pd.DataFrame, losses: list[str], width: float = FULL_WIDTH_IN):
     """Test PSNR and SSIM per loss (points: mean over seeds, bars: 95% bootstrap interval over
     test images), one fixed colour and marker per architecture, one panel per obfuscation and
-    metric; the non-learned baselines as grey lines. Missing runs leave gaps. Full page width,
-    the legend below."""
+    metric; the non-learned baselines as grey lines. Missing runs leave gaps. The legend
+    below."""
     from .losses import LOSSES
     from .models import ARCHITECTURES
 
@@ -154,8 +202,7 @@ def loss_comparison(rows: pd.DataFrame, losses: list[str]):
     offsets = dict(zip(architectures, np.linspace(-0.2, 0.2, len(architectures))))
     styles = ("--", ":", "-.")
     with paper_fonts():
-        figure, axes = plt.subplots(2, len(obfuscations), figsize=(FULL_WIDTH_IN, 4.6),
-                                    squeeze=False)
+        figure, axes = panels(2, len(obfuscations), width, 2.0 if width >= FULL_WIDTH_IN else 1.8)
         for c, obfuscation in enumerate(obfuscations):
             for r, metric in enumerate(("test_psnr", "test_ssim")):
                 ax = axes[r, c]
@@ -182,91 +229,86 @@ def loss_comparison(rows: pd.DataFrame, losses: list[str]):
                                                            if row["architecture"] == "input"
                                                            else ""))
                         for i, (_, row) in enumerate(lines[lines["obfuscation"] == o].iterrows())]
-        figure.legend(handles=handles, loc="lower center", ncol=3, frameon=False)
-        figure.tight_layout(rect=(0, 0.03 + 0.035 * -(-len(handles) // 3), 1, 1))
+        legend_below(figure, handles, width, 3)
     return figure
 
 
-def calibration_distributions(per_image: pd.DataFrame, table: pd.DataFrame):
+def calibration_distributions(per_image: pd.DataFrame, table: pd.DataFrame,
+                              width: float = FULL_WIDTH_IN):
     """Per-image PSNR and SSIM of our obfuscated faces under every candidate strength (boxes:
     test and training faces), with the study's example faces marked; the used strength is
-    starred. Full page width."""
+    starred."""
     colours = {"test": "#0072B2", "train": "#E69F00"}  # Okabe-Ito: colour-blind safe
     names = list(dict.fromkeys(table["obfuscation"]))
-    figure, axes = plt.subplots(2, len(names), figsize=(7, 4.6), squeeze=False)
-    for col, name in enumerate(names):
-        rows = table[table["obfuscation"] == name]
-        order = list(rows["setting"])
-        faces = per_image[per_image["obfuscation"] == name]
-        for row, (metric, unit) in enumerate((("psnr", "PSNR (dB)"), ("ssim", "SSIM"))):
-            ax = axes[row, col]
-            sns.boxplot(data=faces, x="setting", y=metric, hue="subset", order=order,
-                        hue_order=["test", "train"], palette=colours, fliersize=1,
-                        linewidth=0.6, width=0.7, ax=ax, legend=False)
-            for i, (_, candidate) in enumerate(rows.iterrows()):
-                for subset, offset in (("test", -0.175), ("train", 0.175)):
-                    ax.plot(i + offset, candidate[f"study_{subset}_{metric}"], marker="D",
-                            markersize=4, color="black", markerfacecolor=colours[subset],
-                            zorder=5)
-            ax.set_xticks(range(len(order)),
-                          [f"{s} *" if c else s for s, c in zip(order, rows["chosen"])],
-                          rotation=35, ha="right", fontsize=7)
-            ax.set_xlabel("")
-            ax.set_ylabel(unit, fontsize=8)
-            ax.tick_params(axis="y", labelsize=7)
-            if row == 0:
-                ax.set_title(OBFUSCATIONS[name].label, fontsize=9)
-    handles = [plt.Line2D([], [], color=colours[s], linewidth=6, label=f"our {s} faces")
-               for s in ("test", "train")]
-    handles += [plt.Line2D([], [], marker="D", color="black", linestyle="",
-                           markerfacecolor=colours[s], label=f"the study's {s} example")
-                for s in ("test", "train")]
-    handles.append(plt.Line2D([], [], linestyle="", label="* the profile's strength"))
-    figure.legend(handles=handles, loc="lower center", ncol=5, fontsize=7, frameon=False,
-                  handlelength=1.2, columnspacing=1.2)
-    figure.tight_layout(rect=(0, 0.05, 1, 1))
+    with paper_fonts():
+        figure, axes = panels(2, len(names), width, 2.1)
+        for col, name in enumerate(names):
+            rows = table[table["obfuscation"] == name]
+            order = list(rows["setting"])
+            faces = per_image[per_image["obfuscation"] == name]
+            for row, (metric, unit) in enumerate((("psnr", "PSNR (dB)"), ("ssim", "SSIM"))):
+                ax = axes[row, col]
+                sns.boxplot(data=faces, x="setting", y=metric, hue="subset", order=order,
+                            hue_order=["test", "train"], palette=colours, fliersize=1,
+                            linewidth=0.6, width=0.7, ax=ax, legend=False)
+                for i, (_, candidate) in enumerate(rows.iterrows()):
+                    for subset, offset in (("test", -0.175), ("train", 0.175)):
+                        ax.plot(i + offset, candidate[f"study_{subset}_{metric}"], marker="D",
+                                markersize=4, color="black", markerfacecolor=colours[subset],
+                                zorder=5)
+                ax.set_xticks(range(len(order)),
+                              [f"{s} *" if c else s for s, c in zip(order, rows["chosen"])],
+                              rotation=35, ha="right")
+                ax.set_xlabel("")
+                ax.set_ylabel(unit)
+                if row == 0:
+                    ax.set_title(OBFUSCATIONS[name].label)
+        handles = [plt.Line2D([], [], color=colours[s], linewidth=6, label=f"our {s} faces")
+                   for s in ("test", "train")]
+        handles += [plt.Line2D([], [], marker="D", color="black", linestyle="",
+                               markerfacecolor=colours[s], label=f"the study's {s} example")
+                    for s in ("test", "train")]
+        handles.append(plt.Line2D([], [], linestyle="", label="* the profile's strength"))
+        legend_below(figure, handles, width, 5)
     return figure
 
 
-def strength_sweep(table: pd.DataFrame, network: str):
-    """Test PSNR and SSIM of the sweep's network (named `network`) at every candidate strength
-    (its architecture's colour and
-    marker) and of the obfuscated input (grey), the study's number for the network as a dotted
-    line; a strength not trained yet is labelled '(missing)'. Full page width."""
+def strength_sweep(table: pd.DataFrame, network: str, width: float = FULL_WIDTH_IN):
+    """Test PSNR and SSIM of the sweep's network (named `network`; its architecture's colour
+    and marker) at every candidate strength and of the obfuscated input (grey), the study's
+    number for the network as a dotted line; a strength not trained yet is labelled
+    '(missing)'."""
     arch = table["architecture"].iloc[0]
     names = list(dict.fromkeys(table["obfuscation"]))
-    figure, axes = plt.subplots(2, len(names), figsize=(FULL_WIDTH_IN, 4.2), squeeze=False)
-    for col, name in enumerate(names):
-        rows = table[table["obfuscation"] == name].reset_index(drop=True)
-        x = np.arange(len(rows))
-        for row, (metric, unit) in enumerate((("psnr", "PSNR (dB)"), ("ssim", "SSIM"))):
-            ax = axes[row, col]
-            ax.plot(x, rows[f"input_test_{metric}"], color="0.55", marker="o", markersize=3,
-                    linestyle="--", linewidth=1)
-            ax.plot(x, rows[f"test_{metric}"], color=ARCHITECTURE_COLOURS[arch],
-                    marker=ARCHITECTURE_MARKERS[arch], markersize=4, linewidth=1.2)
-            study = rows[f"study_test_{metric}"].iloc[0]
-            if pd.notna(study):
-                ax.axhline(study, color="black", linestyle=":", linewidth=1)
-            ax.set_xticks(x, [f"{s}{' *' if own else ''}{'' if done == 'finished' else ' (missing)'}"
-                              for s, own, done in zip(rows["setting"], rows["profile_strength"],
-                                                      rows["status"])],
-                          rotation=35, ha="right", fontsize=7)
-            ax.set_ylabel(unit, fontsize=8)
-            ax.tick_params(axis="y", labelsize=7)
-            if row == 0:
-                ax.set_title(f"{OBFUSCATIONS[name].label} faces", fontsize=9)
-    handles = [plt.Line2D([], [], color=ARCHITECTURE_COLOURS[arch],
-                          marker=ARCHITECTURE_MARKERS[arch],
-                          label=f"{network} (mean over seeds)"),
-               plt.Line2D([], [], color="0.55", marker="o", linestyle="--",
-                          label="obfuscated input"),
-               plt.Line2D([], [], color="black", linestyle=":",
-                          label="the study's number for the network"),
-               plt.Line2D([], [], linestyle="", label="* the profile's strength")]
-    figure.legend(handles=handles, loc="lower center", ncol=4, fontsize=7, frameon=False,
-                  handlelength=1.8, columnspacing=1.2)
-    figure.tight_layout(rect=(0, 0.05, 1, 1))
+    with paper_fonts():
+        figure, axes = panels(2, len(names), width, 2.0)
+        for col, name in enumerate(names):
+            rows = table[table["obfuscation"] == name].reset_index(drop=True)
+            x = np.arange(len(rows))
+            for row, (metric, unit) in enumerate((("psnr", "PSNR (dB)"), ("ssim", "SSIM"))):
+                ax = axes[row, col]
+                ax.plot(x, rows[f"input_test_{metric}"], color="0.55", marker="o", markersize=3,
+                        linestyle="--", linewidth=1)
+                ax.plot(x, rows[f"test_{metric}"], color=ARCHITECTURE_COLOURS[arch],
+                        marker=ARCHITECTURE_MARKERS[arch], markersize=4, linewidth=1.2)
+                study = rows[f"study_test_{metric}"].iloc[0]
+                if pd.notna(study):
+                    ax.axhline(study, color="black", linestyle=":", linewidth=1)
+                ax.set_xticks(x, [f"{r.setting}{' *' if r.profile_strength else ''}"
+                                  f"{'' if r.status == 'finished' else ' (missing)'}"
+                                  for r in rows.itertuples()], rotation=35, ha="right")
+                ax.set_ylabel(unit)
+                if row == 0:
+                    ax.set_title(f"{OBFUSCATIONS[name].label} faces")
+        handles = [plt.Line2D([], [], color=ARCHITECTURE_COLOURS[arch],
+                              marker=ARCHITECTURE_MARKERS[arch],
+                              label=f"{network} (mean over seeds)"),
+                   plt.Line2D([], [], color="0.55", marker="o", linestyle="--",
+                              label="obfuscated input"),
+                   plt.Line2D([], [], color="black", linestyle=":",
+                              label="the study's number for the network"),
+                   plt.Line2D([], [], linestyle="", label="* the profile's strength")]
+        legend_below(figure, handles, width, 4)
     return figure
 
 
@@ -284,11 +326,12 @@ def reconstruction_strip(original, obfuscated, reconstructed, scores: dict, labe
     return image_grid([row], titles, size=2.0)
 
 
-def recognition_vs_psnr(points: pd.DataFrame, table: pd.DataFrame, chance: float):
+def recognition_vs_psnr(points: pd.DataFrame, table: pd.DataFrame, chance: float,
+                        width: float = FULL_WIDTH_IN):
     """Top-1 recognition accuracy against test PSNR, one point per run (colour: architecture,
     marker: loss), one panel per obfuscation; the baselines as grey crosses; horizontal lines for
     the original faces, the obfuscated faces, the recogniser trained on obfuscated faces and
-    chance. Sized for a page's full width."""
+    chance."""
     from .losses import LOSSES
     from .models import ARCHITECTURES
 
@@ -296,8 +339,8 @@ def recognition_vs_psnr(points: pd.DataFrame, table: pd.DataFrame, chance: float
     lines = {"original": ("Original faces", "-"), "obfuscated": ("Obfuscated faces", "--"),
              "trained_on_obfuscated": ("Obfuscated, recogniser trained on obfuscated", "-.")}
     with paper_fonts():
-        figure, axes = plt.subplots(1, len(obfuscations), figsize=(FULL_WIDTH_IN, 2.8),
-                                    squeeze=False, sharey=True)
+        figure, axes = panels(1, len(obfuscations), width, 2.4 if width >= FULL_WIDTH_IN else 2.0,
+                              sharey=True)
         for ax, obfuscation in zip(axes[0], obfuscations):
             for _, run in points[points["obfuscation"] == obfuscation].iterrows():
                 ax.scatter(run["test_psnr"], 100 * run["top1"], s=18, linewidths=0.4,
@@ -313,7 +356,8 @@ def recognition_vs_psnr(points: pd.DataFrame, table: pd.DataFrame, chance: float
                 ax.scatter(row["test_psnr"], 100 * row["top1"], marker="x", color="0.4", s=22)
             ax.set_title(OBFUSCATIONS[obfuscation].label)
             ax.set_xlabel("test PSNR (dB)")
-        axes[0, 0].set_ylabel("top-1 recognition (%)")
+        for ax in axes[:, 0] if width >= FULL_WIDTH_IN else axes.flat:
+            ax.set_ylabel("top-1 recognition (%)")
         handles = [plt.Line2D([], [], color="0.25", ls=style, label=label)
                    for label, style in lines.values()]
         handles.append(plt.Line2D([], [], color="0.5", ls=":", label="Chance"))
@@ -326,7 +370,5 @@ def recognition_vs_psnr(points: pd.DataFrame, table: pd.DataFrame, chance: float
                                markeredgecolor="black", markeredgewidth=0.4,
                                label=LOSSES[l].label)
                     for l in dict.fromkeys(points["loss"]) if l in LOSS_MARKERS]
-        figure.legend(handles=handles, loc="lower center", ncol=4, frameon=False,
-                      bbox_to_anchor=(0.5, 0.0))
-        figure.tight_layout(rect=(0, 0.02 + 0.055 * -(-len(handles) // 4), 1, 1))
+        legend_below(figure, handles, width, 4)
     return figure

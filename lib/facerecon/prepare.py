@@ -45,10 +45,10 @@ def calibrate(dataset: Dataset, results_root=PROJECT_ROOT / "results",
     io.write_csv(results / "obfuscation_quality_per_image.csv", per_image, float_format="%.6g")
     io.write_csv(results / "obfuscation_examples.csv", evidence)
     io.write_csv(results / "obfuscation_ssim_conventions.csv", conventions)
-    figure = plots.calibration_distributions(per_image, table)
-    io.save_figure(figure, io.writable_dir(Path(figures_root) / profile.name)
-                   / "obfuscation_calibration")
-    plots.plt.close(figure)  # the notebook shows it where it explains it
+    # The notebook shows it where it explains it.
+    plots.save_in_both_widths(
+        lambda width: plots.calibration_distributions(per_image, table, width),
+        io.writable_dir(Path(figures_root) / profile.name) / "obfuscation_calibration")
     return Calibration(table, per_image, evidence, conventions)
 
 

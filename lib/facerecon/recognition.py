@@ -536,10 +536,10 @@ def write_recognition(profile_name: str, results_root, figures_root, runs: pd.Da
     io.write_csv(results / "recognition.csv", table)
     io.write_csv(results / "recognition_strengths.csv", strengths)
     write_printed(table, results / "tables", profile_name)
-    figure = plots.recognition_vs_psnr(run_accuracy(per_probe, runs), table, chance(protocol))
-    paths = io.save_figure(figure, io.writable_dir(Path(figures_root) / profile_name)
-                           / "recognition_vs_psnr")
-    plots.plt.close(figure)
+    points, level = run_accuracy(per_probe, runs), chance(protocol)
+    paths = plots.save_in_both_widths(
+        lambda width: plots.recognition_vs_psnr(points, table, level, width),
+        io.writable_dir(Path(figures_root) / profile_name) / "recognition_vs_psnr")
     return {"table": table, "strengths": strengths, "figures": paths,
             "text": recognition_text(table, strengths, protocol)}
 

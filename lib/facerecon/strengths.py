@@ -186,7 +186,7 @@ def write_sweep(runs: pd.DataFrame, sweep_runs: pd.DataFrame, profile: Profile, 
         return {"table": table, "text": "", "figures": []}
     formatting.write_table(Table(table, CAPTION, formatting.sweep_legend(table)),
                            io.writable_dir(results / "tables"), "strength_sweep")
-    figure = plots.strength_sweep(table, formatting.network_label(table))
-    paths = io.save_figure(figure, io.writable_dir(figures) / "strength_sweep")
-    plots.plt.close(figure)
+    network = formatting.network_label(table)
+    paths = plots.save_in_both_widths(lambda width: plots.strength_sweep(table, network, width),
+                                      io.writable_dir(figures) / "strength_sweep")
     return {"table": table, "text": gap_text(runs, table, reference), "figures": paths}
