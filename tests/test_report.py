@@ -50,6 +50,9 @@ def test_conclusions_need_every_run_and_say_what_is_missing(single_run_report):
     assert len(checks) == len(reproduction.CONCLUSIONS)
     assert checks["holds_in_ours"].isna().all()
     assert checks["evidence"].str.contains("missing").all()
+    said = reproduction.conclusions_text(built["tables"]["reproduction"])
+    assert said.count("in ours it cannot be decided yet (runs are missing)") == len(checks)
+    assert "nan" not in said
     numbers = written[written["section"] == "number"]
     ours = numbers[numbers["ours"].notna()]
     assert set(ours["architecture"]) <= {"simple_cnn", "input", "best_reconstruction"}

@@ -109,12 +109,12 @@ def test_the_reproduction_report_compares_numbers_and_checks_conclusions(smoke_r
 
 def test_every_run_finished(smoke_run):
     results, _, _ = smoke_run
-    runs = pd.read_csv(results / "smoke" / "all_runs.csv")
-    ran = runs[runs["loss"].isin(LOSSES_RUN)]
+    grid = pd.read_csv(results / "smoke" / "all_runs.csv")
+    ran = grid[grid["loss"].isin(LOSSES_RUN)]
     seeds = len(load_profile("smoke").seeds)
     assert len(ran) == (3 * len(LOSSES_RUN) + 1) * 2 * seeds + 3 * 2  # + identity-disjoint
     assert (ran["status"] == "finished").all()
-    assert (runs.loc[~runs["loss"].isin(LOSSES_RUN), "status"] == "missing").all()
+    assert (grid.loc[~grid["loss"].isin(LOSSES_RUN), "status"] == "missing").all()
     swept = pd.read_csv(results / "smoke" / "strength_sweep_runs.csv")
     assert list(swept["key"]) == [r.key for r in runs.sweep("smoke")]
     assert (swept["status"] == "finished").all() and set(swept["strength"]) == {"block4"}

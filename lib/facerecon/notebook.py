@@ -87,13 +87,18 @@ def reconstructions(arch: str, params: ArchitectureNotebookParams, seed: int | N
     return plots.image_grid(rows, figures.reconstruction_titles())
 
 
-def table_rows(arch: str, params: ArchitectureNotebookParams) -> pd.DataFrame:
-    """This architecture's rows of the comparison tables, one per obfuscation, beside the
-    non-learned baselines, as the tables print them (see formatting.LEGEND)."""
+def loss_tables(params: ArchitectureNotebookParams) -> dict[str, pd.DataFrame]:
+    """The comparison table of the notebook's loss for each of its obfuscations, from the
+    evidence as it is now (read once for the views below)."""
     evidence = gather_evidence(results_root(params), params.profile)
+    return {o: tables.loss_table(evidence, params.loss, o) for o in params.obfuscations}
+
+
+def table_rows(arch: str, by_obfuscation: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """This architecture's rows of the comparison tables (loss_tables), one per obfuscation,
+    beside the non-learned baselines, as the tables print them (see formatting.LEGEND)."""
     frames = []
-    for obfuscation in params.obfuscations:
-        table = tables.loss_table(evidence, params.loss, obfuscation)
+    for obfuscation, table in by_obfuscation.items():
         table = table[(table["architecture"] == arch) | (table["kind"] == "baseline")]
         frames.append(formatting.formatted(table.reset_index(drop=True), "{}")
                       .assign(obfuscation=obfuscation))
@@ -109,15 +114,13 @@ def raise_on_failures(summary: pd.DataFrame) -> None:
             f"{row.key} ({row.reason})" for row in failed.itertuples()))
 
 
-def table_text(arch: str, params: ArchitectureNotebookParams):
+def table_text(arch: str, by_obfuscation: dict[str, pd.DataFrame]):
     """What this architecture's rows show, from their numbers: its test scores against the
     obfuscated input and the best non-learned baseline, per obfuscation."""
     from IPython.display import Markdown
 
-    evidence = gather_evidence(results_root(params), params.profile)
     lines = []
-    for obfuscation in params.obfuscations:
-        table = tables.loss_table(evidence, params.loss, obfuscation)
+    for obfuscation, table in by_obfuscation.items():
         ours = table[table["architecture"] == arch].iloc[0]
         label = plots.OBFUSCATIONS[obfuscation].label
         if pd.isna(ours["test_psnr"]):
@@ -126,10 +129,10 @@ def table_text(arch: str, params: ArchitectureNotebookParams):
         text = (f"- **{label}**: test PSNR {ours['test_psnr']:.2f} dB, SSIM "
                 f"{ours['test_ssim']:.4f} (mean of {int(ours['n_seeds'])} seed"
                 f"{'s' if ours['n_seeds'] > 1 else ''})")
-        for _, base in table[table["kind"] == "baseline"].iterrows():
-            gap = ours["test_psnr"] - base["test_psnr"]
-            text += (f"; {abs(gap):.2f} dB {'above' if gap >= 0 else 'below'} "
-                     f"{base['row'][0].lower() + base['row'][1:]}")
+        against = [f"{base['row']} {ours['test_psnr'] - base['test_psnr']:+.2f} dB"
+                   for _, base in table[table["kind"] == "baseline"].iterrows()]
+        if against:
+            text += "; test PSNR minus each non-learned baseline's: " + ", ".join(against)
         lines.append(text + ".")
     return Markdown("\n".join(lines))
 
@@ -142,7 +145,7 @@ def training_text(arch: str, params: ArchitectureNotebookParams):
     if runs.empty:
         return Markdown("No finished run to describe.")
     lines = [f"- {plots.OBFUSCATIONS[r['obfuscation']].label}, seed {r['seed']}: "
-             f"{int(r['epochs_run'])} epochs"
+             f"{int(r['epochs_run'])} epoch{'s' if r['epochs_run'] != 1 else ''}"
              f"{' (stopped early)' if r['stopped_early'] else ' (the profile’s limit)'}, "
              f"weights of epoch {int(r['best_epoch'])} kept"
              for _, r in runs.iterrows()]
@@ -171,19 +174,17 @@ def sweep_table(params) -> pd.DataFrame:
                                  load_reference(), load_profile(params.profile))
 
 
-def sweep_view(params):
-    """The sweep table as it prints, for the notebook."""
-    return formatting.sweep_printed(sweep_table(params)).style.hide(axis="index")
+def sweep_view(table: pd.DataFrame):
+    """The sweep table (sweep_table) as it prints, for the notebook."""
+    return formatting.sweep_printed(table).style.hide(axis="index")
 
 
-def sweep_figure(params):
-    table = sweep_table(params)
+def sweep_figure(table: pd.DataFrame):
     return plots.strength_sweep(table, formatting.network_label(table))
 
 
-def sweep_text(params):
+def sweep_text(params, table: pd.DataFrame):
     """The gap between the study's numbers and ours, and what the sweep says about it."""
     from IPython.display import Markdown
 
-    return Markdown(strengths.gap_text(store(params).collect(), sweep_table(params),
-                                       load_reference()))
+    return Markdown(strengths.gap_text(store(params).collect(), table, load_reference()))

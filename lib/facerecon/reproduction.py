@@ -240,8 +240,11 @@ def conclusions_text(table: pd.DataFrame) -> str:
     """The study's conclusions as a Markdown list: whether each holds in the study's numbers and
     in ours, with the evidence (from reproduction_table)."""
     said = {True: "holds", False: "does not hold", "True": "holds", "False": "does not hold"}
+
+    def verdict_of(value) -> str:
+        return "cannot be decided yet (runs are missing)" if pd.isna(value) else said[value]
+
     rows = table[table["section"] == "conclusion"]
-    return "\n".join(f"- **{r.item}.** In the study's numbers it "
-                     f"{said.get(r.holds_in_study, r.holds_in_study)}; in ours it "
-                     f"{said.get(r.holds_in_ours, r.holds_in_ours)}. Evidence: {r.evidence}."
+    return "\n".join(f"- **{r.item}.** In the study's numbers it {verdict_of(r.holds_in_study)}; "
+                     f"in ours it {verdict_of(r.holds_in_ours)}. Evidence: {r.evidence}."
                      for r in rows.itertuples())
