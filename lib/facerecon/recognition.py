@@ -29,6 +29,7 @@ import pandas as pd
 
 from . import baselines, io, runtime, stats
 from .faces import FACE_SIZE, FACES_FILE, read_faces, recognition_faces, write_faces
+from .calibration import setting_label
 from .config import load_profile
 from .data import Dataset, load_dataset, resize_to_profile
 from .fingerprint import run_settings, short_hash
@@ -113,9 +114,9 @@ def ranks(recogniser, faces: np.ndarray, people: np.ndarray) -> pd.DataFrame:
 
 # --- scoring every condition -------------------------------------------------------------------
 
-def strength_label(settings: dict) -> str:
-    """'kernel 13, sigma 7.0' or 'block 16'."""
-    return ", ".join(f"{k} {v}" for k, v in settings.items())
+def profile_strength(profile, obfuscation: str) -> str:
+    """The profile's strength of an obfuscation, labelled as the calibration labels it."""
+    return setting_label(obfuscation, profile.obfuscation_settings(obfuscation))
 
 
 class Probing:
@@ -158,7 +159,7 @@ class Probing:
         for name in OBFUSCATIONS:
             chosen = self.profile.obfuscation_settings(name)
             for settings in self.profile.obfuscations[name]["candidates"]:
-                label = strength_label(settings)
+                label = setting_label(name, settings)
                 hidden = recognition_faces(obfuscate(originals, name, **settings))
                 trained = fit_recogniser(recognition_faces(obfuscate(self.gallery, name,
                                                                      **settings)),
@@ -177,7 +178,7 @@ class Probing:
                 setting = baselines.chosen_setting(results_root, self.profile.name, name, method)
                 restored = baselines.METHODS[method].restore(hidden, chosen, setting)
                 frames.append(self.scored(recognition_faces(restored), condition="baseline",
-                                          obfuscation=name, strength=strength_label(chosen),
+                                          obfuscation=name, strength=setting_label(name, chosen),
                                           method=method))
         return frames
 
@@ -192,8 +193,7 @@ class Probing:
             return None
         probe_faces = faces[[position[i] for i in self.probes["lfw_index"]]]
         return self.scored(probe_faces, condition="run", obfuscation=run["obfuscation"],
-                           strength=strength_label(self.profile.obfuscation_settings(
-                               run["obfuscation"])),
+                           strength=profile_strength(self.profile, run["obfuscation"]),
                            **{k: run[k] for k in ("key", "architecture", "loss", "seed",
                                                   "split")},
                            run_finished_at=run["finished_at"])
@@ -348,8 +348,7 @@ def recognition_table(per_probe: pd.DataFrame, runs: pd.DataFrame, input_scores:
     SSIM (all test faces) from the runs and baselines; every configuration of the grid without
     a scored run as 'missing'."""
     chosen = per_probe["obfuscation"].map(
-        lambda o: strength_label(profile_settings.obfuscation_settings(o))
-        if isinstance(o, str) else None)
+        lambda o: profile_strength(profile_settings, o) if isinstance(o, str) else None)
     profile = per_probe[(per_probe["condition"] == "original")
                         | (per_probe["strength"] == chosen)]
     fields = ["condition", "obfuscation", "strength", "method", "architecture", "loss", "split"]
@@ -405,8 +404,7 @@ def strengths_table(per_probe: pd.DataFrame, profile) -> pd.DataFrame:
             per_probe, condition=["obfuscated", "trained_on_obfuscated"]).groupby(
             ["obfuscation", "strength"], sort=False):
         row = {"obfuscation": obfuscation, "strength": strength,
-               "profile_strength": strength == strength_label(
-                   profile.obfuscation_settings(obfuscation))}
+               "profile_strength": strength == profile_strength(profile, obfuscation)}
         for condition, part in group.groupby("condition"):
             prefix = "" if condition == "obfuscated" else "trained_on_obfuscated_"
             row.update({f"{prefix}{k}": v for k, v in accuracy(part).items()
@@ -483,9 +481,11 @@ def run_accuracy(per_probe: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def verdict_counts(verdicts: pd.Series) -> str:
+    """'2 higher, 1 lower, 16 not resolved, 3 on one seed' (on one seed: nothing to resolve)."""
     counts = verdicts.value_counts()
-    return ", ".join(f"{counts[v]} {v}" for v in ("higher", "lower", "not resolved",
-                                                  "one seed", "missing") if v in counts)
+    said = {"one seed": "on one seed"}
+    return ", ".join(f"{counts[v]} {said.get(v, v)}" for v in
+                     ("higher", "lower", "not resolved", "one seed", "missing") if v in counts)
 
 
 def leaking_strengths(strengths: pd.DataFrame, chance_level: float, obfuscation: str) -> str:
