@@ -166,7 +166,7 @@ def test_executed_notebooks_are_kept(smoke_run):
 def test_a_second_invocation_trains_nothing(smoke_run):
     results, figures, _ = smoke_run
     before = {p: p.stat().st_mtime_ns for p in (results / "smoke" / "runs").glob("*/metrics.json")}
-    again = run_all("--profile", "smoke", "--only", "residual_autoencoder", "--loss", "l2",
+    again = run_all("--profile", "smoke", "--only", "srresnet", "--loss", "l2",
                     "--results-root", str(results), "--figures-root", str(figures))
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
     after = {p: p.stat().st_mtime_ns for p in (results / "smoke" / "runs").glob("*/metrics.json")}
