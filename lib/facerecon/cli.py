@@ -88,14 +88,14 @@ def selected_runs(args) -> list:
 
     obfuscations = names(args.obfuscation, OBFUSCATIONS, "obfuscation")
     seeds = integers(args.seed, "--seed")
-    if getattr(args, "sweep", False):
+    if args.sweep:
         runs = [r for r in sweep(args.profile) if r.obfuscation in (obfuscations or OBFUSCATIONS)
                 and (seeds is None or r.seed in seeds)]
     else:
         runs = grid(args.profile, names(args.arch, ARCHITECTURES, "architecture"),
                     names(args.loss, LOSSES, "loss"), obfuscations, seeds,
                     names(args.split, SPLITS, "split"))
-    strengths = parse_list(getattr(args, "strength", None))
+    strengths = parse_list(args.strength)
     if strengths is None:
         return runs
     profile = load_profile(args.profile)

@@ -161,10 +161,10 @@ def write_and_compile(results: Path, figures: Path, profile: str) -> Path:
     names = sorted(p.stem for p in (results / "tables").glob("*.tex"))
     sections = [(title, [n for n in names if n.startswith(prefix)])
                 for title, prefix in TABLE_SECTIONS]
-    from .plots import COLUMN_SUFFIX
+    from .plots import is_page_wide
 
     pictures = [(p, figure_caption(p.stem)) for p in sorted(figures.glob("*.pdf"))
-                if not p.stem.endswith(COLUMN_SUFFIX)]  # the page-wide copy of each figure
+                if is_page_wide(p)]
     tex = write_report(results, profile, [s for s in sections if s[1]], pictures)
     try:
         return compile_pdf(tex) or tex

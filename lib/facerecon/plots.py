@@ -93,9 +93,14 @@ def save_in_both_widths(draw, stem) -> list:
     return paths
 
 
+def is_page_wide(path) -> bool:
+    """Whether a figure file is the page-wide copy (not <stem>_column)."""
+    return not path.stem.endswith(COLUMN_SUFFIX)
+
+
 def shown_pngs(paths) -> list:
     """The PNGs among figure paths at a page's full width: what a notebook shows."""
-    return [p for p in paths if p.suffix == ".png" and not p.stem.endswith(COLUMN_SUFFIX)]
+    return [p for p in paths if p.suffix == ".png" and is_page_wide(p)]
 
 
 def image_grid(rows: list[list[np.ndarray]], column_titles, row_titles=None, size: float = 1.6):

@@ -19,6 +19,7 @@ from .config import OBFUSCATIONS, PROJECT_ROOT, REFERENCE_ARCHITECTURE, STUDY_AR
 from .losses import LOSSES
 from .models import ARCHITECTURES
 from .obfuscation import OBFUSCATIONS as OBFUSCATION_REGISTRY
+from .reproduction import held
 
 README = PROJECT_ROOT / "README.md"
 PROFILES_IN_README = ("quick", "paper")
@@ -107,9 +108,9 @@ def conclusions(results: Path) -> str:
         return "No reproduction report yet."
     table = pd.read_csv(path).query("section == 'conclusion'")
     lines = ["| The study's conclusion | In the study's numbers | In ours |", "|---|---|---|"]
-    said = {True: "yes", False: "no", "True": "yes", "False": "no"}
-    lines += [f"| {r.item} | {said.get(r.holds_in_study, r.holds_in_study)} | "
-              f"{said.get(r.holds_in_ours, r.holds_in_ours)} |" for r in table.itertuples()]
+    said = {True: "yes", False: "no", None: "unknown (runs missing)"}
+    lines += [f"| {r.item} | {said[held(r.holds_in_study)]} | {said[held(r.holds_in_ours)]} |"
+              for r in table.itertuples()]
     return "\n".join(lines)
 
 

@@ -299,7 +299,8 @@ def recognise(profile_name: str, results_root, data_home=None, force: bool = Fal
 def accuracy(frame: pd.DataFrame) -> dict:
     """Top-k accuracy over probes averaged over seeds, with the two-level (seeds, then probes)
     bootstrap interval (stats.seed_image_bootstrap), for each k in TOP_K."""
-    row = {"n_seeds": len(hit_matrix(frame)), "n_probes": int(frame["lfw_index"].nunique())}
+    row = {"n_seeds": int(frame["seed"].fillna(-1).nunique()),
+           "n_probes": int(frame["lfw_index"].nunique())}
     for k in TOP_K:
         interval = stats.seed_image_bootstrap(hit_matrix(frame, k).to_numpy())
         row.update({f"top{k}": interval["difference"], f"top{k}_ci_low": interval["ci_low"],

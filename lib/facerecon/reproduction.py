@@ -236,15 +236,18 @@ def write_reproduction(table: pd.DataFrame, results_root, profile: str, gap: str
     return folder / "reproduction.csv"
 
 
+def held(value) -> bool | None:
+    """A conclusion's verdict as written (True/False, or their text read back from a CSV); None
+    where it cannot be decided (runs missing)."""
+    return None if pd.isna(value) else value in (True, "True")
+
+
 def conclusions_text(table: pd.DataFrame) -> str:
     """The study's conclusions as a Markdown list: whether each holds in the study's numbers and
     in ours, with the evidence (from reproduction_table)."""
-    said = {True: "holds", False: "does not hold", "True": "holds", "False": "does not hold"}
-
-    def verdict_of(value) -> str:
-        return "cannot be decided yet (runs are missing)" if pd.isna(value) else said[value]
-
+    said = {True: "holds", False: "does not hold",
+            None: "cannot be decided yet (runs are missing)"}
     rows = table[table["section"] == "conclusion"]
-    return "\n".join(f"- **{r.item}.** In the study's numbers it {verdict_of(r.holds_in_study)}; "
-                     f"in ours it {verdict_of(r.holds_in_ours)}. Evidence: {r.evidence}."
+    return "\n".join(f"- **{r.item}.** In the study's numbers it {said[held(r.holds_in_study)]}; "
+                     f"in ours it {said[held(r.holds_in_ours)]}. Evidence: {r.evidence}."
                      for r in rows.itertuples())

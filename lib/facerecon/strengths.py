@@ -111,10 +111,12 @@ def placement(rows: pd.DataFrame) -> str:
                  f"({b['test_psnr']:.2f} dB)")
     elif len(above):
         low = above.loc[above["test_psnr"].idxmin()]
-        where = f" is below every strength trained (lowest: {low['setting']}, {low['test_psnr']:.2f} dB)"
+        where = (f" is below every strength trained (lowest: {low['setting']}, "
+                 f"{low['test_psnr']:.2f} dB)")
     else:
         high = below.loc[below["test_psnr"].idxmax()]
-        where = f" is above every strength trained (highest: {high['setting']}, {high['test_psnr']:.2f} dB)"
+        where = (f" is above every strength trained (highest: {high['setting']}, "
+                 f"{high['test_psnr']:.2f} dB)")
     return f"{said}{where}{lacking}."
 
 
@@ -122,12 +124,11 @@ def gap_text(runs: pd.DataFrame, table: pd.DataFrame, reference: pd.DataFrame) -
     """Per obfuscation, the gap between our test means and the study's (over the configurations
     of its tables that have finished runs here), then what the strength sweep says about it
     (Markdown list)."""
-    gaps = (our_means(runs) - study_means(reference)).dropna(subset=["test_psnr"])
+    gaps = (our_means(runs) - study_means(reference)).dropna(subset=["test_psnr"]).reset_index()
     lines = []
     for obfuscation in OBFUSCATIONS:
         label = f"**{OBFUSCATIONS[obfuscation].label} faces**"
-        gap = gaps.xs(obfuscation, level="obfuscation") if obfuscation in gaps.index.get_level_values(
-            "obfuscation") else gaps.iloc[0:0]
+        gap = select(gaps, obfuscation=obfuscation)
         if gap.empty:
             lines.append(f"- {label}: no configuration of the study's tables has a finished run "
                          f"of ours yet (missing).")
