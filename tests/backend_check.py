@@ -4,9 +4,11 @@ import keras
 import numpy as np
 from keras import ops
 
-from facerecon.config import load_profile
-from facerecon.losses import LOSSES, get_loss
-from facerecon.models import ARCHITECTURES, build_model, get_architecture
+from facerecon.axes.architectures import ARCHITECTURES
+from facerecon.axes.loss_functions import get_loss
+from facerecon.axes.losses import LOSSES
+from facerecon.axes.networks import build_model
+from facerecon.experiment.config import load_profile
 
 
 def loss_gradients_are_finite(loss_name):
@@ -29,7 +31,7 @@ def main():
     failures = []
     rng = np.random.default_rng(0)
     for arch in ARCHITECTURES:
-        low, high = get_architecture(arch).output_range
+        low, high = ARCHITECTURES[arch].output_range
         x = rng.random((4, 16, 16, 3), dtype=np.float32) * (high - low) + low
         for loss in LOSSES:
             model = build_model(arch, (16, 16, 3), 0.99,

@@ -30,7 +30,7 @@ def lfw_home() -> Path:
 @pytest.fixture(scope="session")
 def lfw_data_home(lfw_home, tmp_path_factory) -> Path:
     """A writable scikit-learn data_home whose lfw_home links to the read-only LFW copy."""
-    from facerecon.lfw import link_lfw_copy
+    from facerecon.data.lfw import link_lfw_copy
 
     return link_lfw_copy(lfw_home, tmp_path_factory.mktemp("scikit_learn_data"))
 
@@ -48,8 +48,8 @@ def random_faces(n: int, height: int, width: int, seed: int = 0) -> np.ndarray:
 def synthetic_dataset_of(profile="smoke", constant_test: int | None = None, split="random"):
     """A Dataset of synthetic faces (no LFW needed) for a profile (a name or a Profile);
     constant_test: every test pixel that value. The identity split trains on other faces."""
-    from facerecon.config import load_profile
-    from facerecon.data import SUBSETS, dataset_from_arrays
+    from facerecon.data.dataset import SUBSETS, dataset_from_arrays
+    from facerecon.experiment.config import load_profile
 
     profile = load_profile(profile) if isinstance(profile, str) else profile
     sizes = {"train": profile.n_train, "val": profile.n_val, "test": profile.n_test}

@@ -2,9 +2,10 @@
 import numpy as np
 import pandas as pd
 
+from facerecon.axes.obfuscation import OBFUSCATIONS, gaussian_blur, pixelate
+from facerecon.data import baselines
+
 from conftest import synthetic_dataset_of
-from facerecon import baselines
-from facerecon.obfuscation import OBFUSCATIONS, gaussian_blur, pixelate
 
 
 def test_the_psf_is_the_kernel_that_obfuscation_blurs_with():

@@ -1,10 +1,11 @@
 import numpy as np
 import pytest
 
-from facerecon import data, lfw
-from facerecon.config import load_profile
-from facerecon.data import MinMaxScaler, draw_split, resize_images
-from facerecon.lfw import DataError, fetch_lfw
+from facerecon.data import dataset as data
+from facerecon.data import lfw
+from facerecon.data.dataset import MinMaxScaler, draw_split, resize_images
+from facerecon.data.lfw import DataError, fetch_lfw
+from facerecon.experiment.config import load_profile
 
 
 def lfw_like_people(n=13233, n_people=5749, seed=0):

@@ -12,11 +12,18 @@ from pathlib import Path
 import pytest
 import yaml
 
+from facerecon.app import cli, pipeline
+from facerecon.core import io
+from facerecon.core.checks import ConfigError
+from facerecon.data import lfw
+from facerecon.data.lfw import DataError
+from facerecon.experiment import config
+from facerecon.experiment.config import RunConfig, load_profile
+from facerecon.reporting import tables
+from facerecon.reporting.evidence import gather_evidence
+from facerecon.training import runs, train
+
 from conftest import synthetic_dataset_of
-from facerecon import cli, config, io, lfw, pipeline, runs, tables, train
-from facerecon.config import ConfigError, RunConfig, load_profile
-from facerecon.evidence import gather_evidence
-from facerecon.lfw import DataError
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = RunConfig("simple_cnn", "l2", "blur", 0, "smoke")
@@ -245,8 +252,8 @@ KILLED_RERUN = textwrap.dedent("""
     import os, signal, sys
     sys.path.insert(0, {tests!r})
     from conftest import synthetic_dataset_of
-    from facerecon import train
-    from facerecon.config import RunConfig
+    from facerecon.training import train
+    from facerecon.experiment.config import RunConfig
 
     def killed(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)  # as kill -9 would, after training, before records

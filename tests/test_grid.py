@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import pytest
 
-from facerecon.grid import Stopper
+from facerecon.training.grid_trainer import Stopper
 
 CURVES = [[1.0, 0.9, 0.95, 0.97, 0.8, 0.85, 0.86, 0.87, 0.88],
           [1.0, 1.1, 1.2, 1.3, 1.4],

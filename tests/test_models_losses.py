@@ -10,9 +10,11 @@ import keras
 import numpy as np
 import pytest
 
-from facerecon.config import load_profile
-from facerecon.losses import LOSSES, get_loss, ms_ssim_scales
-from facerecon.models import ARCHITECTURES, build_model, get_architecture
+from facerecon.axes.architectures import ARCHITECTURES
+from facerecon.axes.loss_functions import get_loss, ms_ssim_scales
+from facerecon.axes.losses import LOSSES
+from facerecon.axes.networks import build_model
+from facerecon.experiment.config import load_profile
 
 PARAMETERS = {"simple_cnn": 826_243, "srresnet": 735_491}
 
@@ -40,7 +42,7 @@ def test_architecture_settings_size_the_network():
 
 def test_unknown_architecture_lists_valid_names():
     with pytest.raises(ValueError, match="valid: simple_cnn, srresnet"):
-        get_architecture("unet")
+        ARCHITECTURES["unet"]
 
 
 def test_unknown_loss_lists_valid_names():
@@ -50,7 +52,7 @@ def test_unknown_loss_lists_valid_names():
 
 @pytest.mark.parametrize("arch", list(ARCHITECTURES))
 def test_every_architecture_and_loss_takes_a_finite_training_step(arch):
-    low, high = get_architecture(arch).output_range
+    low, high = ARCHITECTURES[arch].output_range
     rng = np.random.default_rng(0)
     x = (rng.random((4, 16, 16, 3), dtype=np.float32) * (high - low) + low)
     for loss in LOSSES:

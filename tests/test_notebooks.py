@@ -1,13 +1,14 @@
 """Source notebooks: parameters equal the configuration fields, no outputs, bad parameters fail."""
+import ast
 import dataclasses
 import json
 
 import papermill
 import pytest
 
-from facerecon import notebook, pipeline
-from facerecon.config import ConfigError
-from facerecon.pipeline import ArchitectureNotebookParams
+from facerecon.app import notebook, pipeline
+from facerecon.app.pipeline import ArchitectureNotebookParams
+from facerecon.core.checks import ConfigError
 
 NOTEBOOKS = sorted(pipeline.NOTEBOOKS.glob("*.ipynb"))
 
@@ -17,10 +18,12 @@ def test_every_notebook_is_known_to_the_pipeline():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_parameters_equal_the_configuration_fields(path):
-    declared = set(papermill.inspect_notebook(str(path)))
-    fields = {f.name for f in dataclasses.fields(pipeline.PARAMS[path.name])}
-    assert declared == fields
+def test_parameters_equal_the_configuration_fields_and_their_defaults(path):
+    declared = papermill.inspect_notebook(str(path))
+    fields = {f.name: f.default for f in dataclasses.fields(pipeline.PARAMS[path.name])}
+    assert set(declared) == set(fields)
+    for name, default in fields.items():  # the cell's default is the configuration's
+        assert ast.literal_eval(declared[name]["default"]) == default, name
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

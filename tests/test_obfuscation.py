@@ -2,11 +2,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from facerecon.config import load_profile
-from facerecon.metrics import scores_per_image
-from facerecon import calibration
-from facerecon.obfuscation import gaussian_blur, obfuscate, pixelate
-from facerecon.reproduction import REFERENCE
+from facerecon.axes.metrics import scores_per_image
+from facerecon.axes.obfuscation import gaussian_blur, obfuscate, pixelate
+from facerecon.data import calibration
+from facerecon.experiment.config import load_profile
+from facerecon.reporting.reproduction import REFERENCE
 
 from conftest import random_faces
 

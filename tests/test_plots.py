@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from facerecon import io, plots
+from facerecon.core import io
+from facerecon.reporting import plots
 
 
 def many_handles(n=12):

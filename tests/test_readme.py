@@ -4,8 +4,8 @@ the block between its markers, only for the project's own quick and paper result
 import pandas as pd
 import pytest
 
-from facerecon import readme
-from facerecon.config import PROJECT_ROOT
+from facerecon.core.io import PROJECT_ROOT
+from facerecon.reporting import readme
 
 RESULTS = PROJECT_ROOT / "results"
 

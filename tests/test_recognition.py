@@ -5,7 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from facerecon import faces, recognition
+from facerecon.data import faces
+from facerecon.recognition import protocol as protocols
+from facerecon.recognition import recognise
+from facerecon.reporting import recognition_report
 
 
 def toy_lfw(n_people=12, images_each=20, seed=0):
@@ -24,12 +27,12 @@ def toy_used(names, seed=0):
 def test_the_gallery_never_holds_an_image_the_networks_saw():
     names = toy_lfw()
     used = toy_used(names)
-    protocol = recognition.recognition_protocol(names, used)
+    protocol = protocols.recognition_protocol(names, used)
     gallery, probes = (protocol[protocol["role"] == r] for r in ("gallery", "probe"))
     assert not set(gallery["lfw_index"]) & set(used["lfw_index"])
     assert set(probes["lfw_index"]) <= set(used.loc[used["subset"] == "test", "lfw_index"])
     counts = gallery["person"].value_counts()
-    assert counts.min() >= recognition.MIN_GALLERY and counts.max() <= recognition.MAX_GALLERY
+    assert counts.min() >= protocols.MIN_GALLERY and counts.max() <= protocols.MAX_GALLERY
     assert set(probes["person"]) == set(gallery["person"])
     assert (names[protocol["lfw_index"]] == protocol["person"]).all()
 
@@ -37,16 +40,16 @@ def test_the_gallery_never_holds_an_image_the_networks_saw():
 def test_people_with_too_few_other_images_give_no_probes():
     names = np.array(["rare"] * 5 + ["common"] * 40)
     used = pd.DataFrame({"subset": "test", "lfw_index": [0, 5], "person": ["rare", "common"]})
-    protocol = recognition.recognition_protocol(names, used)
+    protocol = protocols.recognition_protocol(names, used)
     assert set(protocol["person"]) == {"common"}
 
 
 def test_the_protocol_is_deterministic_and_follows_its_seed():
     names = toy_lfw(images_each=80)
     used = toy_used(names)
-    a, b = (recognition.recognition_protocol(names, used) for _ in range(2))
+    a, b = (protocols.recognition_protocol(names, used) for _ in range(2))
     pd.testing.assert_frame_equal(a, b)
-    other = recognition.recognition_protocol(names, used, seed=1)
+    other = protocols.recognition_protocol(names, used, seed=1)
     assert set(a["lfw_index"]) != set(other["lfw_index"])  # 80 images, at most 50 kept
 
 
@@ -61,20 +64,20 @@ def toy_faces(n_people=10, per_person=14, noise=0.05, seed=0):
 
 def test_the_recogniser_names_clean_faces_and_not_noise():
     known, people, rng = toy_faces()
-    recogniser = recognition.fit_recogniser(known[::2], people[::2])
-    clean = recognition.ranks(recogniser, known[1::2], people[1::2])
+    recogniser = protocols.fit_recogniser(known[::2], people[::2])
+    clean = protocols.ranks(recogniser, known[1::2], people[1::2])
     assert (clean["rank"] == 1).mean() > 0.9
     assert (clean["predicted"] == people[1::2]).mean() > 0.9
     noise = faces.recognition_faces(rng.uniform(0, 1, size=(200, 32, 32, 3)))
-    guessed = recognition.ranks(recogniser, noise, rng.choice(people, 200))
+    guessed = protocols.ranks(recogniser, noise, rng.choice(people, 200))
     assert (guessed["rank"] == 1).mean() < 0.25  # chance is 0.1
     assert guessed["rank"].between(1, 10).all()
 
 
 def test_a_person_the_recogniser_never_saw_ranks_last():
     known, people, _ = toy_faces(n_people=3, per_person=12)
-    recogniser = recognition.fit_recogniser(known, people)
-    found = recognition.ranks(recogniser, known[:2], np.array(["p0", "stranger"]))
+    recogniser = protocols.fit_recogniser(known, people)
+    found = protocols.ranks(recogniser, known[:2], np.array(["p0", "stranger"]))
     assert list(found["rank"]) == [1, 4]
 
 
@@ -91,16 +94,16 @@ def test_faces_are_stored_as_the_recogniser_sees_them(tmp_path):
 def test_accuracy_averages_seeds_and_carries_an_interval():
     frame = pd.DataFrame({"seed": [0, 0, 1, 1], "lfw_index": [1, 2, 1, 2],
                           "rank": [1, 3, 1, 1]})
-    row = recognition.accuracy(frame)
+    row = recognition_report.accuracy(frame)
     assert row["n_seeds"] == 2 and row["n_probes"] == 2
     assert row["top1"] == pytest.approx(0.75) and row["top5"] == 1.0
     assert row["top1_ci_low"] <= 0.75 <= row["top1_ci_high"]
 
 
 def test_a_real_smoke_run_is_recognised_once_and_again_when_retrained(lfw_data_home, tmp_path):
-    from facerecon import train
-    from facerecon.config import RunConfig, load_profile
-    from facerecon.data import load_dataset
+    from facerecon.data.dataset import load_dataset
+    from facerecon.experiment.config import RunConfig, load_profile
+    from facerecon.training import train
 
     results = tmp_path / "results"
     dataset = load_dataset(load_profile("smoke"), lfw_data_home)
@@ -109,7 +112,7 @@ def test_a_real_smoke_run_is_recognised_once_and_again_when_retrained(lfw_data_h
     faces_file = results / "smoke" / "runs" / config.key / faces.FACES_FILE
     _, trained_faces = faces.read_faces(faces_file)
     faces_file.unlink()  # as a run trained before runs kept their faces: rebuilt from weights
-    per_probe = recognition.recognise("smoke", results, lfw_data_home)
+    per_probe = recognise.recognise("smoke", results, lfw_data_home)
     assert (faces.read_faces(faces_file)[1] == trained_faces).all()
     protocol = pd.read_csv(results / "smoke" / "recognition_protocol.csv")
     probes = set(protocol.loc[protocol["role"] == "probe", "lfw_index"])
@@ -119,9 +122,9 @@ def test_a_real_smoke_run_is_recognised_once_and_again_when_retrained(lfw_data_h
     assert per_probe["rank"].between(1, protocol["person"].nunique()).all()
     stored = results / "smoke" / "recognition" / "per_probe.csv"
     stamp = stored.stat().st_mtime_ns
-    recognition.recognise("smoke", results, lfw_data_home)
+    recognise.recognise("smoke", results, lfw_data_home)
     assert stored.stat().st_mtime_ns == stamp  # nothing new: nothing recomputed
     train.train_run(config, dataset, results, force=True, verbose=0)
-    again = recognition.recognise("smoke", results, lfw_data_home)
+    again = recognise.recognise("smoke", results, lfw_data_home)
     assert stored.stat().st_mtime_ns != stamp
     assert len(again) == len(per_probe)  # the run's rows replaced, not added

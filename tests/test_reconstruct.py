@@ -4,9 +4,11 @@ import cv2
 import numpy as np
 import pytest
 
+from facerecon.app import cli, reconstruct
+from facerecon.experiment.config import RunConfig
+from facerecon.training import train
+
 from conftest import random_faces, synthetic_dataset_of
-from facerecon import cli, reconstruct, train
-from facerecon.config import RunConfig
 
 
 @pytest.fixture(scope="module")

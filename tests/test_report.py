@@ -4,9 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from facerecon.data import baselines
+from facerecon.experiment.config import RunConfig
+from facerecon.reporting import build as report
+from facerecon.reporting import formatting, reproduction
+from facerecon.training import train
+
 from conftest import synthetic_dataset_of
-from facerecon import baselines, formatting, report, reproduction, train
-from facerecon.config import RunConfig
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +141,7 @@ def test_every_committed_table_compiles_and_fits_the_page(tmp_path):
     import shutil
     import subprocess
 
-    from facerecon import latex
+    from facerecon.reporting import latex
 
     if shutil.which("pdflatex") is None:
         pytest.skip("no pdflatex: install texlive-latex-recommended to compile the tables")

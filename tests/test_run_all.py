@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from facerecon import runs
-from facerecon.config import OBFUSCATIONS, load_profile
-from facerecon.losses import LOSSES
-from facerecon.models import ARCHITECTURES
+from facerecon.axes.architectures import ARCHITECTURES
+from facerecon.axes.losses import LOSSES
+from facerecon.experiment.config import OBFUSCATION_NAMES, load_profile
+from facerecon.training import runs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,13 +41,13 @@ def read_table(results, name):
 def test_every_table_exists_with_finite_numbers_in_range(smoke_run):
     results, _, _ = smoke_run
     tables = results / "smoke" / "tables"
-    names = [f"loss_{l}_{o}" for l in LOSSES for o in OBFUSCATIONS]
-    names += [f"architecture_{a}_{o}" for a in ARCHITECTURES for o in OBFUSCATIONS]
+    names = [f"loss_{l}_{o}" for l in LOSSES for o in OBFUSCATION_NAMES]
+    names += [f"architecture_{a}_{o}" for a in ARCHITECTURES for o in OBFUSCATION_NAMES]
     names += ["input_vs_reconstruction", "significance_vs_l2", "identity_disjoint"]
     for name in names:
         for suffix in (".csv", ".md", ".tex"):
             assert (tables / f"{name}{suffix}").exists(), name + suffix
-    for name in [f"loss_{l}_{o}" for l in LOSSES_RUN for o in OBFUSCATIONS]:
+    for name in [f"loss_{l}_{o}" for l in LOSSES_RUN for o in OBFUSCATION_NAMES]:
         table = read_table(results, name)
         for metric in runs.METRICS:
             values = table[metric].dropna().to_numpy()
@@ -133,7 +133,7 @@ def test_the_reproduction_report_cites_the_strength_sweep(smoke_run):
 def test_every_figure_exists(smoke_run):
     _, figures, _ = smoke_run
     folder = figures / "smoke"
-    stems = [f"training_curves_{a}_{o}" for a in ARCHITECTURES for o in OBFUSCATIONS]
+    stems = [f"training_curves_{a}_{o}" for a in ARCHITECTURES for o in OBFUSCATION_NAMES]
     stems += [f"reconstructions_{a}_best_loss" for a in ("simple_cnn", "srresnet",
                                                          "residual_autoencoder")]
     stems += ["test_psnr_ssim_architectures_x_losses", "sample_faces_original_blurred_pixelated",

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
-from facerecon import stats
+from facerecon.core import stats
 
 
 def test_seed_spread_of_one_value_has_no_standard_deviation():

@@ -2,10 +2,10 @@
 import pandas as pd
 import pytest
 
-from facerecon import formatting, strengths
-from facerecon.calibration import setting_label
-from facerecon.config import load_profile
-from facerecon.reproduction import load_reference, study_means
+from facerecon.data.calibration import setting_label
+from facerecon.experiment.config import load_profile
+from facerecon.reporting import formatting, strengths
+from facerecon.reporting.reproduction import load_reference, study_means
 
 PROFILE = load_profile("quick")  # pixelate candidates: block 3, 4 (the profile's), 5, 6
 

@@ -6,9 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from facerecon import cli, faces, fingerprint, losses, runs, train
-from facerecon.config import (PROJECT_ROOT, REFERENCE_ARCHITECTURE, STUDY_LOSSES, RunConfig,
-                              load_profile)
+from facerecon.app import cli
+from facerecon.axes import loss_functions, losses
+from facerecon.core.io import PROJECT_ROOT
+from facerecon.data import faces
+from facerecon.experiment import fingerprint
+from facerecon.experiment.config import (REFERENCE_ARCHITECTURE, STUDY_LOSSES, RunConfig,
+                                         load_profile)
+from facerecon.training import runs, train
 
 
 @pytest.fixture
@@ -79,11 +84,12 @@ def test_an_interrupted_run_leaves_no_metrics(synthetic_dataset, results, monkey
 
 
 def nan_loss(x, y):
-    return losses.l2(x, y) * float("nan")
+    return loss_functions.l2(x, y) * float("nan")
 
 
 def test_a_nan_loss_is_recorded_as_failed(synthetic_dataset, results, monkeypatch):
-    monkeypatch.setitem(losses.LOSSES, "l2", losses.Loss("NaN", nan_loss))
+    monkeypatch.setattr(loss_functions, "nan_loss", nan_loss, raising=False)
+    monkeypatch.setitem(losses.LOSSES, "l2", losses.Loss("NaN", "#000000", "o", "nan_loss"))
     config = RunConfig("simple_cnn", "l2", "blur", 0, "smoke")
     outcome = train.train_run(config, synthetic_dataset, results, verbose=0)
     folder = run_folder(results, config)
@@ -107,7 +113,7 @@ def test_the_command_line_rejects_unknown_names(capsys):
 
 
 def test_the_scheduler_starts_each_run_on_its_own_split():
-    from facerecon.schedule import train_command
+    from facerecon.training.schedule import train_command
 
     run = RunConfig("srresnet", "l2", "blur", 2, "paper", split="identity")
     command = train_command(run, "results")
@@ -116,7 +122,7 @@ def test_the_scheduler_starts_each_run_on_its_own_split():
 
 
 def test_the_scheduler_puts_the_issue_priorities_first():
-    from facerecon.schedule import priority_order
+    from facerecon.training.schedule import priority_order
 
     order = priority_order("paper")
     first = {r.architecture for r in order[:20]}
@@ -195,8 +201,11 @@ def test_a_changed_network_size_is_another_run():
               "blur_candidates": [[3, 1.0], [5, 1.0], [5, 1.2], [5, 1.5], [5, 2.0]],
               "pixel_candidates": [3, 4, 5, 6]}
     assert fingerprint.same_fingerprint({"run": stored["run"], "profile": legacy}, stored)
-    assert not fingerprint.same_fingerprint({"run": stored["run"], "profile": {**legacy, "pixel_block": 5}},
-                                     stored)
+    assert not fingerprint.same_fingerprint(
+        {"run": stored["run"], "profile": {**legacy, "blur_kernel": 7}}, stored)
+    # a blur run's fingerprint holds no pixelation setting: another axis changes nothing
+    assert fingerprint.same_fingerprint(
+        {"run": stored["run"], "profile": {**legacy, "pixel_block": 5}}, stored)
 
 
 def test_the_run_store_says_what_state_a_run_is_in(tmp_path):

@@ -1,6 +1,6 @@
-"""python -m facerecon <command>: see cli.py."""
+"""python -m facerecon <command>: see app/cli.py."""
 import sys
 
-from .cli import main
+from .app.cli import main
 
 sys.exit(main())

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -16,10 +15,12 @@ from conftest import synthetic_dataset_of  # noqa: E402
 pytestmark = pytest.mark.skipif(keras.backend.backend() != "jax",
                                 reason="the grid trainer runs on the JAX backend")
 
-from facerecon import grid, lockstep, runs  # noqa: E402
-from facerecon.config import RunConfig, load_profile  # noqa: E402
-from facerecon.losses import get_loss  # noqa: E402
-from facerecon.models import build_for_profile  # noqa: E402
+from facerecon import runs  # noqa: E402
+from facerecon.axes.loss_functions import get_loss  # noqa: E402
+from facerecon.axes.networks import build_for_profile  # noqa: E402
+from facerecon.experiment.config import RunConfig, load_profile  # noqa: E402
+from facerecon.training import grid_trainer as grid
+from facerecon.training import lockstep
 
 # 4 batches of 8 per epoch, at most 6 epochs, patience 1: runs stop at different epochs.
 PROFILE = dataclasses.replace(load_profile("smoke"), n_train=32, n_val=16, batch_size=8,

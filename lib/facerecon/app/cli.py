@@ -1,0 +1,309 @@
+"""One command line for the study: python -m facerecon <command> --profile NAME [options]
+
+  prepare    splits, obfuscation calibration, baselines and sample faces of a profile
+  baselines  the non-learned baselines alone
+  train      the profile's runs, or a slice (--arch, --loss, --obfuscation, --seed, --split,
+             --strength), or its strength sweep (--sweep)
+  grid       the same, many runs in lock-step per architecture (JAX backend; a GPU's way)
+  bench      training throughput per architecture (and grid strategy) on this device
+  schedule   the grid in priority order, several training processes on one GPU
+  recognise  face recognition on original, obfuscated and reconstructed faces (report does it too)
+  report     tables, figures and the reproduction report from the finished runs
+  run        the notebooks, executed with papermill (what ./run_all.sh runs)
+
+Bad input is one line, `error: ...`, and exit status 2. `python -m facerecon <command> -h`
+lists a command's options.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..core.checks import ConfigError, check_choice
+from ..core.io import PROJECT_ROOT, OutputError
+from ..data.lfw import DataError
+from ..experiment.config import (ARCHITECTURE_NAMES, LOSS_NAMES, OBFUSCATION_NAMES, PROFILE_NAMES,
+                                 SPLIT_NAMES, STRATEGIES, STUDY_ARCHITECTURES, load_profile,
+                                 parse_list)
+
+
+def integers(value: str | None, what: str) -> list[int] | None:
+    """A comma list of integers (None: not given)."""
+    items = parse_list(value)
+    try:
+        return None if items is None else [int(item) for item in items]
+    except ValueError:
+        raise ConfigError(f"{what} must be integers separated by commas, not {value!r}") from None
+
+
+def names(value: str | None, valid, kind: str) -> list[str] | None:
+    """A comma list (or 'all': None) of names, each checked."""
+    return parse_list(value, list(valid), kind)
+
+
+def prepare(args) -> int:
+    from .prepare import prepare, print_summary
+
+    print_summary(*prepare(args.profile, args.data_home, args.results_root, args.figures_root))
+    return 0
+
+
+def calibrate(args) -> int:
+    from ..data.dataset import load_dataset
+    from .prepare import calibrate, print_calibration
+
+    print_calibration(calibrate(load_dataset(load_profile(args.profile), args.data_home),
+                                args.results_root, args.figures_root))
+    return 0
+
+
+def reconstruct(args) -> int:
+    from .reconstruct import image_paths, reconstruct
+
+    for row in reconstruct(Path(args.model), image_paths(args.images), Path(args.out),
+                           args.obfuscated):
+        scores = "" if "reconstructed_psnr" not in row else (
+            f": obfuscated {row['obfuscated_psnr']:.2f} dB / {row['obfuscated_ssim']:.4f}, "
+            f"reconstructed {row['reconstructed_psnr']:.2f} dB / {row['reconstructed_ssim']:.4f}")
+        print(f"{row['image']}{scores} -> {row['written']}")
+    return 0
+
+
+def baselines(args) -> int:
+    from ..data.baselines import run_baselines
+    from ..data.dataset import load_dataset
+
+    table = run_baselines(load_dataset(load_profile(args.profile), args.data_home),
+                          args.results_root, args.force)
+    print(table.to_string(index=False))
+    return 0
+
+
+def selected_runs(args) -> list:
+    """The slice of the grid (or with --sweep, of the strength sweep) the options name; with
+    --strength, its runs at those calibration candidates instead of the profile's strength."""
+    from dataclasses import replace
+
+    from ..training.runs import grid, sweep
+
+    obfuscations = names(args.obfuscation, OBFUSCATION_NAMES, "obfuscation")
+    seeds = integers(args.seed, "--seed")
+    if args.sweep:
+        runs = [r for r in sweep(args.profile) if r.obfuscation in (obfuscations or OBFUSCATION_NAMES)
+                and (seeds is None or r.seed in seeds)]
+    else:
+        runs = grid(args.profile, names(args.arch, ARCHITECTURE_NAMES, "architecture"),
+                    names(args.loss, LOSS_NAMES, "loss"), obfuscations, seeds,
+                    names(args.split, SPLIT_NAMES, "split"))
+    strengths = parse_list(args.strength)
+    if strengths is None:
+        return runs
+    profile = load_profile(args.profile)
+    valid = {o: profile.swept_strengths(o) for o in obfuscations or OBFUSCATION_NAMES}
+    for strength in strengths:
+        check_choice("--strength", strength, [s for listed in valid.values() for s in listed])
+    at = [replace(r, strength=s) for r in runs for s in strengths if s in valid[r.obfuscation]]
+    return list(dict.fromkeys(at))
+
+
+def train(args) -> int:
+    runs = selected_runs(args)
+    print(runs_planned(runs, args.split))
+    from ..training.train import (
+        train_many,  # Keras starts only once the slice is known to be valid
+    )
+
+    summary = train_many(runs, args.results_root, args.force, args.data_home,
+                         verbose="auto" if sys.stdout.isatty() else 2)
+    failed = summary[~summary["status"].isin(["finished", "cached", "busy"])]
+    for _, row in failed.iterrows():
+        print(f"FAILED {row['key']}: {row.get('reason')}", file=sys.stderr)
+    return 1 if len(failed) else 0
+
+
+def runs_planned(runs, split_given: str | None) -> str:
+    """How many runs on each split, so that no identity-disjoint run trains unannounced."""
+    counts = {split: sum(run.split == split for run in runs) for split in SPLIT_NAMES}
+    text = f"{len(runs)} run(s): " + ", ".join(f"{n} on the {split} split"
+                                                  for split, n in counts.items() if n)
+    if counts["identity"] and counts["random"] and not split_given:
+        text += " (--split random leaves the identity-disjoint runs out)"
+    return text
+
+
+def grid_train(args) -> int:
+    from ..training.schedule import priority_order
+
+    chosen = selected_runs(args)
+    order = priority_order(args.profile)
+    runs = [run for run in order if run in chosen] + [run for run in chosen if run not in order]
+    print(runs_planned(runs, args.split))
+    from ..core.quiet_keras import keras
+
+    if keras.backend.backend() != "jax":
+        raise ConfigError("the grid trainer needs the JAX backend: KERAS_BACKEND=jax python -m "
+                          "facerecon grid ...")
+    keras.config.set_dtype_policy(args.precision)
+    from ..training.grid_trainer import train_grid
+
+    summary = train_grid(runs, args.results_root, args.strategy, args.group_size,
+                         args.data_home, args.deadline_s, args.force, args.unroll)
+    print(summary.to_string(index=False) if len(summary) else "no run needed training")
+    return 0 if summary.empty or summary["status"].isin(["finished"]).all() else 1
+
+
+def bench(args) -> int:
+    from ..training.bench import bench, strategy_table
+
+    profile = load_profile(args.profile)
+    architectures = names(args.arch, ARCHITECTURE_NAMES, "architecture") or list(STUDY_ARCHITECTURES)
+    if args.strategy:
+        strategy_table(profile, architectures,
+                       names(args.strategy, ("fit", *STRATEGIES), "strategy"), args.group_size)
+    else:
+        bench(profile, architectures, args.steps, args.loss)
+    return 0
+
+
+def schedule(args) -> int:
+    from ..training import schedule
+
+    load_profile(args.profile)
+    if args.measure:
+        schedule.measure_parallel_throughput(args.profile, args.measure_arch,
+                                             integers(args.measure, "--measure"), args.steps)
+    else:
+        schedule.schedule_grid(args.profile, args.workers, args.deadline_s, args.grace_s,
+                               str(args.results_root), args.log_dir)
+    return 0
+
+
+def report(args) -> int:
+    from ..reporting.build import build_report
+
+    built = build_report(args.profile, args.results_root, args.figures_root)
+    runs = built["runs"]
+    print(runs.groupby("status").size().to_string())
+    print(f"tables:  {args.results_root / args.profile / 'tables'}")
+    print(f"figures: {args.figures_root / args.profile}")
+    return 0
+
+
+def recognise(args) -> int:
+    from ..reporting.recognition_report import write_recognition
+    from ..training.runs import RunStore
+
+    runs = RunStore(args.results_root, args.profile).collect()
+    written = write_recognition(args.profile, args.results_root, args.figures_root, runs,
+                                args.data_home, args.force)
+    print(written["text"])
+    return 0
+
+
+def run(args) -> int:
+    from .pipeline import ARCHITECTURE_NOTEBOOKS, run_notebooks
+
+    return run_notebooks(args.profile, names(args.only, ARCHITECTURE_NOTEBOOKS, "architecture"),
+                         names(args.loss, LOSS_NAMES, "loss"), args.force, args.report_only,
+                         args.results_root, args.figures_root, args.data_home)
+
+
+def parser() -> argparse.ArgumentParser:
+    profile = argparse.ArgumentParser(add_help=False)
+    profile.add_argument("--profile", required=True, help=", ".join(PROFILE_NAMES))
+    results = argparse.ArgumentParser(add_help=False)
+    results.add_argument("--results-root", type=Path, default=PROJECT_ROOT / "results")
+    figures = argparse.ArgumentParser(add_help=False)
+    figures.add_argument("--figures-root", type=Path, default=PROJECT_ROOT / "figures")
+    data = argparse.ArgumentParser(add_help=False)
+    data.add_argument("--data-home", help="scikit-learn's data folder holding lfw_home/")
+    listed = "comma list or 'all' of: "
+
+    main = argparse.ArgumentParser(prog="python -m facerecon", description=__doc__,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = main.add_subparsers(dest="command", required=True, metavar="command")
+
+    def command(name, handler, parents, help):
+        sub = commands.add_parser(name, parents=parents, help=help, description=help)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    command("prepare", prepare, [profile, results, figures, data],
+            "splits, obfuscation calibration, baselines and sample faces")
+    sub = command("reconstruct", reconstruct, [], "reconstruct faces you bring with a trained "
+                  "run's weights, beside the original and the obfuscated face")
+    sub.add_argument("--model", required=True,
+                     help="results/<profile>/weights/<run>.weights.h5")
+    sub.add_argument("images", nargs="+", help="image files or folders")
+    sub.add_argument("--obfuscated", action="store_true",
+                     help="the images are already obfuscated (no original, no scores)")
+    sub.add_argument("--out", default="reconstructed", help="folder for the side-by-side images")
+    command("calibrate", calibrate, [profile, results, figures, data],
+            "where the study's example faces fall among ours, per candidate strength")
+    command("baselines", baselines, [profile, results, data], "the non-learned baselines"
+            ).add_argument("--force", action="store_true", help="recompute")
+    runs = argparse.ArgumentParser(add_help=False)
+    runs.add_argument("--arch", help=listed + ", ".join(ARCHITECTURE_NAMES))
+    runs.add_argument("--loss", help=listed + ", ".join(LOSS_NAMES))
+    runs.add_argument("--obfuscation", help=listed + ", ".join(OBFUSCATION_NAMES))
+    runs.add_argument("--seed", help="comma list of seeds (default: the profile's)")
+    runs.add_argument("--split", help=listed + ", ".join(SPLIT_NAMES) + " (the identity split only "
+                      "for the profile's identity runs)")
+    runs.add_argument("--strength", help="comma list of calibration candidates (e.g. block12; "
+                      "params/<profile>.yaml) to train the runs at instead of the profile's "
+                      "strength")
+    runs.add_argument("--sweep", action="store_true", help="the profile's strength sweep "
+                      "(sweep_architecture, sweep_loss, sweep_seeds) instead of the grid")
+    runs.add_argument("--force", action="store_true", help="retrain finished runs")
+    command("train", train, [profile, results, data, runs], "train runs of the grid")
+    sub = command("grid", grid_train, [profile, results, data, runs],
+                  "train runs in lock-step groups, in priority order (JAX backend)")
+    sub.add_argument("--strategy", default="vmap", choices=STRATEGIES)
+    sub.add_argument("--group-size", type=int, default=12, help="runs trained together")
+    sub.add_argument("--deadline-s", type=float, help="start no epoch after this many seconds")
+    sub.add_argument("--unroll", type=int, help="scan unroll (0: all steps; default: 0 on a "
+                     "CPU, 1 on a GPU)")
+    sub.add_argument("--precision", default="float32", choices=("float32", "mixed_bfloat16"))
+    sub = command("bench", bench, [profile], "training images/s per architecture")
+    sub.add_argument("--arch", help=listed + ", ".join(ARCHITECTURE_NAMES))
+    sub.add_argument("--loss", default="l2")
+    sub.add_argument("--steps", type=int, default=20)
+    sub.add_argument("--strategy", help="comma list of strategies to compare instead: fit "
+                     "(Keras' fit, one run) and the grid trainer's " + ", ".join(STRATEGIES)
+                     + " (JAX backend)")
+    sub.add_argument("--group-size", type=int, default=6, help="runs per group in --strategy")
+    sub = command("schedule", schedule, [profile, results],
+                  "the grid in priority order, several runs side by side on one GPU")
+    sub.add_argument("--workers", type=int, default=4)
+    sub.add_argument("--deadline-s", type=float, default=420)
+    sub.add_argument("--grace-s", type=float, default=60)
+    sub.add_argument("--log-dir", default="results/logs")
+    sub.add_argument("--measure", help="comma list of process counts to benchmark instead")
+    sub.add_argument("--measure-arch", default="srresnet")
+    sub.add_argument("--steps", type=int, default=30)
+    command("recognise", recognise, [profile, results, figures, data],
+            "face recognition on original, obfuscated and reconstructed test faces"
+            ).add_argument("--force", action="store_true", help="recompute every condition")
+    command("report", report, [profile, results, figures],
+            "tables, figures and the reproduction report from finished runs")
+    sub = command("run", run, [profile, results, figures, data],
+                  "the notebooks with papermill: data, each architecture per loss, comparison")
+    sub.add_argument("--only", help="architectures, comma list of: "
+                     + ", ".join(STUDY_ARCHITECTURES))
+    sub.add_argument("--loss", help="losses, comma list of: " + ", ".join(LOSS_NAMES))
+    sub.add_argument("--force", action="store_true", help="retrain finished runs")
+    sub.add_argument("--report-only", action="store_true",
+                     help="only 90_comparison: tables and figures from the results there are")
+    return main
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        if hasattr(args, "profile"):
+            load_profile(args.profile)  # the whole profile is checked before any work starts
+        return args.handler(args)
+    except (ConfigError, DataError, OutputError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2

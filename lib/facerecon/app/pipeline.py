@@ -1,0 +1,225 @@
+"""Executes the study's notebooks with papermill, as ./run_all.sh asks: 00_data_prep, each
+architecture notebook once per loss, 40_strength_sweep (where the profile has a sweep), then
+90_comparison. Executed copies go to
+results/<profile>/notebooks/. A failing notebook does not stop the others; the exit status is
+non-zero and the failures are listed at the end.
+
+    python -m facerecon run --profile quick [--only srresnet] [--loss l2,ssim] [--force]
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..core import io
+from ..core.checks import ConfigError
+from ..core.io import PROJECT_ROOT
+from ..experiment.config import LOSS_NAMES, load_profile
+
+NOTEBOOKS = PROJECT_ROOT / "notebooks"
+
+
+@dataclass(frozen=True)
+class ArchitectureNotebookParams:
+    """The parameters of an architecture notebook (its papermill `parameters` cell)."""
+
+    profile: str = "smoke"
+    loss: str = "l2"
+    obfuscations: list | None = None  # None: every obfuscation of the profile
+    seeds: list | None = None
+    results_root: str | None = None  # None: the project's results/
+    data_home: str | None = None
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class DataPrepNotebookParams:
+    """The parameters of 00_data_prep."""
+
+    profile: str = "smoke"
+    data_home: str | None = None
+    results_root: str | None = None
+    figures_root: str | None = None
+
+
+@dataclass(frozen=True)
+class SweepNotebookParams:
+    """The parameters of 40_strength_sweep."""
+
+    profile: str = "smoke"
+    results_root: str | None = None
+    data_home: str | None = None
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class ComparisonNotebookParams:
+    """The parameters of 90_comparison, which reads results and never trains."""
+
+    profile: str = "smoke"
+    results_root: str | None = None
+    figures_root: str | None = None
+
+
+ARCHITECTURE_NOTEBOOKS = {
+    "simple_cnn": "10_simple_cnn.ipynb",
+    "srresnet": "20_srresnet.ipynb",
+    "residual_autoencoder": "30_residual_autoencoder.ipynb",
+}
+PARAMS = {"00_data_prep.ipynb": DataPrepNotebookParams,
+          **{name: ArchitectureNotebookParams for name in ARCHITECTURE_NOTEBOOKS.values()},
+          "40_strength_sweep.ipynb": SweepNotebookParams,
+          "90_comparison.ipynb": ComparisonNotebookParams}
+
+
+@dataclass(frozen=True)
+class Step:
+    notebook: str
+    parameters: dict
+    output: Path
+
+    @property
+    def label(self) -> str:
+        return self.output.stem
+
+
+def check_parameters(notebook: str, parameters: dict) -> None:
+    """Refuses a parameter the notebook does not declare (papermill itself only warns)."""
+    import papermill
+
+    declared = set(papermill.inspect_notebook(str(NOTEBOOKS / notebook)))
+    unknown = sorted(set(parameters) - declared)
+    if unknown:
+        raise ConfigError(f"{notebook} has no parameter(s) {', '.join(unknown)}; "
+                          f"valid: {', '.join(sorted(declared))}")
+
+
+def portable(path: Path, start: Path = PROJECT_ROOT) -> str:
+    """A path as an executed notebook records it: relative to `start` when it lies inside the
+    project, so that no committed notebook carries this machine's paths."""
+    path = Path(path).resolve()
+    return os.path.relpath(path, start) if path.is_relative_to(PROJECT_ROOT) else str(path)
+
+
+def notebook_path(path: Path) -> str:
+    """A folder as a notebook parameter: relative to notebooks/, where the notebooks run."""
+    return portable(path, NOTEBOOKS)
+
+
+def plan(profile: str, architectures: list[str], losses: list[str], force: bool,
+         results_root: Path, figures_root: Path, data_home: str | None) -> list[Step]:
+    out = results_root / profile / "notebooks"
+    common = {"profile": profile, "results_root": notebook_path(results_root)}
+    steps = [Step("00_data_prep.ipynb", {**common, "figures_root": notebook_path(figures_root),
+                                         "data_home": data_home}, out / "00_data_prep.ipynb")]
+    for arch in architectures:
+        notebook = ARCHITECTURE_NOTEBOOKS[arch]
+        for loss in losses:
+            steps.append(Step(notebook, {**common, "loss": loss, "force": force,
+                                         "data_home": data_home},
+                              out / f"{Path(notebook).stem}__{loss}.ipynb"))
+    settings = load_profile(profile)
+    if settings.sweep_seeds and settings.sweep_architecture in architectures \
+            and settings.sweep_loss in losses:
+        steps.append(Step("40_strength_sweep.ipynb", {**common, "force": force,
+                                                      "data_home": data_home},
+                          out / "40_strength_sweep.ipynb"))
+    steps.append(Step("90_comparison.ipynb", {**common, "figures_root": notebook_path(figures_root)},
+                      out / "90_comparison.ipynb"))
+    return steps
+
+
+def duration(seconds: float) -> str:
+    minutes, seconds = divmod(int(seconds), 60)
+    return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m{seconds:02d}s"
+
+
+def whole_notebook(path: Path, step: Step) -> bool:
+    """Whether the file is a complete, valid notebook (not one cut short by a full disk); if it
+    is, it records its source and its place as portable paths."""
+    import nbformat
+
+    try:
+        executed = nbformat.read(path, as_version=4)
+        nbformat.validate(executed)
+    except Exception:  # unreadable, truncated or invalid: not a notebook to keep
+        return False
+    executed.metadata.setdefault("papermill", {}).update(
+        input_path=portable(NOTEBOOKS / step.notebook), output_path=portable(step.output))
+    io.write_text(path, nbformat.writes(executed))
+    return True
+
+
+def local_kernel_manager():
+    """A kernel manager that talks to its kernel over local IPC sockets rather than TCP: the
+    kernel never listens on a network port, and it says nothing about plain-text TCP."""
+    from jupyter_client.manager import KernelManager
+
+    class LocalKernelManager(KernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(transport="ipc", **kwargs)
+
+    return LocalKernelManager
+
+
+def execute(steps: list[Step]) -> list[str]:
+    """Runs the steps in order with progress; returns the labels of those that failed."""
+    import papermill
+
+    started, failed = time.monotonic(), []
+    kernel_manager = local_kernel_manager()
+    for i, step in enumerate(steps, 1):
+        elapsed = time.monotonic() - started
+        left = f", about {duration(elapsed / (i - 1) * (len(steps) - i + 1))} left" if i > 1 else ""
+        print(f"[{i}/{len(steps)}] {step.label} (elapsed {duration(elapsed)}{left})", flush=True)
+        # Written beside the output first: an interrupted notebook never replaces a finished one.
+        partial = io.writable_dir(step.output.parent) / f".{step.output.stem}.partial.ipynb"
+        try:
+            papermill.execute_notebook(str(NOTEBOOKS / step.notebook), str(partial),
+                                       parameters=step.parameters, cwd=str(NOTEBOOKS),
+                                       progress_bar=False, log_output=False,
+                                       kernel_manager_class=kernel_manager)
+        except Exception as error:  # one failing notebook must not stop the others
+            reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+            print(f"    FAILED: {reason}", flush=True)
+            failed.append(step.label)
+        if whole_notebook(partial, step):  # a failed notebook's copy shows where it stopped
+            partial.replace(step.output)
+        elif partial.exists():
+            print(f"    {step.output.name} could not be written whole; its previous copy is "
+                  "kept", flush=True)
+            partial.unlink()
+    print(f"done in {duration(time.monotonic() - started)}", flush=True)
+    return failed
+
+
+def run_notebooks(profile: str, architectures: list[str] | None, losses: list[str] | None,
+                  force: bool, report_only: bool, results_root, figures_root,
+                  data_home: str | None) -> int:
+    """Checks every step's parameters, then executes the steps (only 90_comparison with
+    report_only) and says where the results are; 1 if a notebook failed, else 0."""
+    results_root, figures_root = Path(results_root).resolve(), Path(figures_root).resolve()
+    io.writable_dir(results_root / profile / "notebooks")
+    io.writable_dir(figures_root / profile)
+    steps = plan(profile, architectures or list(ARCHITECTURE_NOTEBOOKS), losses or list(LOSS_NAMES),
+                 force, results_root, figures_root, data_home)
+    if report_only:
+        steps = steps[-1:]
+    for step in steps:
+        check_parameters(step.notebook, step.parameters)
+    failed = execute(steps)
+    print(f"tables:  {results_root / profile / 'tables'}")
+    print(f"figures: {figures_root / profile}")
+    print(f"runs:    {results_root / profile / 'all_runs.csv'}")
+    from ..reporting.readme import update_readme
+
+    if not failed and update_readme(profile, results_root):
+        print(f"README:  its {profile} results rewritten from these")
+    if failed:
+        print(f"{len(failed)} notebook(s) failed: {', '.join(failed)} "
+              f"(their executed copies show the error; finished runs are kept)", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,11 @@
+"""axes: the study's axes, each a registry of name -> entry carrying what the rest needs (label,
+colour, marker, settings; importable without Keras): obfuscation (and its functions), losses,
+architectures; and their Keras side, reached only where networks are trained or scored:
+loss_functions, networks, metrics (keras.ops).
+
+A new obfuscation: its function and entry in obfuscation.py. A new loss: its function in
+loss_functions.py and its entry in losses.py. A new architecture: its builder in networks.py and
+its entry in architectures.py. Then its profile sections (params/*.yaml) and its test.
+
+May import: core.
+"""

@@ -1,0 +1,95 @@
+"""Atomic, verified file output: every result is written to a temporary file beside its place,
+checked to have reached the disk whole, and only then renamed into place. An interrupted run or
+a full disk never leaves a half-written file behind, nor replaces a good one."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from io import BytesIO
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]  # the checkout: lib/facerecon/core/io.py
+
+
+class OutputError(OSError):
+    """An output folder or file that cannot be written."""
+
+
+def writable_dir(path: str | os.PathLike) -> Path:
+    """Creates the folder if needed; fails in one line if it cannot be written."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"cannot create {path} ({error.strerror}); choose a writable results "
+                          "root (--results-root) or fix its permissions") from None
+    if not os.access(path, os.W_OK):
+        raise OutputError(f"{path} is read-only; choose a writable results root "
+                          "(--results-root) or fix its permissions")
+    return path
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike):
+    """Yields a temporary path beside `path`; renames it onto `path` only if the block succeeds."""
+    path = Path(path)
+    folder = writable_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.stem}.", suffix=path.suffix)
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would make results private
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_bytes(path, data: bytes) -> None:
+    """Writes data atomically, after checking that every byte reached the disk."""
+    try:
+        with atomic_path(path) as tmp:
+            with open(tmp, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if (size := os.path.getsize(tmp)) != len(data):
+                raise OutputError(f"could not write {path}: {size} of {len(data)} bytes reached "
+                                  "the disk (is it full?); the previous file is kept")
+    except OutputError:
+        raise
+    except OSError as error:
+        raise OutputError(f"could not write {path} ({error.strerror}); the previous file is "
+                          "kept") from None
+
+
+def write_text(path, text: str) -> None:
+    write_bytes(path, text.encode())
+
+
+def write_json(path, obj) -> None:
+    write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def write_csv(path, frame, **kwargs) -> None:
+    write_text(path, frame.to_csv(index=False, **kwargs))
+
+
+def save_figure(figure, stem) -> list[Path]:
+    """Saves a matplotlib figure as PNG and vector PDF next to each other."""
+    paths = []
+    for suffix in (".png", ".pdf"):
+        buffer = BytesIO()
+        # No creation date in PDFs: an unchanged figure stays byte-identical in git.
+        metadata = {"CreationDate": None} if suffix == ".pdf" else {}
+        # A tight box with a thin margin: a figure drawn at a page's or a column's width stays
+        # within it.
+        figure.savefig(buffer, dpi=150, bbox_inches="tight", pad_inches=0.02,
+                       format=suffix[1:], metadata=metadata)
+        paths.append(Path(f"{stem}{suffix}"))
+        write_bytes(paths[-1], buffer.getvalue())
+    return paths

@@ -1,0 +1,41 @@
+"""The report of a profile, from its results only (it never trains): all_runs.csv, every table
+(tables.py, printed by formatting.py), every figure (figures.py) and the reproduction report
+(reproduction.py), and face recognition on original, obfuscated and reconstructed faces
+(recognition.py; computed where LFW is, else read from results/), and the strength sweep
+(strengths.py). A run that did not happen, failed or was interrupted appears as missing: an
+empty cell in CSV (with its status), "missing" in Markdown and LaTeX, a gap in figures.
+
+    python -m facerecon report --profile quick
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..core import io
+from ..experiment.config import OBFUSCATION_NAMES, load_profile
+from . import figures, formatting, latex, recognition_report, reproduction, strengths, tables
+from .evidence import gather_evidence
+
+
+def build_report(profile: str, results_root, figures_root) -> dict:
+    results = Path(results_root) / profile
+    evidence = gather_evidence(results_root, profile)
+    io.write_csv(results / "all_runs.csv", evidence.runs)
+    study_tables = tables.study_tables(evidence)
+    formatting.write_tables(study_tables, results / "tables")
+    written_figures = figures.write_figures(evidence, figures_root)
+    best = {o: tables.best_run(evidence, o) for o in OBFUSCATION_NAMES}
+    reference = reproduction.load_reference()
+    report = reproduction.reproduction_table(evidence.runs, evidence.baselines,
+                                             evidence.significance, best, profile, reference)
+    sweep = strengths.write_sweep(evidence.runs, evidence.store.collect_sweep(),
+                                  load_profile(profile), results, Path(figures_root) / profile,
+                                  reference)
+    reproduction.write_reproduction(report, results_root, profile, sweep["text"])
+    identity = recognition_report.write_recognition(profile, results_root, figures_root, evidence.runs)
+    document = latex.write_and_compile(results, Path(figures_root) / profile, profile)
+    return {"evidence": evidence, "runs": evidence.runs, "figures": written_figures,
+            "tables": {**{name: t.frame for name, t in study_tables.items()},
+                       "reproduction": report},
+            "captions": {name: t.caption for name, t in study_tables.items()},
+            "recognition": identity, "sweep": sweep, "document": document}

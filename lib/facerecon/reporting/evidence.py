@@ -1,0 +1,90 @@
+"""The evidence behind every table and figure of a profile: its runs, every finished run's
+per-image test scores, the baselines' per-image scores, and the paired tests of each loss
+against L2. Read once (gather_evidence); everything after it is computed from it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..core import stats
+from ..data import baselines
+from ..experiment.config import LOSS_NAMES, REFERENCE_LOSS
+from ..training.runs import RUN_FIELDS, RunStore, finished, select
+
+
+@dataclass
+class Evidence:
+    profile: str
+    results_root: Path
+    runs: pd.DataFrame          # one row per run (runs.RunStore.collect)
+    images: pd.DataFrame        # per-image test PSNR/SSIM of every finished run
+    baselines: pd.DataFrame     # per-image train and test scores of every baseline
+    significance: pd.DataFrame  # each loss against L2 (significance_vs_l2)
+
+    @property
+    def store(self) -> RunStore:
+        return RunStore(self.results_root, self.profile)
+
+
+def per_image_test_scores(runs: pd.DataFrame, store: RunStore) -> pd.DataFrame:
+    """Per-image test PSNR/SSIM of every finished run, with the run's fields."""
+    frames = []
+    for _, run in finished(runs, split=None).iterrows():
+        frame = select(store.per_image(run["key"]), subset="test")[["lfw_index", "psnr", "ssim"]]
+        frames.append(frame.assign(**{c: run[c] for c in RUN_FIELDS}))
+    columns = [*RUN_FIELDS, "lfw_index", "psnr", "ssim"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+def paired_by_seed(other: pd.DataFrame, reference: pd.DataFrame, metric: str) -> np.ndarray:
+    """(seeds, images) differences other minus reference: the same seed (the same initial
+    weights and batch order) and the same test face, over the seeds and faces both have."""
+    a, b = (f.pivot_table(index="seed", columns="lfw_index", values=metric) for f in
+            (other, reference))
+    a, b = a.align(b, join="inner")
+    return (a - b).to_numpy()
+
+
+def significance_vs_l2(images: pd.DataFrame) -> pd.DataFrame:
+    """Per architecture and obfuscation, each loss against L2 on per-image test PSNR and SSIM
+    (random split). Headline: the mean difference with a two-level bootstrap interval over
+    seeds and test images, resolved only where it excludes zero with at least two seeds
+    (stats.seed_image_bootstrap). Secondary: the Wilcoxon signed-rank test on each image's mean
+    over seeds, Holm-corrected across the table: it asks whether these trained *networks* differ
+    on these faces, not whether the losses do."""
+    rows = []
+    for (arch, obfuscation), group in select(images, split="random").groupby(
+            ["architecture", "obfuscation"], sort=False):
+        reference = select(group, loss=REFERENCE_LOSS)
+        if reference.empty:
+            continue
+        for loss in [name for name in LOSS_NAMES if name != REFERENCE_LOSS]:
+            other = select(group, loss=loss)
+            if other.empty:
+                continue
+            for metric in ("psnr", "ssim"):
+                a, b = (stats.mean_per_image(f, metric) for f in (other, reference))
+                a, b = a.align(b, join="inner")
+                wilcoxon = stats.paired_wilcoxon(a.to_numpy(), b.to_numpy())
+                rows.append({"architecture": arch, "obfuscation": obfuscation, "loss": loss,
+                             "metric": f"test_{metric}", "against": REFERENCE_LOSS,
+                             **stats.seed_image_bootstrap(paired_by_seed(other, reference, metric)),
+                             **{k: v for k, v in wilcoxon.items() if k != "mean_difference"}})
+    table = pd.DataFrame(rows, columns=["architecture", "obfuscation", "loss", "metric",
+                                        "against", "n_seeds", "n_images", "difference",
+                                        "ci_low", "ci_high", "verdict", "n_pairs",
+                                        "median_difference", "statistic", "p"])
+    table["p_holm"] = stats.holm(table["p"].to_numpy())
+    table["networks_differ"] = table["p_holm"] < stats.ALPHA
+    return table
+
+
+def gather_evidence(results_root, profile: str) -> Evidence:
+    store = RunStore(Path(results_root), profile)
+    runs = store.collect()
+    images = per_image_test_scores(runs, store)
+    return Evidence(profile, Path(results_root), runs, images,
+                    baselines.per_image_scores(results_root, profile), significance_vs_l2(images))

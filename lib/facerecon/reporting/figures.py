@@ -1,0 +1,140 @@
+"""The study's figures from the evidence: what each shows is gathered here, plots.py draws it,
+and every figure is written as PNG and PDF to figures/<profile>/. Missing runs leave gaps."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+
+from ..axes.architectures import ARCHITECTURES
+from ..axes.losses import LOSSES
+from ..axes.obfuscation import OBFUSCATIONS
+from ..core import io
+from ..experiment.config import STUDY_ARCHITECTURES, RunConfig, load_profile
+from ..training.runs import RunStore, finished, select
+from . import plots
+from .evidence import Evidence
+from .tables import baseline_rows, model_row
+
+
+def histories(runs: pd.DataFrame, store: RunStore) -> pd.DataFrame:
+    """history.csv of every finished run (random split), with the run's fields."""
+    frames = []
+    for _, run in finished(runs).iterrows():
+        # history.csv's `loss` is the training loss value; the run's loss name is `loss_name`.
+        frames.append(store.history(run["key"]).assign(
+            architecture=run["architecture"], loss_name=run["loss"],
+            obfuscation=run["obfuscation"], seed=run["seed"]))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def sample_tiles(store: RunStore, key: str) -> list[list[np.ndarray]] | None:
+    """The rows (original, obfuscated, reconstructed) of a run's test_samples.png, as lists of
+    [0, 1] RGB tiles; None if the run has none."""
+    path = store.samples(key)
+    if not path.exists():
+        return None
+    p = load_profile(store.profile)
+    grid_rgb = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB).astype(np.float32) / 255
+    n = grid_rgb.shape[1] // p.width
+    return [[grid_rgb[r * p.height:(r + 1) * p.height, i * p.width:(i + 1) * p.width]
+             for i in range(n)] for r in range(3)]
+
+
+def reconstruction_titles() -> list[str]:
+    """Original, then each obfuscation and its reconstruction."""
+    return ["Original", *(title for entry in OBFUSCATIONS.values()
+                          for title in (entry.label, f"Reconstructed {entry.label.lower()}"))]
+
+
+def reconstruction_rows(store: RunStore, arch: str, loss: str, seed: int):
+    """Per test face: the original, then each obfuscation and its reconstruction (None where
+    the run is missing); columns as reconstruction_titles()."""
+    tiles = [sample_tiles(store, RunConfig(arch, loss, obfuscation, seed, store.profile).key)
+             for obfuscation in OBFUSCATIONS]
+    shown = next((t for t in tiles if t is not None), None)
+    n = len(shown[0]) if shown else load_profile(store.profile).n_samples
+
+    def tile(rows, r, i):
+        return None if rows is None else rows[r][i]
+
+    return [[tile(shown, 0, i), *(tile(t, r, i) for t in tiles for r in (1, 2))]
+            for i in range(n)]
+
+
+def best_loss(runs: pd.DataFrame, arch: str) -> str | None:
+    """The loss with the highest test SSIM for an architecture, averaged over obfuscations."""
+    done = select(finished(runs), architecture=arch)
+    return None if done.empty else done.groupby("loss")["test_ssim"].mean().idxmax()
+
+
+def loss_comparison_rows(evidence: Evidence) -> pd.DataFrame:
+    """Every study architecture x loss x obfuscation (test means and intervals) and every
+    baseline, for the loss comparison figure."""
+    rows = [{**model_row(evidence, ARCHITECTURES[a].label, a, loss, o), "obfuscation": o}
+            for o in OBFUSCATIONS for a in STUDY_ARCHITECTURES for loss in LOSSES]
+    rows += [{**row, "obfuscation": o} for o in OBFUSCATIONS for row in baseline_rows(evidence, o)]
+    return pd.DataFrame(rows)
+
+
+def save(figure, folder: Path, stem: str) -> list[Path]:
+    paths = io.save_figure(figure, folder / stem)
+    plots.plt.close(figure)
+    return paths
+
+
+def training_curve_figures(evidence: Evidence, folder: Path) -> list[Path]:
+    """training_curves_<arch>_<obfuscation>: one colour per loss, one line per seed."""
+    curves, paths = histories(evidence.runs, evidence.store), []
+    if curves.empty:
+        return paths
+    for arch in ARCHITECTURES:
+        for obfuscation in OBFUSCATIONS:
+            part = select(curves, architecture=arch, obfuscation=obfuscation)
+            if part.empty:
+                continue
+            title = f"{ARCHITECTURES[arch].label}, {OBFUSCATIONS[obfuscation].label.lower()} faces"
+            paths += plots.save_in_both_widths(lambda width: plots.training_curves(
+                part, hue="loss_name", registry=LOSSES,
+                title=title, width=width), folder / f"training_curves_{arch}_{obfuscation}")
+    return paths
+
+
+def reconstruction_figures(evidence: Evidence, folder: Path) -> list[Path]:
+    """reconstructions_<arch>_best_loss: test faces of the first seed, under the loss with the
+    architecture's best test SSIM."""
+    paths = []
+    for arch in STUDY_ARCHITECTURES:
+        loss = best_loss(evidence.runs, arch)
+        if loss is None:
+            continue
+        seed = int(finished(evidence.runs)["seed"].min())
+        figure = plots.image_grid(reconstruction_rows(evidence.store, arch, loss, seed),
+                                  reconstruction_titles())
+        figure.suptitle(f"{ARCHITECTURES[arch].label}, trained with its best loss ({LOSSES[loss].label})",
+                        y=1.02, fontsize=9)
+        paths += save(figure, folder, f"reconstructions_{arch}_best_loss")
+    return paths
+
+
+def comparison_figures(evidence: Evidence, folder: Path) -> list[Path]:
+    """test_psnr_ssim_architectures_x_losses (heat maps) and
+    test_psnr_ssim_losses_with_baselines (means, intervals and the baselines)."""
+    done = finished(evidence.runs)
+    if done.empty:
+        return []
+    rows = loss_comparison_rows(evidence)
+    return (plots.save_in_both_widths(
+                lambda width: plots.metric_heatmaps(done, width),
+                folder / "test_psnr_ssim_architectures_x_losses")
+            + plots.save_in_both_widths(
+                lambda width: plots.loss_comparison(rows, list(LOSSES), width),
+                folder / "test_psnr_ssim_losses_with_baselines"))
+
+
+def write_figures(evidence: Evidence, figures_root) -> list[Path]:
+    folder = io.writable_dir(Path(figures_root) / evidence.profile)
+    return (training_curve_figures(evidence, folder) + reconstruction_figures(evidence, folder)
+            + comparison_figures(evidence, folder))

@@ -1,0 +1,227 @@
+"""How the tables print: cells as 'mean ± sd [interval]*', the best mean in bold, missing runs as
+'missing', and each table written as CSV (numbers; empty = missing), Markdown and LaTeX."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..axes.architectures import ARCHITECTURES
+from ..axes.losses import LOSSES
+from ..axes.obfuscation import OBFUSCATIONS
+from ..core import io
+from ..training.runs import METRICS, TEST_METRICS
+from . import latex
+from .tables import Table
+
+METRIC_LABELS = {"train_psnr": "Train PSNR", "train_ssim": "Train SSIM",
+                 "test_psnr": "Test PSNR", "test_ssim": "Test SSIM"}
+LEGEND = ("Mean ± standard deviation over seeds (n: seeds) and, for test metrics, a 95% "
+          "bootstrap interval over test images; n = 1 shows the mean alone. * : differs from L2 "
+          "beyond training and image noise (95% bootstrap interval of the paired difference, "
+          "drawing seeds and then images, excludes zero; needs at least two seeds). Bold: best "
+          "mean.")
+
+
+def metric_cell(row, m: str) -> str:
+    """'mean ± sd [CI]' for several seeds, the mean alone for one seed (the table's n column
+    says n = 1: an interval over images would hide the seed-to-seed spread it cannot see),
+    'mean [CI]' for a deterministic baseline; a star marks a difference from L2 resolved over
+    seeds and images."""
+    if pd.isna(row[m]):
+        return "missing"
+    digits = 2 if "psnr" in m else 4
+    text = f"{row[m]:.{digits}f}"
+    several = row.get("kind") == "model" and row.get("n_seeds", 0) >= 2
+    if several:
+        text += f" ± {row[f'{m}_sd']:.{digits}f}"
+    if m in TEST_METRICS and (several or row.get("kind") == "baseline"):
+        text += f" [{row[f'{m}_ci_low']:.{digits}f}, {row[f'{m}_ci_high']:.{digits}f}]"
+    if row.get(f"{m}_vs_l2") in ("higher", "lower"):
+        text += "*"
+    return text
+
+
+def formatted(table: pd.DataFrame, bold: str) -> pd.DataFrame:
+    """Metric cells as text (see metric_cell), 'missing' for no value, the best mean wrapped in
+    `bold` (a format string), and the number of seeds."""
+    shown = table[["row"]].copy()
+    for m in METRICS:
+        shown[METRIC_LABELS[m]] = [
+            bold.format(metric_cell(row, m)) if m in str(row.get("best_in", "")).split(";")
+            else metric_cell(row, m) for _, row in table.iterrows()]
+    shown["n"] = ["" if row.get("kind") != "model"
+                  else str(int(row["n_seeds"]) if pd.notna(row.get("n_seeds")) else 0)
+                  for _, row in table.iterrows()]
+    return shown.rename(columns={"row": ""})
+
+
+def number(value, digits: int) -> str:
+    return "" if pd.isna(value) else f"{value:.{digits}f}"
+
+
+def p_value(value) -> str:
+    return "" if pd.isna(value) else "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def digits_of(metric: str) -> int:
+    return 2 if "psnr" in metric else 4
+
+
+def labels(column: pd.Series, registry) -> pd.Series:
+    return column.map(lambda name: registry[name].label if name in registry else name)
+
+
+def significance_printed(frame: pd.DataFrame) -> pd.DataFrame:
+    """significance_vs_l2 with readable headers and names, one interval column."""
+    digits = frame["metric"].map(digits_of)
+    return pd.DataFrame({
+        "Architecture": labels(frame["architecture"], ARCHITECTURES),
+        "Obfuscation": labels(frame["obfuscation"], OBFUSCATIONS),
+        "Loss": labels(frame["loss"], LOSSES),
+        "Metric": frame["metric"].map({"test_psnr": "PSNR (dB)", "test_ssim": "SSIM"}),
+        "n": frame["n_seeds"],
+        "Loss − L2": [number(v, d) for v, d in zip(frame["difference"], digits)],
+        "95% interval": [f"[{number(lo, d)}, {number(hi, d)}]" if pd.notna(lo) else ""
+                         for lo, hi, d in zip(frame["ci_low"], frame["ci_high"], digits)],
+        "Verdict": frame["verdict"],
+        "Wilcoxon p (Holm)": frame["p_holm"].map(p_value)})
+
+
+def identity_printed(frame: pd.DataFrame) -> pd.DataFrame:
+    """identity_disjoint with readable headers: the drops, the seed spread and the tests."""
+
+    shown = pd.DataFrame({
+        "Architecture": labels(frame["architecture"], ARCHITECTURES),
+        "Loss": labels(frame["loss"], LOSSES),
+        "Obfuscation": labels(frame["obfuscation"], OBFUSCATIONS),
+        "n": frame["n_seeds"]})
+    for metric, unit in (("psnr", " (dB)"), ("ssim", "")):
+        name = metric.upper()
+        d = digits_of(metric)
+        shown[f"{name} drop{unit}"] = frame[f"drop_test_{metric}"].map(lambda v: number(v, d))
+        shown[f"{name} drop, seen people"] = frame[f"drop_seen_people_test_{metric}"].map(
+            lambda v: number(v, d))
+        shown[f"{name} seed SD"] = frame[f"random_seed_sd_test_{metric}"].map(
+            lambda v: number(v, d))
+        shown[f"{name} p (Holm)"] = frame[f"p_holm_{metric}"].map(p_value)
+    return shown
+
+
+def sweep_printed(frame: pd.DataFrame) -> pd.DataFrame:
+    """The strength sweep with readable headers; a strength not trained yet as 'missing'."""
+    return pd.DataFrame({
+        "Obfuscation": labels(frame["obfuscation"], OBFUSCATIONS),
+        "Strength": [f"{s} *" if own else s for s, own in zip(frame["setting"],
+                                                             frame["profile_strength"])],
+        "Input PSNR (dB)": frame["input_test_psnr"].map(lambda v: number(v, 2)),
+        "Input SSIM": frame["input_test_ssim"].map(lambda v: number(v, 4)),
+        "Seeds": frame["n_seeds"].astype(int).astype(str),
+        **{name: [number(v, digits_of(m)) if done == "finished" else "missing"
+                  for v, done in zip(frame[m], frame["status"])]
+           for name, m in (("PSNR (dB)", "test_psnr"), ("SSIM", "test_ssim"))}})
+
+
+def network_label(table: pd.DataFrame) -> str:
+    """'Residual Autoencoder under L2': the network of a table's first row."""
+
+    first = table.iloc[0]
+    return f"{ARCHITECTURES[first['architecture']].label} under {LOSSES[first['loss']].label}"
+
+
+def sweep_legend(frame: pd.DataFrame) -> str:
+    """Which network the sweep trains, the study's number for it, and the marks."""
+    study = "; ".join(
+        f"{OBFUSCATIONS[o].label.lower()} {number(rows['study_test_psnr'].iloc[0], 2)} dB / "
+        f"{number(rows['study_test_ssim'].iloc[0], 4)}"
+        for o, rows in frame.groupby("obfuscation", sort=False)
+        if rows["study_test_psnr"].notna().any())
+    return (f"The network: {network_label(frame)}. Input: the obfuscated test faces. * : the "
+            f"profile's strength (its runs are the grid's). "
+            + (f"The study reports for this network (its strength unstated): {study}." if study
+               else "The study reports no number for this network."))
+
+
+PRINTED = {"significance_vs_l2": significance_printed, "identity_disjoint": identity_printed,
+           "strength_sweep": sweep_printed}
+
+
+def write_table(table: Table, folder: Path, name: str) -> None:
+    """<name>.csv (every number), .md and .tex (booktabs, sized for a page: latex.table_tex):
+    comparison tables (model and baseline rows) print formatted cells with the best values in
+    bold, the others with readable headers (PRINTED) or as they are."""
+    frame, legend = table.frame, table.legend or LEGEND
+    io.write_csv(folder / f"{name}.csv", frame)
+    if "kind" in frame:
+        md_frame = formatted(frame, "**{}**")
+        tex_frame = formatted(frame, latex.BOLD_OPEN + "{}" + latex.BOLD_CLOSE)
+    else:
+        md_frame = tex_frame = PRINTED.get(name, lambda f: f)(frame)
+    md = md_frame.to_markdown(index=False, floatfmt=".4g")
+    io.write_text(folder / f"{name}.md", f"{table.caption}\n\n{md}\n\n{legend}\n")
+    io.write_text(folder / f"{name}.tex", latex.table_tex(
+        tex_frame.map(lambda v: f"{v:.4g}" if isinstance(v, float) else v),
+        f"{table.caption}. {legend}", name))
+
+
+def write_tables(tables: dict[str, Table], folder: Path) -> None:
+    folder = io.writable_dir(folder)
+    for name, table in tables.items():
+        write_table(table, folder, name)
+
+
+def styled(table: pd.DataFrame):
+    """A comparison table for a notebook: formatted cells, the best mean in bold by styling."""
+    marks = latex.BOLD_OPEN + latex.BOLD_CLOSE
+    marked = formatted(table, latex.BOLD_OPEN + "{}" + latex.BOLD_CLOSE)
+    bold = marked.map(lambda cell: "font-weight: bold" if latex.BOLD_OPEN in str(cell) else "")
+    return marked.map(lambda cell: str(cell).strip(marks)).style.apply(
+        lambda _: bold, axis=None).hide(axis="index")
+
+
+def comparison_text(table: pd.DataFrame) -> str:
+    """What a comparison table shows, from its numbers: the best and lowest network row of each
+    test metric, the spread between rows against the seed-to-seed spread, the best non-learned
+    baseline, and how many rows differ from L2 beyond training and image noise."""
+    models = table[(table["kind"] == "model") & table["test_psnr"].notna()]
+    if models.empty:
+        return "No network of this table has finished a run yet."
+    sentences = []
+    for m, unit in (("test_psnr", " dB"), ("test_ssim", "")):
+        d = digits_of(m)
+        best, low = models.loc[models[m].idxmax()], models.loc[models[m].idxmin()]
+        text = f"{METRIC_LABELS[m]}: highest {best['row']} ({best[m]:.{d}f}{unit})"
+        if len(models) > 1:
+            sd = models[f"{m}_sd"].max()
+            text += (f", lowest {low['row']} ({low[m]:.{d}f}{unit}); rows span "
+                     f"{best[m] - low[m]:.{d}f}{unit}"
+                     + (f" against a seed-to-seed SD of at most {sd:.{d}f}{unit}"
+                        if pd.notna(sd) else " (one seed: no seed spread to compare)"))
+        baselines = table[(table["kind"] == "baseline") & table[m].notna()]
+        if len(baselines):
+            top = baselines.loc[baselines[m].idxmax()]
+            gap = best[m] - top[m]
+            text += (f"; the best non-learned baseline, {top['row']}, is "
+                     f"{abs(gap):.{d}f}{unit} {'below' if gap > 0 else 'above'} the best network")
+        verdicts = models.get(f"{m}_vs_l2", pd.Series(dtype=str))
+        resolved = verdicts.isin(["higher", "lower"]).sum()
+        if verdicts.isin(["higher", "lower", "not resolved"]).any():
+            text += (f"; {resolved} of {verdicts.isin(['higher', 'lower', 'not resolved']).sum()}"
+                     " rows resolved against L2")
+        sentences.append(text + ".")
+    return " ".join(sentences)
+
+
+def significance_text(table: pd.DataFrame) -> str:
+    """How many loss-versus-L2 differences are resolved, per metric, and on how many seeds."""
+    if table.empty:
+        return "No loss can be compared with L2 yet (L2 or the other loss has no finished run)."
+    parts = []
+    for metric, rows in table.groupby("metric", sort=False):
+        counts = rows["verdict"].value_counts()
+        parts.append(f"{'PSNR' if 'psnr' in metric else 'SSIM'}: "
+                     + ", ".join(f"{counts[v]} {v}" for v in ("higher", "lower", "not resolved",
+                                                              "one seed") if v in counts)
+                     + f" of {len(rows)} differences (seeds per comparison: "
+                     f"{rows['n_seeds'].min()}–{rows['n_seeds'].max()})")
+    return "Each loss against L2 — " + "; ".join(parts) + "."

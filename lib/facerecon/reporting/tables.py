@@ -1,0 +1,167 @@
+"""The study's tables as frames of numbers, computed from the evidence (formatting.py prints
+them). Every model row is a mean over seeds with its standard deviation, a 95% bootstrap
+interval over test images and the Holm-corrected test of its loss against L2; the non-learned
+baselines sit under the models. A run that did not happen, failed or was interrupted is a row
+with status 'missing' and no numbers."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..axes.architectures import ARCHITECTURES
+from ..axes.losses import LOSSES
+from ..axes.obfuscation import OBFUSCATIONS
+from ..core import stats
+from ..data.baselines import METHODS
+from ..experiment.config import REFERENCE_ARCHITECTURE, REFERENCE_LOSS, STUDY_ARCHITECTURES
+from ..training.runs import METRICS, TEST_METRICS, finished, select
+from .evidence import Evidence
+from .split_comparison import identity_table
+
+
+@dataclass(frozen=True)
+class Table:
+    frame: pd.DataFrame
+    caption: str
+    legend: str | None = None  # None: the legend of comparison tables (formatting.LEGEND)
+
+
+def summary_row(label: str, runs: pd.DataFrame, images: pd.DataFrame) -> dict:
+    """Mean, sd and count over seeds of every metric, and the bootstrap interval over test
+    images (each image's mean over seeds) of the test metrics; missing if no run finished."""
+    row = {"row": label, "kind": "model"}
+    for m in METRICS:
+        row[m], row[f"{m}_sd"], _ = stats.seed_spread(runs[m])
+    row["n_seeds"] = len(runs)
+    for m in TEST_METRICS:
+        per_image = stats.mean_per_image(images, m.split("_")[1]) if len(images) else []
+        row[f"{m}_ci_low"], row[f"{m}_ci_high"] = stats.bootstrap_ci(per_image)
+    row["status"] = "finished" if len(runs) else "missing"
+    return row
+
+
+def model_row(evidence: Evidence, label: str, arch: str, loss: str, obfuscation: str,
+              split: str = "random") -> dict:
+    cell = {"architecture": arch, "loss": loss, "obfuscation": obfuscation}
+    runs = select(finished(evidence.runs, split), **cell)
+    images = select(evidence.images, **cell, split=split)
+    row = {**summary_row(label, runs, images), "architecture": arch, "loss": loss}
+    for m in TEST_METRICS:
+        match = select(evidence.significance, **cell, metric=m)
+        row[f"{m}_vs_l2"] = match["verdict"].iloc[0] if len(match) else ""
+        row[f"{m}_vs_l2_p_holm"] = float(match["p_holm"].iloc[0]) if len(match) else np.nan
+    return row
+
+
+def baseline_rows(evidence: Evidence, obfuscation: str) -> list[dict]:
+    """The non-learned baselines of an obfuscation: deterministic, so no seeds; the interval is
+    over test images."""
+    rows = []
+    for method in OBFUSCATIONS[obfuscation].baselines:
+        scores = select(evidence.baselines, obfuscation=obfuscation, method=method)
+        row = {"row": METHODS[method].label, "kind": "baseline", "architecture": method}
+        for m in METRICS:
+            subset, metric = m.split("_")
+            part = select(scores, subset=subset)[metric]
+            row[m] = float(part.mean()) if len(part) else np.nan
+        for m in TEST_METRICS:
+            test = select(scores, subset="test")[m.split("_")[1]]
+            row[f"{m}_ci_low"], row[f"{m}_ci_high"] = stats.bootstrap_ci(test)
+        row["status"] = "baseline" if len(scores) else "missing"
+        rows.append(row)
+    return rows
+
+
+def comparison_table(rows: list[dict], evidence: Evidence, obfuscation: str) -> pd.DataFrame:
+    """Model rows, then the obfuscation's baselines; best values marked."""
+    return mark_best(pd.DataFrame(rows + baseline_rows(evidence, obfuscation)))
+
+
+def mark_best(table: pd.DataFrame) -> pd.DataFrame:
+    """Adds best_in: the metric columns in which a row is best (ties included)."""
+    best = {m: table[m].max() for m in METRICS}
+    table["best_in"] = [";".join(m for m in METRICS if pd.notna(row[m]) and row[m] == best[m])
+                        for _, row in table.iterrows()]
+    return table
+
+
+def loss_table(evidence: Evidence, loss: str, obfuscation: str) -> pd.DataFrame:
+    """The study's comparison table: rows = architectures (+ the original residual autoencoder
+    under L2) and the baselines; columns = train/test PSNR/SSIM."""
+    archs = list(STUDY_ARCHITECTURES) + ([REFERENCE_ARCHITECTURE] if loss == REFERENCE_LOSS else [])
+    rows = [model_row(evidence, ARCHITECTURES[a].label, a, loss, obfuscation) for a in archs]
+    return comparison_table(rows, evidence, obfuscation)
+
+
+def architecture_table(evidence: Evidence, arch: str, obfuscation: str) -> pd.DataFrame:
+    """Rows = losses, for one architecture and obfuscation, with the baselines."""
+    losses = [REFERENCE_LOSS] if arch == REFERENCE_ARCHITECTURE else list(LOSSES)
+    rows = [model_row(evidence, LOSSES[loss].label, arch, loss, obfuscation)
+            for loss in losses]
+    return comparison_table(rows, evidence, obfuscation)
+
+
+def best_run(evidence: Evidence, obfuscation: str) -> tuple[str, str] | None:
+    """The (architecture, loss) with the highest test SSIM (mean over seeds)."""
+    done = select(finished(evidence.runs), obfuscation=obfuscation)
+    if done.empty:
+        return None
+    return done.groupby(["architecture", "loss"])["test_ssim"].mean().idxmax()
+
+
+def input_vs_reconstruction_table(evidence: Evidence) -> pd.DataFrame:
+    """As in the study: the obfuscated input and the best reconstruction (highest test SSIM),
+    each against the original, on train and test."""
+    rows = []
+    for obfuscation in OBFUSCATIONS:
+        row = next(r for r in baseline_rows(evidence, obfuscation) if r["architecture"] == "input")
+        rows.append({**row, "row": f"{obfuscation}: obfuscated input"})
+        best = best_run(evidence, obfuscation)
+        if best is None:
+            rows.append({"row": f"{obfuscation}: best reconstruction (missing)", "kind": "model",
+                         **{m: np.nan for m in METRICS}, "n_seeds": 0, "status": "missing"})
+        else:
+            arch, loss = best
+            rows.append(model_row(evidence, f"{obfuscation}: best reconstruction "
+                                  f"({ARCHITECTURES[arch].label}, {LOSSES[loss].label})",
+                                  arch, loss, obfuscation))
+    return pd.DataFrame(rows)
+
+
+def study_tables(evidence: Evidence) -> dict[str, Table]:
+    """Every table of the report, by file name."""
+    profile, tables = evidence.profile, {}
+    for obfuscation in OBFUSCATIONS:
+        for loss in LOSSES:
+            tables[f"loss_{loss}_{obfuscation}"] = Table(
+                loss_table(evidence, loss, obfuscation),
+                f"{LOSSES[loss].label} loss, {OBFUSCATIONS[obfuscation].label.lower()} faces "
+                f"({profile} profile)")
+        for arch in ARCHITECTURES:
+            tables[f"architecture_{arch}_{obfuscation}"] = Table(
+                architecture_table(evidence, arch, obfuscation),
+                f"{ARCHITECTURES[arch].label}, {OBFUSCATIONS[obfuscation].label.lower()} faces: "
+                f"losses compared ({profile} profile)")
+    tables["input_vs_reconstruction"] = Table(
+        input_vs_reconstruction_table(evidence),
+        f"Obfuscated input and best reconstruction against the original ({profile} profile)")
+    tables["significance_vs_l2"] = Table(
+        evidence.significance,
+        f"Each loss against L2, per architecture and obfuscation ({profile} profile)",
+        "Loss − L2: the difference, mean over seeds (n) and test images; 95% interval: a "
+        "bootstrap interval drawing seeds, then images, so that it carries training noise; "
+        "Verdict: higher or lower where the interval excludes zero with at least two seeds. "
+        "Secondary, a test of these trained networks rather than of the losses: Wilcoxon "
+        "signed-rank on each image's mean over seeds, Holm-corrected over every row (the CSV's "
+        "networks_differ: p_holm < 0.05).")
+    tables["identity_disjoint"] = Table(
+        identity_table(evidence),
+        f"Random against identity-disjoint split, same test faces ({profile} profile)",
+        "drop: random minus identity-disjoint (positive: the random split scores higher); seen "
+        "people: test faces whose person the random split trains on; seed SD: standard "
+        "deviation over seeds of the random split's runs (a drop within it is not the split's "
+        "doing); p (Holm): Wilcoxon signed-rank on all test faces, Holm-corrected over the table "
+        "(it treats images, not trainings, as the sample).")
+    return tables

@@ -1,0 +1,279 @@
+"""What a run is on disk, and the grid of runs a profile holds.
+
+A run lives in results/<profile>/runs/<key>/ (key: RunConfig.key, e.g.
+srresnet__ssim__blur__seed0[__identity]) and holds config.json (its fingerprint), history.csv
+(per epoch), per_image.csv, test_samples.png, test_faces.npz (not committed: recognition/) and,
+written last and atomically, metrics.json; its weights go to
+results/<profile>/weights/<key>.weights.h5 (not committed). While it trains, its records grow in
+runs/.<key>.partial/ and move into its folder only when it ends, so a rerun (--force) that is
+interrupted keeps the previous records; a lock file (runs/.<key>.lock) keeps a second process
+from training the same run. Its status is finished (metrics.json), failed (failed.json: a
+non-finite loss), incomplete (interrupted), missing, stray (a finished run in a folder that
+another key names, e.g. a copy: it never counts) or stale (finished, but its fingerprint is not
+what its profile says today: shown with what changed, never counted). A run's fingerprint says
+what makes two runs the same run (experiment/fingerprint.py); a finished run with the same
+fingerprint is never trained again.
+"""
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import functools
+import json
+import os
+import shutil
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..core import io
+from ..core.checks import ConfigError
+from ..experiment.config import (LOSS_NAMES, OBFUSCATION_NAMES, REFERENCE_ARCHITECTURE,
+                                 REFERENCE_LOSS, SPLIT_NAMES, STUDY_ARCHITECTURES, Profile,
+                                 RunConfig, load_profile)
+from ..experiment.fingerprint import (fingerprint, fingerprint_differences, same_fingerprint,
+                                      stored_fingerprint)
+
+METRICS = ("train_psnr", "train_ssim", "test_psnr", "test_ssim")
+TEST_METRICS = ("test_psnr", "test_ssim")
+RUN_FIELDS = ("key", "architecture", "loss", "obfuscation", "seed", "split")
+
+
+def run_config(record) -> RunConfig:
+    """The RunConfig of a run's record or of a row of a frame of runs."""
+    fields = {f.name: record[f.name] for f in dataclasses.fields(RunConfig) if f.name in record}
+    if not isinstance(fields.get("strength", ""), str):  # a blank cell of a frame
+        fields.pop("strength")
+    return RunConfig(**fields)
+
+
+def holds_its_own_run(key: str, record: dict) -> bool:
+    """Whether a run's record names the folder it is in (a copied folder is not another run)."""
+    try:
+        return run_config(record).key == key
+    except (TypeError, ConfigError):
+        return False
+
+
+# --- one profile's runs on disk ----------------------------------------------------------------
+
+class RunBusy(RuntimeError):
+    """Another process is training this run."""
+
+
+@dataclass(frozen=True)
+class RunStore:
+    """The runs of one profile under a results root."""
+
+    results_root: Path
+    profile: str
+
+    @property
+    def runs_dir(self) -> Path:
+        return Path(self.results_root) / self.profile / "runs"
+
+    def folder(self, key: str) -> Path:
+        return self.runs_dir / key
+
+    def staging(self, key: str) -> Path:
+        return self.runs_dir / f".{key}.partial"
+
+    def weights(self, key: str) -> Path:
+        return Path(self.results_root) / self.profile / "weights" / f"{key}.weights.h5"
+
+    def status(self, key: str) -> str:
+        folder = self.folder(key)
+        if (folder / "metrics.json").exists():
+            return "finished"
+        if (folder / "failed.json").exists():
+            return "failed"
+        return "incomplete" if folder.exists() or self.staging(key).exists() else "missing"
+
+    @contextmanager
+    def lock(self, key: str):
+        """Held while this process trains the run; RunBusy if another process holds it."""
+        path = io.writable_dir(self.runs_dir) / f".{key}.lock"
+        with open(path, "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise RunBusy(f"{key} is being trained by another process; skipped") from None
+            yield  # closing the file releases the lock, also when the process dies
+
+    def metrics(self, key: str) -> dict:
+        return json.loads((self.folder(key) / "metrics.json").read_text())
+
+    @functools.cached_property
+    def settings(self) -> Profile:
+        """The profile, read once per store."""
+        return load_profile(self.profile)
+
+    def changes(self, metrics: dict) -> list[str]:
+        """How a finished run's fingerprint differs from what its profile says today."""
+        wanted = fingerprint(run_config(metrics), self.settings)
+        return fingerprint_differences(stored_fingerprint(metrics), wanted)
+
+    def cached(self, key: str, wanted: dict) -> dict | None:
+        """The finished run's metrics if its fingerprint is the wanted one."""
+        if self.status(key) != "finished":
+            return None
+        metrics = self.metrics(key)
+        return metrics if same_fingerprint(stored_fingerprint(metrics), wanted) else None
+
+    def start(self, key: str, run_fingerprint: dict) -> Path:
+        """A fresh staging folder, where the run's records grow until it ends; config.json."""
+        staging = self.staging(key)
+        shutil.rmtree(staging, ignore_errors=True)  # an interrupted attempt's remains
+        io.write_json(io.writable_dir(staging) / "config.json", run_fingerprint)
+        return staging
+
+    def publish(self, key: str, record: str, content: dict) -> None:
+        """Writes `record` (metrics.json or failed.json) and moves the staged records into the
+        run's folder, the previous records out first and `record` last: until it lands the run
+        is incomplete, and until this starts the previous records stand."""
+        staging, folder = self.staging(key), io.writable_dir(self.folder(key))
+        io.write_json(staging / record, content)
+        for old in ("metrics.json", "failed.json"):
+            (folder / old).unlink(missing_ok=True)
+        for old in folder.iterdir():
+            if not (staging / old.name).exists():
+                old.unlink()
+        for path in sorted(staging.iterdir(), key=lambda p: p.name == record):
+            os.replace(path, folder / path.name)
+        staging.rmdir()
+
+    def finish(self, key: str, metrics: dict) -> None:
+        self.publish(key, "metrics.json", metrics)
+
+    def fail(self, key: str, failure: dict) -> None:
+        self.publish(key, "failed.json", failure)
+
+    def history(self, key: str) -> pd.DataFrame:
+        return pd.read_csv(self.folder(key) / "history.csv")
+
+    def per_image(self, key: str) -> pd.DataFrame:
+        return pd.read_csv(self.folder(key) / "per_image.csv")
+
+    def samples(self, key: str) -> Path:
+        return self.folder(key) / "test_samples.png"
+
+    def keys_found(self) -> list[str]:
+        """Every run folder (not the staging folders and locks, whose names start with '.')."""
+        runs = self.runs_dir
+        return sorted(p.name for p in runs.iterdir() if p.is_dir() and not p.name.startswith(".")
+                      ) if runs.exists() else []
+
+    def run_fields(self, key: str) -> dict:
+        """The run fields a folder's records give (metrics.json, else config.json), or {}."""
+        if self.status(key) == "finished":
+            return self.metrics(key)
+        config = self.folder(key) / "config.json"
+        return json.loads(config.read_text())["run"] if config.exists() else {}
+
+    def collect(self) -> pd.DataFrame:
+        """One row per run of the profile's grid (and any other run folder found, but the
+        strength sweep's), with its status and, for finished runs, every metric of
+        metrics.json."""
+        expected = {run.key: run for run in grid(self.profile)}
+        others = [k for k in self.keys_found()
+                  if k not in expected and not self.run_fields(k).get("strength")]
+        return self.frame(expected, others)
+
+    def collect_sweep(self) -> pd.DataFrame:
+        """collect() for the strength sweep's runs (sweep()) and any other run folder found at
+        a strength that is not the profile's."""
+        expected = {run.key: run for run in sweep(self.profile)}
+        others = [k for k in self.keys_found()
+                  if k not in expected and self.run_fields(k).get("strength")]
+        return self.frame(expected, others)
+
+    def frame(self, expected: dict, others: list[str]) -> pd.DataFrame:
+        rows = []
+        for key in list(expected) + others:
+            status = self.status(key)
+            if status == "finished":
+                metrics = self.metrics(key)
+                own = holds_its_own_run(key, metrics)
+                changed = self.changes(metrics) if own else []
+                for record in ("fingerprint", "identity"):
+                    metrics.pop(record, None)
+                packages = metrics.pop("packages", {})
+                row = {**metrics, "keras_version": packages.get("keras")}
+                if not own:
+                    status, row["reason"] = "stray", "holds the records of another run's key"
+                elif changed:
+                    status, row["reason"] = "stale", f"changed since it ran: {'; '.join(changed)}"
+            elif key in expected:
+                row = expected[key].as_dict()
+            else:
+                row = self.run_fields(key)
+            if status == "failed":
+                row["reason"] = json.loads((self.folder(key) / "failed.json").read_text())["reason"]
+            rows.append({"key": key, **row, "status": status})
+        frame = pd.DataFrame(rows, columns=None if rows else [*RUN_FIELDS, "profile", "status"])
+        for column in METRICS:
+            if column not in frame:
+                frame[column] = np.nan
+        # Runs stored before the identity-disjoint split existed were on the random split.
+        frame["split"] = frame.get("split", pd.Series(index=frame.index, dtype=object)).fillna(
+            "random")
+        first = ["key", "architecture", "loss", "obfuscation", "seed", "split",
+                 *(["strength"] if "strength" in frame else []), "profile", "status", *METRICS]
+        return frame[first + [c for c in frame.columns if c not in first]]
+
+
+# --- the grid and frames of runs ---------------------------------------------------------------
+
+def grid(profile: str, architectures=None, losses=None, obfuscations=None,
+         seeds=None, splits=None) -> list[RunConfig]:
+    """The runs of the study (or a slice of it): every architecture, loss, obfuscation and seed
+    on the random split, then the profile's identity-disjoint runs (its identity losses and
+    seeds, study architectures only). The original residual autoencoder is the study's
+    reference row and is trained under REFERENCE_LOSS only."""
+    settings = load_profile(profile)
+    architectures = architectures or [*STUDY_ARCHITECTURES, REFERENCE_ARCHITECTURE]
+    losses = losses or list(LOSS_NAMES)
+    obfuscations = obfuscations or list(OBFUSCATION_NAMES)
+    seeds = [int(s) for s in seeds or settings.seeds]
+    splits = splits or list(SPLIT_NAMES)
+
+    def runs_of(split, archs, split_losses, split_seeds):
+        return [RunConfig(arch, loss, obfuscation, seed, profile, split)
+                for arch in archs for loss in split_losses
+                if arch != REFERENCE_ARCHITECTURE or loss == REFERENCE_LOSS
+                for obfuscation in obfuscations for seed in split_seeds]
+
+    runs = runs_of("random", architectures, losses, seeds) + runs_of(
+        "identity", [a for a in architectures if a in STUDY_ARCHITECTURES],
+        [loss for loss in losses if loss in settings.identity_losses],
+        [s for s in settings.identity_seeds if s in seeds])
+    return [run for run in runs if run.split in splits]
+
+
+def sweep(profile: str) -> list[RunConfig]:
+    """The strength sweep: the profile's sweep architecture and loss on its sweep seeds (random
+    split) at every calibration candidate of every obfuscation but the profile's own strength,
+    whose runs are the grid's."""
+    settings = load_profile(profile)
+    return [RunConfig(settings.sweep_architecture, settings.sweep_loss, obfuscation, seed,
+                      profile, "random", strength)
+            for obfuscation in OBFUSCATION_NAMES for strength in settings.swept_strengths(obfuscation)
+            for seed in settings.sweep_seeds]
+
+
+def select(frame: pd.DataFrame, **columns) -> pd.DataFrame:
+    """The rows whose columns equal the given values (a list, tuple or set: any of them)."""
+    keep = pd.Series(True, index=frame.index)
+    for column, value in columns.items():
+        keep &= frame[column].isin(value) if isinstance(value, (list, tuple, set)) \
+            else frame[column] == value
+    return frame[keep]
+
+
+def finished(runs: pd.DataFrame, split: str | None = "random") -> pd.DataFrame:
+    """Finished runs (of one split; None: of every split)."""
+    done = select(runs, status="finished")
+    return done if split is None else select(done, split=split)

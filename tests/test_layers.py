@@ -1,0 +1,111 @@
+"""The package's layers (facerecon.LAYERS, bottom up): each is a subpackage whose docstring says
+what it owns and what it may import; no module imports a layer above its own, and there is no
+import cycle between modules."""
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import facerecon
+
+PACKAGE = Path(facerecon.__file__).parent
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(path: Path) -> set[str]:
+    """The project's modules a file imports, anywhere in its code, by full name."""
+    here = module_name(path).split(".")
+    package = here if path.name == "__init__.py" else here[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[:len(package) - node.level + 1]
+                stem = ".".join(base + ([node.module] if node.module else []))
+            else:
+                stem = node.module or ""
+            if stem.split(".")[0] != "facerecon":
+                continue
+            for alias in node.names:  # `from . import io` names modules, `from .io import x` not
+                candidate = f"{stem}.{alias.name}"
+                found.add(candidate if (PACKAGE.parent / candidate.replace(".", "/")).with_suffix(
+                    ".py").exists() else stem)
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.split(".")[0] == "facerecon"}
+    return found
+
+
+def graph() -> dict[str, set[str]]:
+    return {module_name(p): imported_modules(p) for p in PACKAGE.rglob("*.py")}
+
+
+def layer_of(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in facerecon.LAYERS else None
+
+
+def test_every_module_is_in_a_layer_and_every_layer_says_what_it_may_import():
+    top = {module_name(p) for p in PACKAGE.glob("*.py")}
+    assert top == {"facerecon", "facerecon.__main__"}, "modules outside the layers"
+    for layer in facerecon.LAYERS:
+        init = PACKAGE / layer / "__init__.py"
+        assert init.exists(), layer
+        doc = ast.get_docstring(ast.parse(init.read_text())) or ""
+        assert doc.startswith(f"{layer}:") and "May import:" in doc, layer
+    assert {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"} == set(
+        facerecon.LAYERS)
+
+
+def test_no_layer_imports_one_above_it():
+    rank = {layer: i for i, layer in enumerate(facerecon.LAYERS)}
+    upward = [f"{module} imports {target}"
+              for module, targets in graph().items() if layer_of(module)
+              for target in targets if layer_of(target)
+              and rank[layer_of(target)] > rank[layer_of(module)]]
+    assert not upward, "; ".join(upward)
+
+
+def test_the_layer_test_sees_an_upward_import(tmp_path):
+    """It can fail: a module of core that imports reporting is found."""
+    fake = PACKAGE / "core" / "_upward_probe.py"
+    fake.write_text("from ..reporting import plots\n")
+    try:
+        with pytest.raises(AssertionError, match="_upward_probe imports facerecon.reporting.plots"):
+            test_no_layer_imports_one_above_it()
+    finally:
+        fake.unlink()
+
+
+def test_the_package_has_no_import_cycle():
+    edges = graph()
+    done = set()
+
+    def visit(module, path):
+        assert module not in path, " -> ".join([*path, module])
+        if module not in done:
+            for imported in edges.get(module, ()):
+                visit(imported, [*path, module])
+            done.add(module)
+
+    for module in edges:
+        visit(module, [])
+
+
+def test_the_registries_and_the_configuration_import_no_keras():
+    """Labels, colours and markers are read without Keras: only networks, loss functions and
+    metrics import it."""
+    code = ("import sys; import facerecon.experiment.config, facerecon.training.runs, "
+            "facerecon.axes.architectures, facerecon.axes.losses, facerecon.axes.obfuscation, "
+            "facerecon.reporting.formatting, facerecon.reporting.plots; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('keras', 'tensorflow', 'jax', 'torch')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
