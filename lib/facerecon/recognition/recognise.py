@@ -174,7 +174,9 @@ def recognise(profile_name: str, results_root, data_home=None, force: bool = Fal
     protocol = recognition_protocol(names, used_images(dataset, data_home))
     config = configuration(profile, protocol)
     keep = not force and not differences(meta.get("fingerprint", {}), plain(config))
-    current = {run["key"]: run["finished_at"] for run in with_faces}
+    # A scored run keeps its rows until it is retrained, also where its faces are not on this
+    # machine (test_faces.npz is not committed): only runs with faces here can be scored anew.
+    current = dict(zip(runs["key"], runs["finished_at"]))
     if keep:
         run_rows = select(stored, condition="run")
         fresh = run_rows["key"].map(current) == run_rows["run_finished_at"]
