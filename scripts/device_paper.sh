@@ -30,8 +30,8 @@ if [ "${1:?usage: scripts/device_paper.sh pack | OUT_DIR}" = pack ]; then
     "keras==$("$py" -c 'from importlib.metadata import version; print(version("keras"))')" namex optree || exit 1
   PYTHONPATH=lib "$py" - "$profile" <<'PY' || exit 1
 import sys, zipfile
-from facerecon.config import load_profile
-from facerecon.data import cache_path
+from facerecon.experiment.config import load_profile
+from facerecon.data.dataset import cache_path
 source = cache_path(load_profile(sys.argv[1]))
 target = f".device/prepared/{source.name}"
 with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:

@@ -49,26 +49,26 @@ def with_jpeg(tmp_path, monkeypatch):
 def test_a_new_obfuscation_in_one_place_trains_and_changes_no_other_run(with_jpeg, tmp_path):
     smoke = load_profile("smoke")
     assert smoke.obfuscation_settings("jpeg") == {"quality": 10}
-    grid = runs.grid("smoke")
+    grid = runs.grid(load_profile("smoke"))
     assert {r.obfuscation for r in grid} == {"blur", "pixelate", "jpeg"}
-    assert any(r.obfuscation == "jpeg" and r.strength == "quality30" for r in runs.sweep("smoke"))
+    assert any(r.obfuscation == "jpeg" and r.strength == "quality30" for r in runs.sweep(load_profile("smoke")))
     for name, old in with_jpeg.items():
         new = load_profile(name)
-        for run in runs.grid(name) + runs.sweep(name):
+        for run in runs.grid(new) + runs.sweep(new):
             if run.obfuscation != "jpeg":
                 assert json.dumps(fingerprint(run, new)) == json.dumps(fingerprint(run, old)), \
                     run.key
     # ./run_all.sh's notebooks train every obfuscation of the profile
     from facerecon.app import notebook
 
-    params = notebook.notebook_parameters({"profile": "smoke"},
+    params = notebook.notebook_parameters(pipeline.cell_defaults("10_simple_cnn.ipynb"),
                                           pipeline.ArchitectureNotebookParams)
     assert params.obfuscations == ["blur", "pixelate", "jpeg"]
 
     run = RunConfig("simple_cnn", "l2", "jpeg", 0, "smoke")
     outcome = train.train_run(run, synthetic_dataset_of("smoke"), tmp_path / "results", verbose=0)
     assert outcome["status"] == "finished" and np.isfinite(outcome["test_psnr"])
-    store = runs.RunStore(tmp_path / "results", "smoke")
+    store = runs.RunStore(tmp_path / "results", load_profile("smoke"))
     row = store.collect().set_index("key").loc[run.key]
     assert row["status"] == "finished"
     assert json.loads((store.folder(run.key) / "config.json").read_text())["profile"][

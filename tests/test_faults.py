@@ -189,7 +189,7 @@ def test_a_run_whose_picture_is_cut_short_does_not_finish(tmp_path, monkeypatch)
     short_writes(monkeypatch, ".png")
     with pytest.raises(io.OutputError):
         train.train_run(RUN, synthetic_dataset_of(), tmp_path, verbose=0)
-    assert runs.RunStore(tmp_path, "smoke").status(RUN.key) == "incomplete"
+    assert runs.RunStore(tmp_path, load_profile("smoke")).status(RUN.key) == "incomplete"
 
 
 def test_a_notebook_cut_short_keeps_the_executed_copy(tmp_path, monkeypatch):
@@ -225,9 +225,9 @@ def copy_results(finished_run, tmp_path) -> Path:
 
 def test_a_copied_run_folder_is_not_another_seed(finished_run, tmp_path):
     results = copy_results(finished_run, tmp_path)
-    folder = runs.RunStore(results, "smoke").folder(RUN.key)
+    folder = runs.RunStore(results, load_profile("smoke")).folder(RUN.key)
     shutil.copytree(folder, folder.with_name(RUN.key + "_backup"))
-    evidence = gather_evidence(results, "smoke")
+    evidence = gather_evidence(results, load_profile("smoke"))
     assert evidence.runs.set_index("key").loc[RUN.key + "_backup", "status"] == "stray"
     table = tables.loss_table(evidence, "l2", "blur")
     assert table.set_index("architecture").loc["simple_cnn", "n_seeds"] == 1
@@ -235,7 +235,7 @@ def test_a_copied_run_folder_is_not_another_seed(finished_run, tmp_path):
 
 def test_a_run_another_process_trains_is_skipped(finished_run, tmp_path, monkeypatch):
     results = copy_results(finished_run, tmp_path)
-    store = runs.RunStore(results, "smoke")
+    store = runs.RunStore(results, load_profile("smoke"))
     monkeypatch.setattr(train, "load_dataset", lambda *args: synthetic_dataset_of())
     with store.lock(RUN.key):
         with pytest.raises(runs.RunBusy, match="being trained by another process"):
@@ -245,7 +245,7 @@ def test_a_run_another_process_trains_is_skipped(finished_run, tmp_path, monkeyp
 
 
 def test_weights_live_under_their_results_root(finished_run):
-    assert runs.RunStore(finished_run, "smoke").weights(RUN.key).exists()
+    assert runs.RunStore(finished_run, load_profile("smoke")).weights(RUN.key).exists()
 
 
 KILLED_RERUN = textwrap.dedent("""
@@ -266,7 +266,7 @@ KILLED_RERUN = textwrap.dedent("""
 
 def test_a_killed_forced_rerun_keeps_the_previous_records(finished_run, tmp_path):
     results = copy_results(finished_run, tmp_path)
-    store = runs.RunStore(results, "smoke")
+    store = runs.RunStore(results, load_profile("smoke"))
     before = store.metrics(RUN.key)
     script = KILLED_RERUN.format(tests=str(ROOT / "tests"), results=str(results))
     killed = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=600)
@@ -288,7 +288,7 @@ def test_a_file_where_a_results_folder_belongs_is_one_line(tmp_path, capsys):
 
 
 def test_identity_disjoint_twins_are_announced():
-    grid = runs.grid("smoke", ["srresnet"], ["l2"], ["blur"], [0])
+    grid = runs.grid(load_profile("smoke"), ["srresnet"], ["l2"], ["blur"], [0])
     assert [r.split for r in grid] == ["random", "identity"]
     assert "1 on the identity split" in cli.runs_planned(grid, None)
     assert "--split random" in cli.runs_planned(grid, None)

@@ -11,13 +11,11 @@ from facerecon.experiment.fingerprint import fingerprint, fingerprint_difference
 from facerecon.training import runs, train
 
 
-def every_run(profile_name: str) -> list[RunConfig]:
-    return runs.grid(profile_name) + runs.sweep(profile_name)
-
-
-def fingerprints(profile) -> dict:
+def fingerprints(profile, of=None) -> dict:
+    """Every run's fingerprint under `profile`, for the runs of `of` (default: the profile's)."""
+    of = of or profile
     return {run.key: json.dumps(fingerprint(run, profile), sort_keys=True)
-            for run in every_run(profile.name)}
+            for run in runs.grid(of) + runs.sweep(of)}
 
 
 def with_obfuscation_section(profile, name: str, section: dict):
@@ -36,7 +34,7 @@ def test_adding_a_candidate_an_obfuscation_or_an_architecture_changes_no_other_r
     new_architecture = dataclasses.replace(profile, architectures={
         **profile.architectures, "unet": {"filters": 32}})
     for changed in (more_candidates, new_obfuscation, new_architecture):
-        assert fingerprints(changed) == before
+        assert fingerprints(changed, of=profile) == before
 
 
 def test_changing_a_runs_own_setting_changes_it_and_only_its_runs():
@@ -78,14 +76,14 @@ def test_a_wide_record_of_an_earlier_version_is_the_same_run():
 def test_a_run_whose_profile_changed_is_reported_stale(synthetic_dataset, tmp_path):
     config = RunConfig("simple_cnn", "l2", "blur", 0, "smoke")
     train.train_run(config, synthetic_dataset, tmp_path, verbose=0)
-    store = runs.RunStore(tmp_path, "smoke")
+    store = runs.RunStore(tmp_path, load_profile("smoke"))
     row = store.collect().set_index("key").loc[config.key]
     assert row["status"] == "finished"
     path = store.folder(config.key) / "metrics.json"
     metrics = json.loads(path.read_text())
     metrics["fingerprint"]["profile"]["learning_rate"] = 0.5
     path.write_text(json.dumps(metrics))
-    frame = runs.RunStore(tmp_path, "smoke").collect().set_index("key")
+    frame = runs.RunStore(tmp_path, load_profile("smoke")).collect().set_index("key")
     assert frame.loc[config.key, "status"] == "stale"
     assert "learning_rate: 0.5 -> 0.0001" in frame.loc[config.key, "reason"]
     assert config.key not in set(runs.finished(frame.reset_index())["key"])

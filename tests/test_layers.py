@@ -109,3 +109,14 @@ def test_the_registries_and_the_configuration_import_no_keras():
                             timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_each_layer_docstring_names_its_modules_and_the_cli_its_commands():
+    for layer in facerecon.LAYERS:
+        doc = ast.get_docstring(ast.parse((PACKAGE / layer / "__init__.py").read_text()))
+        modules = [p.stem for p in (PACKAGE / layer).glob("*.py") if p.stem != "__init__"]
+        assert not [m for m in modules if m not in doc], layer
+    from facerecon.app import cli
+
+    commands = cli.parser()._subparsers._group_actions[0].choices
+    assert not [c for c in commands if f"\n  {c} " not in cli.__doc__]

@@ -1,5 +1,4 @@
 """Source notebooks: parameters equal the configuration fields, no outputs, bad parameters fail."""
-import ast
 import dataclasses
 import json
 
@@ -9,6 +8,7 @@ import pytest
 from facerecon.app import notebook, pipeline
 from facerecon.app.pipeline import ArchitectureNotebookParams
 from facerecon.core.checks import ConfigError
+from facerecon.experiment.config import load_profile
 
 NOTEBOOKS = sorted(pipeline.NOTEBOOKS.glob("*.ipynb"))
 
@@ -18,12 +18,17 @@ def test_every_notebook_is_known_to_the_pipeline():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_parameters_equal_the_configuration_fields_and_their_defaults(path):
-    declared = papermill.inspect_notebook(str(path))
-    fields = {f.name: f.default for f in dataclasses.fields(pipeline.PARAMS[path.name])}
-    assert set(declared) == set(fields)
-    for name, default in fields.items():  # the cell's default is the configuration's
-        assert ast.literal_eval(declared[name]["default"]) == default, name
+def test_parameters_equal_the_configuration_fields_and_only_the_cell_has_defaults(path):
+    declared = set(papermill.inspect_notebook(str(path)))
+    fields = dataclasses.fields(pipeline.PARAMS[path.name])
+    assert declared == {f.name for f in fields}
+    assert all(f.default is dataclasses.MISSING for f in fields)  # written once: in the cell
+    assert set(pipeline.cell_defaults(path.name)) == declared
+
+
+def architecture_parameters(**given):
+    """An architecture notebook's parameters: its cell's defaults and `given`."""
+    return {**pipeline.cell_defaults("20_srresnet.ipynb"), **given}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -50,11 +55,12 @@ def test_a_misspelt_parameter_is_an_error():
 
 def test_a_bad_parameter_value_is_an_error():
     with pytest.raises(ConfigError, match="unknown loss 'l3'"):
-        notebook.notebook_parameters({"loss": "l3"}, ArchitectureNotebookParams)
+        notebook.notebook_parameters(architecture_parameters(loss="l3"),
+                                     ArchitectureNotebookParams)
 
 
 def test_lists_may_be_given_as_text():
-    params = notebook.notebook_parameters({"obfuscations": "blur", "seeds": "1,2"},
+    params = notebook.notebook_parameters(architecture_parameters(obfuscations="blur", seeds="1,2"),
                                           ArchitectureNotebookParams)
     assert params.obfuscations == ["blur"] and params.seeds == [1, 2]
 
@@ -74,7 +80,7 @@ def test_a_misspelt_parameter_fails_the_executed_notebook(tmp_path):
 
 
 def test_notebooks_get_project_folders_as_relative_paths(tmp_path):
-    steps = pipeline.plan("smoke", ["srresnet"], ["l2"], False, pipeline.PROJECT_ROOT / "results",
+    steps = pipeline.plan(load_profile("smoke"), ["srresnet"], ["l2"], False, pipeline.PROJECT_ROOT / "results",
                           pipeline.PROJECT_ROOT / "figures", None)
     assert {s.parameters["results_root"] for s in steps} == {"../results"}
     assert steps[0].parameters["figures_root"] == "../figures"
@@ -85,7 +91,7 @@ def test_notebooks_get_project_folders_as_relative_paths(tmp_path):
 
 def test_the_strength_sweep_runs_where_its_network_and_loss_do():
     def labels(architectures, losses):
-        return [s.label for s in pipeline.plan("smoke", architectures, losses, False,
+        return [s.label for s in pipeline.plan(load_profile("smoke"), architectures, losses, False,
                                                pipeline.PROJECT_ROOT / "results",
                                                pipeline.PROJECT_ROOT / "figures", None)]
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from facerecon.core import io
-from facerecon.reporting import plots
+from facerecon.reporting import plots, result_plots
 
 
 def many_handles(n=12):
@@ -53,8 +53,8 @@ def test_the_strength_sweep_names_missing_strengths_on_its_axis():
         "test_psnr": [24.0, 23.0, np.nan], "test_ssim": [0.7, 0.65, np.nan],
         "status": ["finished", "finished", "missing"], "study_test_psnr": 24.4,
         "study_test_ssim": 0.75})
-    figure = plots.strength_sweep(table, "Residual Autoencoder under L2",
-                                  plots.COLUMN_WIDTH_IN)
+    figure = result_plots.strength_sweep(table, "Residual Autoencoder under L2",
+                                         plots.COLUMN_WIDTH_IN)
     labels = [t.get_text() for t in figure.axes[0].get_xticklabels()]
     assert labels == ["block 3", "block 4 *", "block 5 (missing)"]
     plt.close(figure)

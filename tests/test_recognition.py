@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from facerecon.data import faces
+from facerecon.experiment.config import load_profile
 from facerecon.recognition import protocol as protocols
 from facerecon.recognition import recognise
 from facerecon.reporting import recognition_report
@@ -102,7 +103,7 @@ def test_accuracy_averages_seeds_and_carries_an_interval():
 
 def test_a_real_smoke_run_is_recognised_once_and_again_when_retrained(lfw_data_home, tmp_path):
     from facerecon.data.dataset import load_dataset
-    from facerecon.experiment.config import RunConfig, load_profile
+    from facerecon.experiment.config import RunConfig
     from facerecon.training import train
 
     results = tmp_path / "results"
@@ -112,7 +113,7 @@ def test_a_real_smoke_run_is_recognised_once_and_again_when_retrained(lfw_data_h
     faces_file = results / "smoke" / "runs" / config.key / faces.FACES_FILE
     _, trained_faces = faces.read_faces(faces_file)
     faces_file.unlink()  # as a run trained before runs kept their faces: rebuilt from weights
-    per_probe = recognise.recognise("smoke", results, lfw_data_home)
+    per_probe = recognise.recognise(load_profile("smoke"), results, lfw_data_home)
     assert (faces.read_faces(faces_file)[1] == trained_faces).all()
     protocol = pd.read_csv(results / "smoke" / "recognition_protocol.csv")
     probes = set(protocol.loc[protocol["role"] == "probe", "lfw_index"])
@@ -122,9 +123,9 @@ def test_a_real_smoke_run_is_recognised_once_and_again_when_retrained(lfw_data_h
     assert per_probe["rank"].between(1, protocol["person"].nunique()).all()
     stored = results / "smoke" / "recognition" / "per_probe.csv"
     stamp = stored.stat().st_mtime_ns
-    recognise.recognise("smoke", results, lfw_data_home)
+    recognise.recognise(load_profile("smoke"), results, lfw_data_home)
     assert stored.stat().st_mtime_ns == stamp  # nothing new: nothing recomputed
     train.train_run(config, dataset, results, force=True, verbose=0)
-    again = recognise.recognise("smoke", results, lfw_data_home)
+    again = recognise.recognise(load_profile("smoke"), results, lfw_data_home)
     assert stored.stat().st_mtime_ns != stamp
     assert len(again) == len(per_probe)  # the run's rows replaced, not added

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from facerecon.data import baselines
-from facerecon.experiment.config import RunConfig
+from facerecon.experiment.config import RunConfig, load_profile
 from facerecon.reporting import build as report
 from facerecon.reporting import formatting, reproduction
 from facerecon.training import train
@@ -20,7 +20,7 @@ def single_run_report(tmp_path_factory):
     train.train_run(RunConfig("simple_cnn", "l2", "blur", 0, "smoke"), dataset, root / "results",
                     verbose=0)
     baselines.run_baselines(dataset, root / "results")
-    built = report.build_report("smoke", root / "results", root / "figures")
+    built = report.build_report(load_profile("smoke"), root / "results", root / "figures")
     return root, built
 
 

@@ -116,7 +116,7 @@ def test_every_run_finished(smoke_run):
     assert (ran["status"] == "finished").all()
     assert (grid.loc[~grid["loss"].isin(LOSSES_RUN), "status"] == "missing").all()
     swept = pd.read_csv(results / "smoke" / "strength_sweep_runs.csv")
-    assert list(swept["key"]) == [r.key for r in runs.sweep("smoke")]
+    assert list(swept["key"]) == [r.key for r in runs.sweep(load_profile("smoke"))]
     assert (swept["status"] == "finished").all() and set(swept["strength"]) == {"block4"}
 
 

@@ -22,7 +22,7 @@ def results(tmp_path):
 
 
 def run_folder(results, config):
-    return runs.RunStore(results, config.profile).folder(config.key)
+    return runs.RunStore(results, load_profile(config.profile)).folder(config.key)
 
 
 def test_a_run_writes_every_output(synthetic_dataset, results):
@@ -32,7 +32,7 @@ def test_a_run_writes_every_output(synthetic_dataset, results):
     for name in ("config.json", "history.csv", "per_image.csv", "test_samples.png",
                  "test_faces.npz", "metrics.json"):
         assert (folder / name).exists(), name
-    assert runs.RunStore(results, "smoke").weights(config.key).exists()
+    assert runs.RunStore(results, load_profile("smoke")).weights(config.key).exists()
     assert metrics["status"] == "finished"
     for key in ("train_psnr", "train_ssim", "test_psnr", "test_ssim", "test_input_psnr",
                 "epochs_run", "best_epoch", "wall_seconds", "backend", "device", "code_version",
@@ -77,7 +77,7 @@ def test_an_interrupted_run_leaves_no_metrics(synthetic_dataset, results, monkey
     monkeypatch.setattr(train, "evaluate", interrupted)
     with pytest.raises(KeyboardInterrupt):
         train.train_run(config, synthetic_dataset, results, verbose=0)
-    store = runs.RunStore(results, "smoke")
+    store = runs.RunStore(results, load_profile("smoke"))
     assert (store.staging(config.key) / "history.csv").exists()
     assert not (store.folder(config.key) / "metrics.json").exists()
     assert store.status(config.key) == "incomplete"
@@ -99,7 +99,7 @@ def test_a_nan_loss_is_recorded_as_failed(synthetic_dataset, results, monkeypatc
 
 
 def test_the_grid_has_the_reference_row_under_l2_only():
-    grid = runs.grid("quick", seeds=[0])
+    grid = runs.grid(load_profile("quick"), seeds=[0])
     reference = [r for r in grid if r.architecture == REFERENCE_ARCHITECTURE]
     assert {r.loss for r in reference} == {"l2"}
     assert len([r for r in grid if r.split == "random"]) == 3 * 6 * 2 + 2
@@ -124,18 +124,18 @@ def test_the_scheduler_starts_each_run_on_its_own_split():
 def test_the_scheduler_puts_the_issue_priorities_first():
     from facerecon.training.schedule import priority_order
 
-    order = priority_order("paper")
+    order = priority_order(load_profile("paper"))
     first = {r.architecture for r in order[:20]}
     assert first == {"srresnet", "residual_autoencoder"}
     assert {r.loss for r in order[:20]} == set(STUDY_LOSSES)
     assert order[20].architecture == "simple_cnn"
     assert {r.seed for r in order[:32]} == {0} and {r.seed for r in order[32:64]} == {1}
     assert {r.loss for r in order[:64]} == set(STUDY_LOSSES)
-    swept = runs.sweep("paper")
+    swept = runs.sweep(load_profile("paper"))
     assert swept and order[64:64 + len(swept)] == swept  # the strength sweep next
     after = order[64 + len(swept)]
     assert after.loss == "ms_ssim_l1" and after.seed == 0
-    assert len(order) == len(runs.grid("paper")) + len(swept)
+    assert len(order) == len(runs.grid(load_profile("paper"))) + len(swept)
 
 
 def test_runs_stored_before_grid_fields_and_splits_existed_stay_cached():
@@ -155,7 +155,7 @@ def test_runs_stored_before_grid_fields_and_splits_existed_stay_cached():
 
 def test_the_grid_holds_every_seed_and_the_identity_disjoint_runs():
     profile = load_profile("quick")
-    grid = runs.grid("quick")
+    grid = runs.grid(load_profile("quick"))
     random_runs = [r for r in grid if r.split == "random"]
     assert len(random_runs) == (3 * len(losses.LOSSES) + 1) * 2 * len(profile.seeds)
     identity = [r for r in grid if r.split == "identity"]
@@ -164,12 +164,13 @@ def test_the_grid_holds_every_seed_and_the_identity_disjoint_runs():
     assert {r.architecture for r in identity} == {"simple_cnn", "srresnet", "residual_autoencoder"}
     assert all(r.key.endswith("__identity") for r in identity)
     assert len({r.key for r in grid}) == len(grid)
-    assert runs.grid("quick", losses=["l1"], seeds=[1]) == [
+    assert runs.grid(load_profile("quick"), losses=["l1"], seeds=[1]) == [
         r for r in random_runs if r.loss == "l1" and r.seed == 1]
 
 
 def committed_runs():
-    for profile in ("quick", "paper"):
+    for name in ("quick", "paper"):
+        profile = load_profile(name)
         store = runs.RunStore(PROJECT_ROOT / "results", profile)
         for config in runs.grid(profile):
             if store.status(config.key) == "finished":
@@ -209,7 +210,7 @@ def test_a_changed_network_size_is_another_run():
 
 
 def test_the_run_store_says_what_state_a_run_is_in(tmp_path):
-    store = runs.RunStore(tmp_path, "smoke")
+    store = runs.RunStore(tmp_path, load_profile("smoke"))
     assert store.status("a") == "missing"
     store.start("a", {"run": {}})
     assert store.status("a") == "incomplete"
@@ -235,7 +236,7 @@ def test_a_sweep_run_trains_on_faces_obfuscated_at_its_strength(synthetic_datase
     """The sweep's run at block 4 sees block-4 faces, is another run than the grid's (block 2,
     the smoke profile's) and is listed by collect_sweep, not by collect."""
     swept = RunConfig("residual_autoencoder", "l2", "pixelate", 0, "smoke", strength="block4")
-    assert runs.sweep("smoke") == [swept]
+    assert runs.sweep(load_profile("smoke")) == [swept]
     metrics = train.train_run(swept, synthetic_dataset, results, verbose=0)
     at_block4 = synthetic_dataset.score("test", synthetic_dataset.obfuscated("test", "pixelate",
                                                                              "block4"))
@@ -243,7 +244,7 @@ def test_a_sweep_run_trains_on_faces_obfuscated_at_its_strength(synthetic_datase
     assert metrics["test_input_psnr"] == pytest.approx(at_block4["psnr"].mean())
     assert metrics["test_input_psnr"] < at_block2["psnr"].mean()
     assert metrics["strength"] == "block4"
-    store = runs.RunStore(results, "smoke")
+    store = runs.RunStore(results, load_profile("smoke"))
     own = RunConfig("residual_autoencoder", "l2", "pixelate", 0, "smoke")
     assert store.cached(own.key, fingerprint.fingerprint(own, load_profile("smoke"))) is None
     assert swept.key not in set(store.collect()["key"])
@@ -260,4 +261,4 @@ def test_the_command_line_trains_a_slice_at_a_named_strength(monkeypatch):
     assert [r.key for r in planned] == ["srresnet__l2__pixelate__seed0__block6"]
     planned.clear()
     assert cli.main(["train", "--profile", "quick", "--sweep"]) == 0
-    assert planned == runs.sweep("quick") and len(planned) == 14
+    assert planned == runs.sweep(load_profile("quick")) and len(planned) == 14

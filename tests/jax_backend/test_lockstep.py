@@ -15,12 +15,10 @@ from conftest import synthetic_dataset_of  # noqa: E402
 pytestmark = pytest.mark.skipif(keras.backend.backend() != "jax",
                                 reason="the grid trainer runs on the JAX backend")
 
-from facerecon import runs  # noqa: E402
 from facerecon.axes.loss_functions import get_loss  # noqa: E402
 from facerecon.axes.networks import build_for_profile  # noqa: E402
 from facerecon.experiment.config import RunConfig, load_profile  # noqa: E402
-from facerecon.training import grid_trainer as grid
-from facerecon.training import lockstep
+from facerecon.training import grid_trainer, lockstep, runs  # noqa: E402
 
 # 4 batches of 8 per epoch, at most 6 epochs, patience 1: runs stop at different epochs.
 PROFILE = dataclasses.replace(load_profile("smoke"), n_train=32, n_val=16, batch_size=8,
@@ -32,8 +30,8 @@ DATASETS = {split: synthetic_dataset_of(PROFILE, split=split) for split in ("ran
 
 
 def train(runs_, root):
-    outcomes = grid.train_group(runs_, root, "vmap", profile=PROFILE, datasets=DATASETS)
-    store = runs.RunStore(root, "smoke")
+    outcomes = grid_trainer.train_group(runs_, root, "vmap", profile=PROFILE, datasets=DATASETS)
+    store = runs.RunStore(root, PROFILE)
     return {r.key: (o, store.history(r.key), store.per_image(r.key)) for r, o in outcomes}
 
 
@@ -64,7 +62,7 @@ def test_each_run_stops_by_its_own_validation_loss(together_and_alone):
     together, _ = together_and_alone
     stop_epochs = set()
     for key, (metrics, history, _) in together.items():
-        stopper = grid.Stopper(PROFILE.patience)
+        stopper = grid_trainer.Stopper(PROFILE.patience)
         for epoch, value in enumerate(history["val_loss"]):
             assert not stopper.stopped, f"{key} trained on after it stopped"
             stopper.update(epoch, value)
@@ -108,12 +106,12 @@ def test_the_training_loss_agrees_with_keras_fit(loss):
     keras.utils.set_random_seed(run.seed)
     model = build_for_profile("simple_cnn", PROFILE)
     model.compile(optimizer=keras.optimizers.Adam(PROFILE.learning_rate), loss=get_loss(loss))
-    rng = grid.shuffler(run.seed)
+    rng = grid_trainer.shuffler(run.seed)
     for epoch in range(3):
-        order = grid.epoch_orders([rng], PROFILE.n_train, PROFILE.batch_size)
+        order = grid_trainer.epoch_orders([rng], PROFILE.n_train, PROFILE.batch_size)
         state, per_step = step.epoch(state, jnp.asarray(order), jnp.asarray(inputs[None]),
                                      jnp.asarray(targets[None]), jnp.zeros((1, 2), int),
-                                     jnp.asarray([list(grid.LOSSES).index(loss)]),
+                                     jnp.asarray([list(grid_trainer.LOSS_NAMES).index(loss)]),
                                      jnp.asarray([True]))
         flat = order[0].ravel()
         fitted = model.fit(inputs[flat], targets[flat], batch_size=PROFILE.batch_size, epochs=1,
@@ -125,7 +123,7 @@ def test_the_training_loss_agrees_with_keras_fit(loss):
 def test_runs_still_training_at_the_deadline_leave_no_records(tmp_path):
     import time
 
-    ended = grid.train_group(RUNS[:2], tmp_path, "vmap", deadline=time.monotonic(),
+    ended = grid_trainer.train_group(RUNS[:2], tmp_path, "vmap", deadline=time.monotonic(),
                              profile=PROFILE, datasets=DATASETS)
-    store = runs.RunStore(tmp_path, "smoke")
+    store = runs.RunStore(tmp_path, PROFILE)
     assert ended == [] and {store.status(r.key) for r in RUNS[:2]} == {"incomplete"}

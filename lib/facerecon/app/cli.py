@@ -1,15 +1,17 @@
 """One command line for the study: python -m facerecon <command> --profile NAME [options]
 
-  prepare    splits, obfuscation calibration, baselines and sample faces of a profile
-  baselines  the non-learned baselines alone
-  train      the profile's runs, or a slice (--arch, --loss, --obfuscation, --seed, --split,
-             --strength), or its strength sweep (--sweep)
-  grid       the same, many runs in lock-step per architecture (JAX backend; a GPU's way)
-  bench      training throughput per architecture (and grid strategy) on this device
-  schedule   the grid in priority order, several training processes on one GPU
-  recognise  face recognition on original, obfuscated and reconstructed faces (report does it too)
-  report     tables, figures and the reproduction report from the finished runs
-  run        the notebooks, executed with papermill (what ./run_all.sh runs)
+  prepare      splits, obfuscation calibration, baselines and sample faces of a profile
+  reconstruct  faces you bring, reconstructed with a trained run's weights
+  calibrate    where the study's example faces fall among ours, per candidate strength
+  baselines    the non-learned baselines alone
+  train        the profile's runs, or a slice (--arch, --loss, --obfuscation, --seed, --split,
+               --strength), or its strength sweep (--sweep)
+  grid         the same, many runs in lock-step per architecture (JAX backend; a GPU's way)
+  bench        training throughput per architecture (and grid strategy) on this device
+  schedule     the grid in priority order, several training processes on one GPU
+  recognise    face recognition on original, obfuscated and reconstructed faces (report too)
+  report       tables, figures and the reproduction report from the finished runs
+  run          the notebooks, executed with papermill (what ./run_all.sh runs)
 
 Bad input is one line, `error: ...`, and exit status 2. `python -m facerecon <command> -h`
 lists a command's options.
@@ -53,7 +55,7 @@ def calibrate(args) -> int:
     from ..data.dataset import load_dataset
     from .prepare import calibrate, print_calibration
 
-    print_calibration(calibrate(load_dataset(load_profile(args.profile), args.data_home),
+    print_calibration(calibrate(load_dataset(args.profile, args.data_home),
                                 args.results_root, args.figures_root))
     return 0
 
@@ -74,7 +76,7 @@ def baselines(args) -> int:
     from ..data.baselines import run_baselines
     from ..data.dataset import load_dataset
 
-    table = run_baselines(load_dataset(load_profile(args.profile), args.data_home),
+    table = run_baselines(load_dataset(args.profile, args.data_home),
                           args.results_root, args.force)
     print(table.to_string(index=False))
     return 0
@@ -99,8 +101,7 @@ def selected_runs(args) -> list:
     strengths = parse_list(args.strength)
     if strengths is None:
         return runs
-    profile = load_profile(args.profile)
-    valid = {o: profile.swept_strengths(o) for o in obfuscations or OBFUSCATION_NAMES}
+    valid = {o: args.profile.swept_strengths(o) for o in obfuscations or OBFUSCATION_NAMES}
     for strength in strengths:
         check_choice("--strength", strength, [s for listed in valid.values() for s in listed])
     at = [replace(r, strength=s) for r in runs for s in strengths if s in valid[r.obfuscation]]
@@ -111,7 +112,7 @@ def train(args) -> int:
     runs = selected_runs(args)
     print(runs_planned(runs, args.split))
     from ..training.train import (
-        train_many,  # Keras starts only once the slice is known to be valid
+        train_many,  # Keras starts once the slice is known valid
     )
 
     summary = train_many(runs, args.results_root, args.force, args.data_home,
@@ -156,20 +157,18 @@ def grid_train(args) -> int:
 def bench(args) -> int:
     from ..training.bench import bench, strategy_table
 
-    profile = load_profile(args.profile)
     architectures = names(args.arch, ARCHITECTURE_NAMES, "architecture") or list(STUDY_ARCHITECTURES)
     if args.strategy:
-        strategy_table(profile, architectures,
+        strategy_table(args.profile, architectures,
                        names(args.strategy, ("fit", *STRATEGIES), "strategy"), args.group_size)
     else:
-        bench(profile, architectures, args.steps, args.loss)
+        bench(args.profile, architectures, args.steps, args.loss)
     return 0
 
 
 def schedule(args) -> int:
     from ..training import schedule
 
-    load_profile(args.profile)
     if args.measure:
         schedule.measure_parallel_throughput(args.profile, args.measure_arch,
                                              integers(args.measure, "--measure"), args.steps)
@@ -185,8 +184,8 @@ def report(args) -> int:
     built = build_report(args.profile, args.results_root, args.figures_root)
     runs = built["runs"]
     print(runs.groupby("status").size().to_string())
-    print(f"tables:  {args.results_root / args.profile / 'tables'}")
-    print(f"figures: {args.figures_root / args.profile}")
+    print(f"tables:  {args.results_root / args.profile.name / 'tables'}")
+    print(f"figures: {args.figures_root / args.profile.name}")
     return 0
 
 
@@ -301,8 +300,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     try:
-        if hasattr(args, "profile"):
-            load_profile(args.profile)  # the whole profile is checked before any work starts
+        if hasattr(args, "profile"):  # read (and checked whole) once, before any work starts
+            args.profile = load_profile(args.profile)
         return args.handler(args)
     except (ConfigError, DataError, OutputError) as error:
         print(f"error: {error}", file=sys.stderr)

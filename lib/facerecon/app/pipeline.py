@@ -8,6 +8,8 @@ non-zero and the failures are listed at the end.
 """
 from __future__ import annotations
 
+import ast
+import functools
 import os
 import sys
 import time
@@ -17,51 +19,60 @@ from pathlib import Path
 from ..core import io
 from ..core.checks import ConfigError
 from ..core.io import PROJECT_ROOT
-from ..experiment.config import LOSS_NAMES, load_profile
+from ..experiment.config import LOSS_NAMES, Profile, load_profile
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 
 
-@dataclass(frozen=True)
-class ArchitectureNotebookParams:
-    """The parameters of an architecture notebook (its papermill `parameters` cell)."""
-
-    profile: str = "smoke"
-    loss: str = "l2"
-    obfuscations: list | None = None  # None: every obfuscation of the profile
-    seeds: list | None = None
-    results_root: str | None = None  # None: the project's results/
-    data_home: str | None = None
-    force: bool = False
-
+# A notebook's parameters: the fields of its class, with the defaults its `parameters` cell gives
+# (the one place they are written, where a reader edits them; cell_defaults reads them).
 
 @dataclass(frozen=True)
-class DataPrepNotebookParams:
-    """The parameters of 00_data_prep."""
+class NotebookParams:
+    """What every notebook takes: the profile and the results root (None: the project's)."""
 
-    profile: str = "smoke"
-    data_home: str | None = None
-    results_root: str | None = None
-    figures_root: str | None = None
+    profile: str
+    results_root: str | None
+
+    @functools.cached_property
+    def settings(self) -> Profile:
+        """The profile, read once for the notebook."""
+        return load_profile(self.profile)
 
 
 @dataclass(frozen=True)
-class SweepNotebookParams:
-    """The parameters of 40_strength_sweep."""
+class ArchitectureNotebookParams(NotebookParams):
+    """An architecture notebook: one loss, on the profile's obfuscations (None: all of them)
+    and seeds (None: all of them)."""
 
-    profile: str = "smoke"
-    results_root: str | None = None
-    data_home: str | None = None
-    force: bool = False
+    loss: str
+    obfuscations: list | None
+    seeds: list | None
+    data_home: str | None
+    force: bool
 
 
 @dataclass(frozen=True)
-class ComparisonNotebookParams:
-    """The parameters of 90_comparison, which reads results and never trains."""
+class DataPrepNotebookParams(NotebookParams):
+    """00_data_prep."""
 
-    profile: str = "smoke"
-    results_root: str | None = None
-    figures_root: str | None = None
+    data_home: str | None
+    figures_root: str | None
+
+
+@dataclass(frozen=True)
+class SweepNotebookParams(NotebookParams):
+    """40_strength_sweep."""
+
+    data_home: str | None
+    force: bool
+
+
+@dataclass(frozen=True)
+class ComparisonNotebookParams(NotebookParams):
+    """90_comparison, which reads results and never trains."""
+
+    figures_root: str | None
 
 
 ARCHITECTURE_NOTEBOOKS = {
@@ -84,6 +95,14 @@ class Step:
     @property
     def label(self) -> str:
         return self.output.stem
+
+
+def cell_defaults(notebook: str) -> dict:
+    """The values a notebook's `parameters` cell gives (its parameters' defaults)."""
+    import papermill
+
+    return {name: ast.literal_eval(p["default"])
+            for name, p in papermill.inspect_notebook(str(NOTEBOOKS / notebook)).items()}
 
 
 def check_parameters(notebook: str, parameters: dict) -> None:
@@ -109,10 +128,10 @@ def notebook_path(path: Path) -> str:
     return portable(path, NOTEBOOKS)
 
 
-def plan(profile: str, architectures: list[str], losses: list[str], force: bool,
+def plan(profile: Profile, architectures: list[str], losses: list[str], force: bool,
          results_root: Path, figures_root: Path, data_home: str | None) -> list[Step]:
-    out = results_root / profile / "notebooks"
-    common = {"profile": profile, "results_root": notebook_path(results_root)}
+    out = results_root / profile.name / "notebooks"
+    common = {"profile": profile.name, "results_root": notebook_path(results_root)}
     steps = [Step("00_data_prep.ipynb", {**common, "figures_root": notebook_path(figures_root),
                                          "data_home": data_home}, out / "00_data_prep.ipynb")]
     for arch in architectures:
@@ -121,9 +140,8 @@ def plan(profile: str, architectures: list[str], losses: list[str], force: bool,
             steps.append(Step(notebook, {**common, "loss": loss, "force": force,
                                          "data_home": data_home},
                               out / f"{Path(notebook).stem}__{loss}.ipynb"))
-    settings = load_profile(profile)
-    if settings.sweep_seeds and settings.sweep_architecture in architectures \
-            and settings.sweep_loss in losses:
+    if profile.sweep_seeds and profile.sweep_architecture in architectures \
+            and profile.sweep_loss in losses:
         steps.append(Step("40_strength_sweep.ipynb", {**common, "force": force,
                                                       "data_home": data_home},
                           out / "40_strength_sweep.ipynb"))
@@ -196,15 +214,16 @@ def execute(steps: list[Step]) -> list[str]:
     return failed
 
 
-def run_notebooks(profile: str, architectures: list[str] | None, losses: list[str] | None,
+def run_notebooks(settings: Profile, architectures: list[str] | None, losses: list[str] | None,
                   force: bool, report_only: bool, results_root, figures_root,
                   data_home: str | None) -> int:
     """Checks every step's parameters, then executes the steps (only 90_comparison with
     report_only) and says where the results are; 1 if a notebook failed, else 0."""
+    profile = settings.name
     results_root, figures_root = Path(results_root).resolve(), Path(figures_root).resolve()
     io.writable_dir(results_root / profile / "notebooks")
     io.writable_dir(figures_root / profile)
-    steps = plan(profile, architectures or list(ARCHITECTURE_NOTEBOOKS), losses or list(LOSS_NAMES),
+    steps = plan(settings, architectures or list(ARCHITECTURE_NOTEBOOKS), losses or list(LOSS_NAMES),
                  force, results_root, figures_root, data_home)
     if report_only:
         steps = steps[-1:]

@@ -16,8 +16,8 @@ from ..core import io
 from ..core.io import PROJECT_ROOT
 from ..data import baselines, calibration
 from ..data.dataset import SPLITS, Dataset, load_dataset
-from ..experiment.config import load_profile
-from ..reporting import plots
+from ..experiment.config import Profile
+from ..reporting import face_plots, plots, result_plots
 from ..reporting.reproduction import load_reference
 
 
@@ -50,17 +50,16 @@ def calibrate(dataset: Dataset, results_root=PROJECT_ROOT / "results",
     io.write_csv(results / "obfuscation_ssim_conventions.csv", conventions)
     # The notebook shows it where it explains it.
     plots.save_in_both_widths(
-        lambda width: plots.calibration_distributions(per_image, table, width),
+        lambda width: result_plots.calibration_distributions(per_image, table, width),
         io.writable_dir(Path(figures_root) / profile.name) / "obfuscation_calibration")
     return Calibration(table, per_image, evidence, conventions)
 
 
-def prepare(profile_name: str, data_home=None, results_root=PROJECT_ROOT / "results",
+def prepare(profile: Profile, data_home=None, results_root=PROJECT_ROOT / "results",
             figures_root=PROJECT_ROOT / "figures") -> tuple[Dataset, Calibration, pd.DataFrame]:
     """Writes every split (split.csv for the random split, split_<name>.csv for the others), the
     calibration, the baselines and the sample figure; returns the dataset (random split), the
     calibration and the baselines' summary."""
-    profile = load_profile(profile_name)
     results = io.writable_dir(Path(results_root) / profile.name)
     figures = io.writable_dir(Path(figures_root) / profile.name)
     datasets = {split: load_dataset(profile, data_home, split) for split in SPLITS}
@@ -69,7 +68,7 @@ def prepare(profile_name: str, data_home=None, results_root=PROJECT_ROOT / "resu
         name = "split.csv" if split == "random" else f"split_{split}.csv"
         io.write_csv(results / name, split_dataset.split_frame())
     calibrated = calibrate(dataset, results_root, figures_root)
-    figure = plots.sample_faces(dataset, n=profile.n_samples)
+    figure = face_plots.sample_faces(dataset, n=profile.n_samples)
     io.save_figure(figure, figures / "sample_faces_original_blurred_pixelated")
     plots.plt.close(figure)  # the notebook shows it where it explains it
     return dataset, calibrated, baselines.run_baselines(dataset, results_root)

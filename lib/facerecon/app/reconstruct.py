@@ -23,7 +23,7 @@ from ..core.quiet_keras import ops
 from ..data.dataset import (CACHE_DIR, MinMaxScaler, cache_path, resize_to_profile,
                             scores_on_original_scale)
 from ..experiment.config import load_profile
-from ..reporting import plots
+from ..reporting import face_plots, plots
 from ..training.train import to_range
 
 # scikit-learn's LFW crop of a 250x250 photograph (fetch_lfw_people's default slice_), which
@@ -102,7 +102,7 @@ def reconstruct(weights: Path, images: list[Path], out_dir: Path, obfuscated: bo
     for i, (path, face, given, output) in enumerate(zip(images, faces, inputs, outputs)):
         row = {"image": path.name, **{f"{label}_{m}": scored[m][i]
                                       for label, scored in scores.items() for m in ("psnr", "ssim")}}
-        figure = plots.reconstruction_strip(face if not obfuscated else None, given, output, row,
+        figure = face_plots.reconstruction_strip(face if not obfuscated else None, given, output, row,
                                             OBFUSCATIONS[run["obfuscation"]].label)
         row["written"] = io.save_figure(figure, out_dir / f"{path.stem}_reconstructed")[0]
         plots.plt.close(figure)

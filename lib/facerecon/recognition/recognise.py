@@ -21,7 +21,7 @@ from ..data import baselines
 from ..data.dataset import Dataset, load_dataset, prepare_cache, resize_to_profile
 from ..data.faces import FACE_SIZE, FACES_FILE, read_faces, recognition_faces, write_faces
 from ..data.lfw import DataError, fetch_lfw
-from ..experiment.config import load_profile
+from ..experiment.config import Profile
 from ..experiment.fingerprint import differences, plain, shared_settings, short_hash
 from ..training.runs import RunStore, finished, run_config, select
 from .protocol import (CV_FOLDS, MAX_GALLERY, MIN_GALLERY, N_COMPONENTS, PARAM_GRID,
@@ -149,16 +149,16 @@ def stored_per_probe(folder: Path) -> tuple[pd.DataFrame, dict]:
     return pd.read_csv(path), json.loads(meta.read_text())
 
 
-def recognise(profile_name: str, results_root, data_home=None, force: bool = False) -> pd.DataFrame:
+def recognise(profile: Profile, results_root, data_home=None, force: bool = False) -> pd.DataFrame:
     """Every probe's rank under every condition (PER_PROBE_COLUMNS), computing what is missing:
     all of it when the protocol or settings changed, else the rows of runs trained since. Without
     LFW the stored rows stand (a line says so)."""
+    profile_name = profile.name
     results = Path(results_root) / profile_name
     folder = results / "recognition"
     stored, meta = stored_per_probe(folder)
-    store = RunStore(Path(results_root), profile_name)
+    store = RunStore(Path(results_root), profile)
     runs = finished(store.collect(), split=None)
-    profile = load_profile(profile_name)
     try:
         dataset = load_dataset(profile, data_home)
         lfw_images, names = fetch_lfw(data_home)
@@ -176,7 +176,7 @@ def recognise(profile_name: str, results_root, data_home=None, force: bool = Fal
     keep = not force and not differences(meta.get("fingerprint", {}), plain(config))
     # A scored run keeps its rows until it is retrained, also where its faces are not on this
     # machine (test_faces.npz is not committed): only runs with faces here can be scored anew.
-    current = dict(zip(runs["key"], runs["finished_at"]))
+    current = dict(zip(runs["key"], runs["finished_at"])) if len(runs) else {}
     if keep:
         run_rows = select(stored, condition="run")
         fresh = run_rows["key"].map(current) == run_rows["run_finished_at"]

@@ -12,14 +12,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..core import io
-from ..experiment.config import OBFUSCATION_NAMES, load_profile
+from ..experiment.config import OBFUSCATION_NAMES, Profile
 from . import figures, formatting, latex, recognition_report, reproduction, strengths, tables
 from .evidence import gather_evidence
 
 
-def build_report(profile: str, results_root, figures_root) -> dict:
+def build_report(settings: Profile, results_root, figures_root) -> dict:
+    profile = settings.name
     results = Path(results_root) / profile
-    evidence = gather_evidence(results_root, profile)
+    evidence = gather_evidence(results_root, settings)
     io.write_csv(results / "all_runs.csv", evidence.runs)
     study_tables = tables.study_tables(evidence)
     formatting.write_tables(study_tables, results / "tables")
@@ -28,11 +29,11 @@ def build_report(profile: str, results_root, figures_root) -> dict:
     reference = reproduction.load_reference()
     report = reproduction.reproduction_table(evidence.runs, evidence.baselines,
                                              evidence.significance, best, profile, reference)
-    sweep = strengths.write_sweep(evidence.runs, evidence.store.collect_sweep(),
-                                  load_profile(profile), results, Path(figures_root) / profile,
-                                  reference)
+    sweep = strengths.write_sweep(evidence.runs, evidence.store.collect_sweep(), settings,
+                                  results, Path(figures_root) / profile, reference)
     reproduction.write_reproduction(report, results_root, profile, sweep["text"])
-    identity = recognition_report.write_recognition(profile, results_root, figures_root, evidence.runs)
+    identity = recognition_report.write_recognition(settings, results_root, figures_root,
+                                                   evidence.runs)
     document = latex.write_and_compile(results, Path(figures_root) / profile, profile)
     return {"evidence": evidence, "runs": evidence.runs, "figures": written_figures,
             "tables": {**{name: t.frame for name, t in study_tables.items()},

@@ -11,22 +11,25 @@ import pandas as pd
 
 from ..core import stats
 from ..data import baselines
-from ..experiment.config import LOSS_NAMES, REFERENCE_LOSS
+from ..experiment.config import LOSS_NAMES, REFERENCE_LOSS, Profile
 from ..training.runs import RUN_FIELDS, RunStore, finished, select
 
 
 @dataclass
 class Evidence:
-    profile: str
-    results_root: Path
+    store: RunStore             # the profile's runs under the results root
     runs: pd.DataFrame          # one row per run (runs.RunStore.collect)
     images: pd.DataFrame        # per-image test PSNR/SSIM of every finished run
     baselines: pd.DataFrame     # per-image train and test scores of every baseline
     significance: pd.DataFrame  # each loss against L2 (significance_vs_l2)
 
     @property
-    def store(self) -> RunStore:
-        return RunStore(self.results_root, self.profile)
+    def profile(self) -> str:
+        return self.store.profile.name
+
+    @property
+    def results_root(self) -> Path:
+        return Path(self.store.results_root)
 
 
 def per_image_test_scores(runs: pd.DataFrame, store: RunStore) -> pd.DataFrame:
@@ -82,9 +85,9 @@ def significance_vs_l2(images: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def gather_evidence(results_root, profile: str) -> Evidence:
+def gather_evidence(results_root, profile: Profile) -> Evidence:
     store = RunStore(Path(results_root), profile)
     runs = store.collect()
     images = per_image_test_scores(runs, store)
-    return Evidence(profile, Path(results_root), runs, images,
-                    baselines.per_image_scores(results_root, profile), significance_vs_l2(images))
+    return Evidence(store, runs, images, baselines.per_image_scores(results_root, profile.name),
+                    significance_vs_l2(images))

@@ -12,9 +12,9 @@ from ..axes.architectures import ARCHITECTURES
 from ..axes.losses import LOSSES
 from ..axes.obfuscation import OBFUSCATIONS
 from ..core import io
-from ..experiment.config import STUDY_ARCHITECTURES, RunConfig, load_profile
+from ..experiment.config import STUDY_ARCHITECTURES, RunConfig
 from ..training.runs import RunStore, finished, select
-from . import plots
+from . import face_plots, plots, result_plots
 from .evidence import Evidence
 from .tables import baseline_rows, model_row
 
@@ -36,7 +36,7 @@ def sample_tiles(store: RunStore, key: str) -> list[list[np.ndarray]] | None:
     path = store.samples(key)
     if not path.exists():
         return None
-    p = load_profile(store.profile)
+    p = store.profile
     grid_rgb = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB).astype(np.float32) / 255
     n = grid_rgb.shape[1] // p.width
     return [[grid_rgb[r * p.height:(r + 1) * p.height, i * p.width:(i + 1) * p.width]
@@ -52,10 +52,10 @@ def reconstruction_titles() -> list[str]:
 def reconstruction_rows(store: RunStore, arch: str, loss: str, seed: int):
     """Per test face: the original, then each obfuscation and its reconstruction (None where
     the run is missing); columns as reconstruction_titles()."""
-    tiles = [sample_tiles(store, RunConfig(arch, loss, obfuscation, seed, store.profile).key)
+    tiles = [sample_tiles(store, RunConfig(arch, loss, obfuscation, seed, store.profile.name).key)
              for obfuscation in OBFUSCATIONS]
     shown = next((t for t in tiles if t is not None), None)
-    n = len(shown[0]) if shown else load_profile(store.profile).n_samples
+    n = len(shown[0]) if shown else store.profile.n_samples
 
     def tile(rows, r, i):
         return None if rows is None else rows[r][i]
@@ -96,7 +96,7 @@ def training_curve_figures(evidence: Evidence, folder: Path) -> list[Path]:
             if part.empty:
                 continue
             title = f"{ARCHITECTURES[arch].label}, {OBFUSCATIONS[obfuscation].label.lower()} faces"
-            paths += plots.save_in_both_widths(lambda width: plots.training_curves(
+            paths += plots.save_in_both_widths(lambda width: result_plots.training_curves(
                 part, hue="loss_name", registry=LOSSES,
                 title=title, width=width), folder / f"training_curves_{arch}_{obfuscation}")
     return paths
@@ -111,7 +111,7 @@ def reconstruction_figures(evidence: Evidence, folder: Path) -> list[Path]:
         if loss is None:
             continue
         seed = int(finished(evidence.runs)["seed"].min())
-        figure = plots.image_grid(reconstruction_rows(evidence.store, arch, loss, seed),
+        figure = face_plots.image_grid(reconstruction_rows(evidence.store, arch, loss, seed),
                                   reconstruction_titles())
         figure.suptitle(f"{ARCHITECTURES[arch].label}, trained with its best loss ({LOSSES[loss].label})",
                         y=1.02, fontsize=9)
@@ -127,10 +127,10 @@ def comparison_figures(evidence: Evidence, folder: Path) -> list[Path]:
         return []
     rows = loss_comparison_rows(evidence)
     return (plots.save_in_both_widths(
-                lambda width: plots.metric_heatmaps(done, width),
+                lambda width: result_plots.metric_heatmaps(done, width),
                 folder / "test_psnr_ssim_architectures_x_losses")
             + plots.save_in_both_widths(
-                lambda width: plots.loss_comparison(rows, list(LOSSES), width),
+                lambda width: result_plots.loss_comparison(rows, list(LOSSES), width),
                 folder / "test_psnr_ssim_losses_with_baselines"))
 
 

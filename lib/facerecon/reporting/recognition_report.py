@@ -16,11 +16,11 @@ from ..axes.losses import LOSSES
 from ..axes.obfuscation import OBFUSCATIONS
 from ..core import io, stats
 from ..data import baselines
-from ..experiment.config import load_profile
+from ..experiment.config import Profile
 from ..recognition.protocol import CONDITIONS, TOP_K, profile_strength
 from ..recognition.recognise import recognise
 from ..training.runs import finished, grid, select
-from . import latex, plots
+from . import latex, plots, result_plots
 
 
 def accuracy(frame: pd.DataFrame) -> dict:
@@ -74,11 +74,11 @@ def recognition_table(per_probe: pd.DataFrame, runs: pd.DataFrame, input_scores:
     a scored run as 'missing'."""
     chosen = per_probe["obfuscation"].map(
         lambda o: profile_strength(profile_settings, o) if isinstance(o, str) else None)
-    profile = per_probe[(per_probe["condition"] == "original")
-                        | (per_probe["strength"] == chosen)]
+    at_strength = per_probe[(per_probe["condition"] == "original")
+                            | (per_probe["strength"] == chosen)]
     fields = ["condition", "obfuscation", "strength", "method", "architecture", "loss", "split"]
     rows = []
-    for values, group in profile.groupby(fields, dropna=False, sort=False):
+    for values, group in at_strength.groupby(fields, dropna=False, sort=False):
         cell = dict(zip(fields, values))
         cell = {k: (None if pd.isna(v) else v) for k, v in cell.items()}
         row = {"label": condition_label(cell["condition"], cell["method"], cell["architecture"],
@@ -86,7 +86,7 @@ def recognition_table(per_probe: pd.DataFrame, runs: pd.DataFrame, input_scores:
         if cell["condition"] == "run":
             for reference in ("obfuscated", "trained_on_obfuscated"):
                 row[f"top1_vs_{reference}"] = verdict_against(group, select(
-                    profile, condition=reference, obfuscation=cell["obfuscation"]))
+                    at_strength, condition=reference, obfuscation=cell["obfuscation"]))
             done = select(finished(runs, split=cell["split"]), architecture=cell["architecture"],
                           loss=cell["loss"], obfuscation=cell["obfuscation"])
             row["test_psnr"], row["test_ssim"] = done["test_psnr"].mean(), done["test_ssim"].mean()
@@ -96,7 +96,7 @@ def recognition_table(per_probe: pd.DataFrame, runs: pd.DataFrame, input_scores:
                             subset="test")
             row["test_psnr"], row["test_ssim"] = scores["psnr"].mean(), scores["ssim"].mean()
         rows.append({**row, "status": "finished"})
-    rows += missing_configurations(profile, runs)
+    rows += missing_configurations(at_strength, runs, profile_settings)
     table = pd.DataFrame(rows).reindex(columns=TABLE_COLUMNS)
     order = {name: i for i, name in enumerate(CONDITIONS)}
     return table.sort_values(["obfuscation", "condition", "architecture", "loss"],
@@ -104,7 +104,7 @@ def recognition_table(per_probe: pd.DataFrame, runs: pd.DataFrame, input_scores:
                              na_position="first", kind="stable").reset_index(drop=True)
 
 
-def missing_configurations(scored: pd.DataFrame, runs: pd.DataFrame) -> list[dict]:
+def missing_configurations(scored: pd.DataFrame, runs: pd.DataFrame, profile) -> list[dict]:
     """A row with status 'missing' for every architecture x loss x obfuscation x split of the
     profile's grid that no scored run stands for (not trained yet, or trained before runs kept
     their test faces and without weights here)."""
@@ -113,7 +113,7 @@ def missing_configurations(scored: pd.DataFrame, runs: pd.DataFrame) -> list[dic
     have = set(map(tuple, select(scored, condition="run")[
         ["architecture", "loss", "obfuscation", "split"]].to_numpy()))
     wanted = dict.fromkeys((r.architecture, r.loss, r.obfuscation, r.split)
-                           for r in grid(runs["profile"].iloc[0]))
+                           for r in grid(profile))
     return [{"label": condition_label("run", architecture=a, loss=l), "condition": "run",
              "obfuscation": o, "architecture": a, "loss": l, "split": s, "n_seeds": 0,
              "status": "missing"} for a, l, o, s in wanted if (a, l, o, s) not in have]
@@ -238,19 +238,19 @@ def psnr_relation(table: pd.DataFrame, obfuscation: str) -> str:
             f"Spearman ρ = {rho:.2f} (p = {p:.2g}).")
 
 
-def write_recognition(profile_name: str, results_root, figures_root, runs: pd.DataFrame,
+def write_recognition(profile: Profile, results_root, figures_root, runs: pd.DataFrame,
                       data_home=None, force: bool = False) -> dict:
     """Computes what is missing (recognise), writes results/<profile>/recognition.csv,
     recognition_strengths.csv and the figure figures/<profile>/recognition_vs_psnr; returns the
     tables, the figure's paths and the text."""
+    profile_name = profile.name
     results = Path(results_root) / profile_name
-    per_probe = recognise(profile_name, results_root, data_home, force)
+    per_probe = recognise(profile, results_root, data_home, force)
     protocol_path = results / "recognition_protocol.csv"
     if per_probe.empty or not protocol_path.exists():
         return {"table": pd.DataFrame(), "strengths": pd.DataFrame(), "figures": [],
                 "text": recognition_text(pd.DataFrame(), None, None)}
     protocol = pd.read_csv(protocol_path)
-    profile = load_profile(profile_name)
     table = recognition_table(per_probe, runs, baselines.per_image_scores(results_root,
                                                                           profile_name), profile)
     strengths = strengths_table(per_probe, profile)
@@ -259,7 +259,7 @@ def write_recognition(profile_name: str, results_root, figures_root, runs: pd.Da
     write_printed(table, results / "tables", profile_name)
     points, level = run_accuracy(per_probe, runs), chance(protocol)
     paths = plots.save_in_both_widths(
-        lambda width: plots.recognition_vs_psnr(points, table, level, width),
+        lambda width: result_plots.recognition_vs_psnr(points, table, level, width),
         io.writable_dir(Path(figures_root) / profile_name) / "recognition_vs_psnr")
     return {"table": table, "strengths": strengths, "figures": paths,
             "text": recognition_text(table, strengths, protocol)}

@@ -20,7 +20,7 @@ from ..axes.obfuscation import OBFUSCATIONS, setting_label
 from ..core import io
 from ..experiment.config import Profile, strength_name
 from ..training.runs import finished, select
-from . import formatting, plots
+from . import formatting, plots, result_plots
 from .reproduction import our_means, study_means, value
 from .tables import Table
 
@@ -188,6 +188,6 @@ def write_sweep(runs: pd.DataFrame, sweep_runs: pd.DataFrame, profile: Profile, 
     formatting.write_table(Table(table, CAPTION, formatting.sweep_legend(table)),
                            io.writable_dir(results / "tables"), "strength_sweep")
     network = formatting.network_label(table)
-    paths = plots.save_in_both_widths(lambda width: plots.strength_sweep(table, network, width),
+    paths = plots.save_in_both_widths(lambda width: result_plots.strength_sweep(table, network, width),
                                       io.writable_dir(figures) / "strength_sweep")
     return {"table": table, "text": gap_text(runs, table, reference), "figures": paths}

@@ -126,7 +126,7 @@ def train_group(runs: list[RunConfig], results_root, strategy: str = "vmap", dat
     if profile.n_train % profile.batch_size:
         raise ConfigError(f"the grid trainer needs n_train ({profile.n_train}) to be a "
                           f"multiple of batch_size ({profile.batch_size})")
-    store = RunStore(results_root, profile.name)
+    store = RunStore(results_root, profile)
     with ExitStack() as locks:
         for run in runs:
             locks.enter_context(store.lock(run.key))
@@ -222,7 +222,7 @@ def train_grid(runs: list[RunConfig], results_root, strategy: str = "vmap",
     if not runs:
         return pd.DataFrame()
     profile = load_profile(runs[0].profile)
-    store = RunStore(results_root, profile.name)
+    store = RunStore(results_root, profile)
     pending = [r for r in runs if force or store.cached(r.key, fingerprint(r, profile)) is None]
     datasets = {}  # each split loaded once, when a group first needs it
     rows = []

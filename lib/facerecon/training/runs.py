@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
-import functools
 import json
 import os
 import shutil
@@ -31,9 +30,8 @@ import pandas as pd
 
 from ..core import io
 from ..core.checks import ConfigError
-from ..experiment.config import (LOSS_NAMES, OBFUSCATION_NAMES, REFERENCE_ARCHITECTURE,
-                                 REFERENCE_LOSS, SPLIT_NAMES, STUDY_ARCHITECTURES, Profile,
-                                 RunConfig, load_profile)
+from ..experiment.config import (LOSS_NAMES, REFERENCE_ARCHITECTURE, REFERENCE_LOSS, SPLIT_NAMES,
+                                 STUDY_ARCHITECTURES, Profile, RunConfig)
 from ..experiment.fingerprint import (fingerprint, fingerprint_differences, same_fingerprint,
                                       stored_fingerprint)
 
@@ -66,14 +64,14 @@ class RunBusy(RuntimeError):
 
 @dataclass(frozen=True)
 class RunStore:
-    """The runs of one profile under a results root."""
+    """The runs of one profile under a results root (its folders are the profile's name)."""
 
     results_root: Path
-    profile: str
+    profile: Profile
 
     @property
     def runs_dir(self) -> Path:
-        return Path(self.results_root) / self.profile / "runs"
+        return Path(self.results_root) / self.profile.name / "runs"
 
     def folder(self, key: str) -> Path:
         return self.runs_dir / key
@@ -82,7 +80,7 @@ class RunStore:
         return self.runs_dir / f".{key}.partial"
 
     def weights(self, key: str) -> Path:
-        return Path(self.results_root) / self.profile / "weights" / f"{key}.weights.h5"
+        return Path(self.results_root) / self.profile.name / "weights" / f"{key}.weights.h5"
 
     def status(self, key: str) -> str:
         folder = self.folder(key)
@@ -106,14 +104,9 @@ class RunStore:
     def metrics(self, key: str) -> dict:
         return json.loads((self.folder(key) / "metrics.json").read_text())
 
-    @functools.cached_property
-    def settings(self) -> Profile:
-        """The profile, read once per store."""
-        return load_profile(self.profile)
-
     def changes(self, metrics: dict) -> list[str]:
         """How a finished run's fingerprint differs from what its profile says today."""
-        wanted = fingerprint(run_config(metrics), self.settings)
+        wanted = fingerprint(run_config(metrics), self.profile)
         return fingerprint_differences(stored_fingerprint(metrics), wanted)
 
     def cached(self, key: str, wanted: dict) -> dict | None:
@@ -227,41 +220,39 @@ class RunStore:
 
 # --- the grid and frames of runs ---------------------------------------------------------------
 
-def grid(profile: str, architectures=None, losses=None, obfuscations=None,
+def grid(profile: Profile, architectures=None, losses=None, obfuscations=None,
          seeds=None, splits=None) -> list[RunConfig]:
     """The runs of the study (or a slice of it): every architecture, loss, obfuscation and seed
     on the random split, then the profile's identity-disjoint runs (its identity losses and
     seeds, study architectures only). The original residual autoencoder is the study's
     reference row and is trained under REFERENCE_LOSS only."""
-    settings = load_profile(profile)
     architectures = architectures or [*STUDY_ARCHITECTURES, REFERENCE_ARCHITECTURE]
     losses = losses or list(LOSS_NAMES)
-    obfuscations = obfuscations or list(OBFUSCATION_NAMES)
-    seeds = [int(s) for s in seeds or settings.seeds]
+    obfuscations = obfuscations or list(profile.obfuscations)
+    seeds = [int(s) for s in seeds or profile.seeds]
     splits = splits or list(SPLIT_NAMES)
 
     def runs_of(split, archs, split_losses, split_seeds):
-        return [RunConfig(arch, loss, obfuscation, seed, profile, split)
+        return [RunConfig(arch, loss, obfuscation, seed, profile.name, split)
                 for arch in archs for loss in split_losses
                 if arch != REFERENCE_ARCHITECTURE or loss == REFERENCE_LOSS
                 for obfuscation in obfuscations for seed in split_seeds]
 
     runs = runs_of("random", architectures, losses, seeds) + runs_of(
         "identity", [a for a in architectures if a in STUDY_ARCHITECTURES],
-        [loss for loss in losses if loss in settings.identity_losses],
-        [s for s in settings.identity_seeds if s in seeds])
+        [loss for loss in losses if loss in profile.identity_losses],
+        [s for s in profile.identity_seeds if s in seeds])
     return [run for run in runs if run.split in splits]
 
 
-def sweep(profile: str) -> list[RunConfig]:
+def sweep(profile: Profile) -> list[RunConfig]:
     """The strength sweep: the profile's sweep architecture and loss on its sweep seeds (random
     split) at every calibration candidate of every obfuscation but the profile's own strength,
     whose runs are the grid's."""
-    settings = load_profile(profile)
-    return [RunConfig(settings.sweep_architecture, settings.sweep_loss, obfuscation, seed,
-                      profile, "random", strength)
-            for obfuscation in OBFUSCATION_NAMES for strength in settings.swept_strengths(obfuscation)
-            for seed in settings.sweep_seeds]
+    return [RunConfig(profile.sweep_architecture, profile.sweep_loss, obfuscation, seed,
+                      profile.name, "random", strength)
+            for obfuscation in profile.obfuscations
+            for strength in profile.swept_strengths(obfuscation) for seed in profile.sweep_seeds]
 
 
 def select(frame: pd.DataFrame, **columns) -> pd.DataFrame:

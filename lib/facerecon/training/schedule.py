@@ -16,11 +16,11 @@ import sys
 import time
 from pathlib import Path
 
-from ..experiment.config import REFERENCE_ARCHITECTURE, STUDY_LOSSES, RunConfig, load_profile
+from ..experiment.config import REFERENCE_ARCHITECTURE, STUDY_LOSSES, Profile, RunConfig
 from .runs import RunStore, grid, sweep
 
 
-def priority_order(profile: str) -> list[RunConfig]:
+def priority_order(profile: Profile) -> list[RunConfig]:
     """The study's grid seed by seed (SRResNet and the residual autoencoder under the study's
     losses, then the Simple CNN, then the original residual autoencoder, all on the random split):
     a second seed of the study's grid comes before MS-SSIM+L1, since a difference between losses
@@ -35,7 +35,7 @@ def priority_order(profile: str) -> list[RunConfig]:
                 *grid(profile, ["simple_cnn"], list(STUDY_LOSSES), seeds=seeds, splits=random),
                 *grid(profile, [REFERENCE_ARCHITECTURE], seeds=seeds, splits=random)]
 
-    seeds = list(load_profile(profile).seeds)
+    seeds = list(profile.seeds)
     tiers = [study_grid(seeds[:1]), study_grid(seeds[1:2]), sweep(profile),
              grid(profile, ["srresnet", "residual_autoencoder", "simple_cnn"], ["ms_ssim_l1"],
                   seeds=seeds[:1], splits=random),
@@ -62,12 +62,12 @@ def train_command(run: RunConfig, results_root: str) -> list[str]:
 
 
 def run_in_parallel(runs: list[RunConfig], workers: int, deadline_s: float, grace_s: float,
-                    results_root: str, log_dir: str) -> dict[str, str]:
-    """Starts runs in order, `workers` at a time, until deadline_s; stops what still runs at
-    deadline_s + grace_s. Returns each started run's outcome."""
+                    store: RunStore, log_dir: str) -> dict[str, str]:
+    """Starts the store's runs in order, `workers` at a time, until deadline_s; stops what
+    still runs at deadline_s + grace_s. Returns each started run's outcome."""
     os.makedirs(log_dir, exist_ok=True)
-    pending = [r for r in runs
-               if RunStore(Path(results_root), r.profile).status(r.key) != "finished"]
+    results_root = str(store.results_root)
+    pending = [r for r in runs if store.status(r.key) != "finished"]
     started, running, outcome = time.monotonic(), {}, {}
     while pending or running:
         elapsed = time.monotonic() - started
@@ -99,11 +99,11 @@ def run_in_parallel(runs: list[RunConfig], workers: int, deadline_s: float, grac
     return outcome
 
 
-def measure_parallel_throughput(profile: str, arch: str, counts: list[int], steps: int) -> dict:
+def measure_parallel_throughput(profile: Profile, arch: str, counts: list[int], steps: int) -> dict:
     """Aggregate training images/s with N benchmark processes side by side, for each N."""
     totals = {}
     for n in counts:
-        command = [sys.executable, "-m", "facerecon", "bench", "--profile", profile, "--arch",
+        command = [sys.executable, "-m", "facerecon", "bench", "--profile", profile.name, "--arch",
                    arch, "--steps", str(steps)]
         processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                       text=True, env=worker_env(n)) for _ in range(n)]
@@ -117,12 +117,13 @@ def measure_parallel_throughput(profile: str, arch: str, counts: list[int], step
     return totals
 
 
-def schedule_grid(profile: str, workers: int, deadline_s: float, grace_s: float,
+def schedule_grid(profile: Profile, workers: int, deadline_s: float, grace_s: float,
                   results_root: str, log_dir: str) -> dict[str, str]:
     """The profile's grid in priority order, `workers` runs at a time, until the deadline;
     prints how many finished."""
     runs = priority_order(profile)
-    outcome = run_in_parallel(runs, workers, deadline_s, grace_s, results_root, log_dir)
+    outcome = run_in_parallel(runs, workers, deadline_s, grace_s,
+                              RunStore(Path(results_root), profile), log_dir)
     finished = sum(v == "finished" for v in outcome.values())
     print(f"{finished} of {len(runs)} runs finished; {len(outcome) - finished} started but not "
           f"finished; {len(runs) - len(outcome)} not started")

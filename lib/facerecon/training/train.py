@@ -91,9 +91,13 @@ def now() -> str:
 def train_run(config: RunConfig, dataset: Dataset | None = None, results_root="results",
               force: bool = False, verbose: int | str = "auto", data_home=None) -> dict:
     """Trains one run (or returns its cached metrics) and returns metrics.json's content, or the
-    failure record with status 'failed'."""
-    profile = load_profile(config.profile)
-    store = RunStore(Path(results_root), config.profile)
+    failure record with status 'failed'. The profile is the dataset's (read once for many runs)
+    or, without a dataset, read here."""
+    profile = dataset.profile if dataset is not None else load_profile(config.profile)
+    if profile.name != config.profile:
+        raise ConfigError(f"{config.key} is a run of profile {config.profile}, but the dataset "
+                          f"is of profile {profile.name}")
+    store = RunStore(Path(results_root), profile)
     run_fingerprint = fingerprint(config, profile)
     if not force and (cached := store.cached(config.key, run_fingerprint)):
         return {**cached, "status": "cached"}
@@ -189,13 +193,14 @@ def publish_trained(config: RunConfig, profile, store: RunStore, model, dataset:
 def train_many(runs: list[RunConfig], results_root="results", force=False, data_home=None,
                verbose: int | str = "auto") -> pd.DataFrame:
     """Trains runs one after another; a run that raises is reported and the others go on."""
+    profiles = {name: load_profile(name) for name in dict.fromkeys(r.profile for r in runs)}
     datasets: dict[tuple[str, str], Dataset] = {}
     rows = []
     for i, config in enumerate(runs, 1):
         print(f"[{i}/{len(runs)}] {config.profile}/{config.key}", flush=True)
         which = (config.profile, config.split)
         if which not in datasets:
-            datasets[which] = load_dataset(load_profile(config.profile), data_home, config.split)
+            datasets[which] = load_dataset(profiles[config.profile], data_home, config.split)
         try:
             result = train_run(config, datasets[which], results_root, force, verbose)
         except RunBusy as busy:

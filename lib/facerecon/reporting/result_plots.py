@@ -1,0 +1,242 @@
+"""Figures of results: training curves, the architecture x loss heat maps, the loss comparison
+with the baselines, the calibration's distributions, the strength sweep and recognition against
+PSNR. Each returns a matplotlib Figure in the style of plots.py (a width: the page's or one
+column's)."""
+from __future__ import annotations
+
+import matplotlib
+import matplotlib.pyplot as plt
+import matplotlib.ticker
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from ..axes.architectures import ARCHITECTURES
+from ..axes.losses import LOSSES
+from ..axes.obfuscation import OBFUSCATIONS
+from .plots import FULL_WIDTH_IN, METRIC_NAMES, legend_below, panels, paper_fonts
+
+
+def training_curves(histories: pd.DataFrame, hue: str, registry, title: str = "",
+                    width: float = FULL_WIDTH_IN):
+    """Loss, PSNR and SSIM per epoch; solid = validation, dashed = training; one fixed colour
+    per `hue` value (its entry's in `registry`, the axis that `hue` names), one line per seed;
+    the legend below. `histories` has the columns of history.csv, `seed` and `hue`."""
+    metrics = [("loss", "loss (own scale)"), ("psnr", "PSNR (dB)"), ("ssim", "SSIM")]
+    with paper_fonts():
+        figure, axes = panels(1, 3, width, 2.0 if width >= FULL_WIDTH_IN else 1.5)
+        for ax, (metric, label) in zip(axes.flat, metrics):
+            for (name, seed), group in histories.groupby([hue, "seed"]):
+                ax.plot(group["epoch"], group[f"val_{metric}"], color=registry[name].colour, lw=1)
+                ax.plot(group["epoch"], group[metric], color=registry[name].colour, ls="--", lw=0.8,
+                        alpha=0.7)
+            ax.set_xlabel("epoch")
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+            ax.set_ylabel(label)
+            if metric == "loss":
+                ax.set_yscale("log")
+        shown = [n for n in registry if n in set(histories[hue])]
+        handles = [plt.Line2D([], [], color=registry[n].colour, label=registry[n].label)
+                   for n in shown]
+        handles += [plt.Line2D([], [], color="0.3", label="validation"),
+                    plt.Line2D([], [], color="0.3", ls="--", label="training")]
+        legend_below(figure, handles, width, min(len(handles), 8))
+        if title:
+            figure.suptitle(title)
+    return figure
+
+
+def metric_heatmaps(runs: pd.DataFrame, width: float = FULL_WIDTH_IN):
+    """Test PSNR and SSIM for every architecture x loss, one panel per obfuscation and metric;
+    each cell carries its number (so no colour bar; fewer digits at one column's width), runs
+    that did not happen stay blank."""
+    obfuscations = [o for o in OBFUSCATIONS if (runs["obfuscation"] == o).any()]
+    narrow = width < FULL_WIDTH_IN
+    with paper_fonts():
+        figure, axes = panels(2, len(obfuscations), width, 1.9 if narrow else 2.2)
+        for c, obfuscation in enumerate(obfuscations):
+            subset = runs[runs["obfuscation"] == obfuscation]
+            for r, (metric, fmt) in enumerate([("test_psnr", ".1f" if narrow else ".2f"),
+                                               ("test_ssim", ".2f" if narrow else ".3f")]):
+                ax = axes[r, c]
+                table = subset.pivot_table(index="architecture", columns="loss", values=metric,
+                                           aggfunc="mean")
+                table = table.reindex(index=[a for a in ARCHITECTURES if a in table.index],
+                                      columns=[l for l in LOSSES if l in table.columns])
+                table.index = [ARCHITECTURES[a].label for a in table.index]
+                table.columns = [LOSSES[l].label for l in table.columns]
+                sns.heatmap(table, annot=True, fmt=fmt, cmap="viridis", ax=ax, cbar=False,
+                            annot_kws={"fontsize": 6})
+                ax.set_title(f"{OBFUSCATIONS[obfuscation].label}: {METRIC_NAMES[metric]}")
+                ax.set_xlabel("")
+                ax.set_ylabel("")
+                ax.tick_params(axis="x", rotation=30)
+                if c > 0 and not narrow:  # the same architectures as the panel on the left
+                    ax.set_yticklabels([])
+    return figure
+
+
+def loss_comparison(rows: pd.DataFrame, losses: list[str], width: float = FULL_WIDTH_IN):
+    """Test PSNR and SSIM per loss (points: mean over seeds, bars: 95% bootstrap interval over
+    test images), one fixed colour and marker per architecture, one panel per obfuscation and
+    metric; the non-learned baselines as grey lines. Missing runs leave gaps. The legend
+    below."""
+    obfuscations = list(dict.fromkeys(rows["obfuscation"]))
+    models, lines = rows[rows["kind"] == "model"], rows[rows["kind"] == "baseline"]
+    architectures = list(dict.fromkeys(models["architecture"]))
+    offsets = dict(zip(architectures, np.linspace(-0.2, 0.2, len(architectures))))
+    styles = ("--", ":", "-.")
+    with paper_fonts():
+        figure, axes = panels(2, len(obfuscations), width, 2.0 if width >= FULL_WIDTH_IN else 1.8)
+        for c, obfuscation in enumerate(obfuscations):
+            for r, metric in enumerate(("test_psnr", "test_ssim")):
+                ax = axes[r, c]
+                part = models[models["obfuscation"] == obfuscation]
+                for arch, group in part.groupby("architecture", sort=False):
+                    x = np.array([losses.index(l) for l in group["loss"]]) + offsets[arch]
+                    error = np.abs(group[[f"{metric}_ci_low", f"{metric}_ci_high"]].to_numpy().T
+                                   - group[metric].to_numpy())
+                    ax.errorbar(x, group[metric], yerr=error, fmt=ARCHITECTURES[arch].marker,
+                                ms=3.5, capsize=1.5, lw=0.8, color=ARCHITECTURES[arch].colour)
+                baselines = lines[lines["obfuscation"] == obfuscation]
+                for i, (_, line) in enumerate(baselines.iterrows()):
+                    if pd.notna(line[metric]):
+                        ax.axhline(line[metric], color="0.45", ls=styles[i % 3], lw=0.8)
+                ax.set_xticks(range(len(losses)), [LOSSES[l].label for l in losses],
+                              rotation=25)
+                ax.set_title(f"{OBFUSCATIONS[obfuscation].label}: {METRIC_NAMES[metric]}")
+        handles = [plt.Line2D([], [], color=ARCHITECTURES[a].colour, ls="",
+                              marker=ARCHITECTURES[a].marker, label=ARCHITECTURES[a].label)
+                   for a in architectures]
+        for o in obfuscations:
+            handles += [plt.Line2D([], [], color="0.45", ls=styles[i % 3],
+                                   label=f"{row['row']}" + (f" ({OBFUSCATIONS[o].label.lower()})"
+                                                           if row["architecture"] == "input"
+                                                           else ""))
+                        for i, (_, row) in enumerate(lines[lines["obfuscation"] == o].iterrows())]
+        legend_below(figure, handles, width, 3)
+    return figure
+
+
+def calibration_distributions(per_image: pd.DataFrame, table: pd.DataFrame,
+                              width: float = FULL_WIDTH_IN):
+    """Per-image PSNR and SSIM of our obfuscated faces under every candidate strength (boxes:
+    test and training faces), with the study's example faces marked; the used strength is
+    starred."""
+    colours = {"test": "#0072B2", "train": "#E69F00"}  # Okabe-Ito: colour-blind safe
+    names = list(dict.fromkeys(table["obfuscation"]))
+    with paper_fonts():
+        figure, axes = panels(2, len(names), width, 2.1)
+        for col, name in enumerate(names):
+            rows = table[table["obfuscation"] == name]
+            order = list(rows["setting"])
+            faces = per_image[per_image["obfuscation"] == name]
+            for row, (metric, unit) in enumerate((("psnr", "PSNR (dB)"), ("ssim", "SSIM"))):
+                ax = axes[row, col]
+                sns.boxplot(data=faces, x="setting", y=metric, hue="subset", order=order,
+                            hue_order=["test", "train"], palette=colours, fliersize=1,
+                            linewidth=0.6, width=0.7, ax=ax, legend=False)
+                for i, (_, candidate) in enumerate(rows.iterrows()):
+                    for subset, offset in (("test", -0.175), ("train", 0.175)):
+                        ax.plot(i + offset, candidate[f"study_{subset}_{metric}"], marker="D",
+                                markersize=4, color="black", markerfacecolor=colours[subset],
+                                zorder=5)
+                ax.set_xticks(range(len(order)),
+                              [f"{s} *" if c else s for s, c in zip(order, rows["chosen"])],
+                              rotation=35, ha="right")
+                ax.set_xlabel("")
+                ax.set_ylabel(unit)
+                if row == 0:
+                    ax.set_title(OBFUSCATIONS[name].label)
+        handles = [plt.Line2D([], [], color=colours[s], linewidth=6, label=f"our {s} faces")
+                   for s in ("test", "train")]
+        handles += [plt.Line2D([], [], marker="D", color="black", linestyle="",
+                               markerfacecolor=colours[s], label=f"the study's {s} example")
+                    for s in ("test", "train")]
+        handles.append(plt.Line2D([], [], linestyle="", label="* the profile's strength"))
+        legend_below(figure, handles, width, 5)
+    return figure
+
+
+def strength_sweep(table: pd.DataFrame, network: str, width: float = FULL_WIDTH_IN):
+    """Test PSNR and SSIM of the sweep's network (named `network`; its architecture's colour
+    and marker) at every candidate strength and of the obfuscated input (grey), the study's
+    number for the network as a dotted line; a strength not trained yet is labelled
+    '(missing)'."""
+    arch = table["architecture"].iloc[0]
+    names = list(dict.fromkeys(table["obfuscation"]))
+    with paper_fonts():
+        figure, axes = panels(2, len(names), width, 2.0)
+        for col, name in enumerate(names):
+            rows = table[table["obfuscation"] == name].reset_index(drop=True)
+            x = np.arange(len(rows))
+            for row, (metric, unit) in enumerate((("psnr", "PSNR (dB)"), ("ssim", "SSIM"))):
+                ax = axes[row, col]
+                ax.plot(x, rows[f"input_test_{metric}"], color="0.55", marker="o", markersize=3,
+                        linestyle="--", linewidth=1)
+                ax.plot(x, rows[f"test_{metric}"], color=ARCHITECTURES[arch].colour,
+                        marker=ARCHITECTURES[arch].marker, markersize=4, linewidth=1.2)
+                study = rows[f"study_test_{metric}"].iloc[0]
+                if pd.notna(study):
+                    ax.axhline(study, color="black", linestyle=":", linewidth=1)
+                ax.set_xticks(x, [f"{r.setting}{' *' if r.profile_strength else ''}"
+                                  f"{'' if r.status == 'finished' else ' (missing)'}"
+                                  for r in rows.itertuples()], rotation=35, ha="right")
+                ax.set_ylabel(unit)
+                if row == 0:
+                    ax.set_title(f"{OBFUSCATIONS[name].label} faces")
+        handles = [plt.Line2D([], [], color=ARCHITECTURES[arch].colour,
+                              marker=ARCHITECTURES[arch].marker,
+                              label=f"{network} (mean over seeds)"),
+                   plt.Line2D([], [], color="0.55", marker="o", linestyle="--",
+                              label="obfuscated input"),
+                   plt.Line2D([], [], color="black", linestyle=":",
+                              label="the study's number for the network"),
+                   plt.Line2D([], [], linestyle="", label="* the profile's strength")]
+        legend_below(figure, handles, width, 4)
+    return figure
+
+
+def recognition_vs_psnr(points: pd.DataFrame, table: pd.DataFrame, chance: float,
+                        width: float = FULL_WIDTH_IN):
+    """Top-1 recognition accuracy against test PSNR, one point per run (colour: architecture,
+    marker: loss), one panel per obfuscation; the baselines as grey crosses; horizontal lines for
+    the original faces, the obfuscated faces, the recogniser trained on obfuscated faces and
+    chance."""
+    obfuscations = [o for o in OBFUSCATIONS if (table["obfuscation"] == o).any()]
+    lines = {"original": ("Original faces", "-"), "obfuscated": ("Obfuscated faces", "--"),
+             "trained_on_obfuscated": ("Obfuscated, recogniser trained on obfuscated", "-.")}
+    with paper_fonts():
+        figure, axes = panels(1, len(obfuscations), width, 2.4 if width >= FULL_WIDTH_IN else 2.0,
+                              sharey=True)
+        for ax, obfuscation in zip(axes[0], obfuscations):
+            for _, run in points[points["obfuscation"] == obfuscation].iterrows():
+                ax.scatter(run["test_psnr"], 100 * run["top1"], s=18, linewidths=0.4,
+                           color=ARCHITECTURES[run["architecture"]].colour if run["architecture"] in ARCHITECTURES else "0.3",
+                           marker=LOSSES[run["loss"]].marker if run["loss"] in LOSSES else "o", edgecolors="black")
+            part = table[(table["obfuscation"] == obfuscation) | (table["condition"] == "original")]
+            for condition, (label, style) in lines.items():
+                rows = part[part["condition"] == condition]
+                if len(rows):
+                    ax.axhline(100 * rows["top1"].iloc[0], color="0.25", ls=style, lw=0.9)
+            ax.axhline(100 * chance, color="0.5", ls=":", lw=0.9)
+            for _, row in part[part["condition"] == "baseline"].iterrows():
+                ax.scatter(row["test_psnr"], 100 * row["top1"], marker="x", color="0.4", s=22)
+            ax.set_title(OBFUSCATIONS[obfuscation].label)
+            ax.set_xlabel("test PSNR (dB)")
+        for ax in axes[:, 0] if width >= FULL_WIDTH_IN else axes.flat:
+            ax.set_ylabel("top-1 recognition (%)")
+        handles = [plt.Line2D([], [], color="0.25", ls=style, label=label)
+                   for label, style in lines.values()]
+        handles.append(plt.Line2D([], [], color="0.5", ls=":", label="Chance"))
+        handles.append(plt.Line2D([], [], color="0.4", marker="x", ls="", label="Non-learned baseline"))
+        handles += [plt.Line2D([], [], color=ARCHITECTURES[a].colour, marker="o", ls="",
+                               markeredgecolor="black", markeredgewidth=0.4,
+                               label=ARCHITECTURES[a].label)
+                    for a in dict.fromkeys(points["architecture"]) if a in ARCHITECTURES]
+        handles += [plt.Line2D([], [], color="0.6", marker=LOSSES[l].marker, ls="",
+                               markeredgecolor="black", markeredgewidth=0.4,
+                               label=LOSSES[l].label)
+                    for l in dict.fromkeys(points["loss"]) if l in LOSSES]
+        legend_below(figure, handles, width, 4)
+    return figure
