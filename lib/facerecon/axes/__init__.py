@@ -1,7 +1,8 @@
 """axes: the study's axes, each a registry of name -> entry carrying what the rest needs (label,
 colour, marker, settings; importable without Keras): obfuscation (and its functions), losses,
-architectures; and their Keras side, reached only where networks are trained or scored:
-loss_functions, networks, metrics (keras.ops).
+architectures, measures (the label, unit and digits of PSNR and SSIM); and their Keras side,
+reached only where networks are trained or scored: loss_functions, networks, metrics
+(keras.ops).
 
 A new obfuscation: its function and entry in obfuscation.py. A new loss: its function in
 loss_functions.py and its entry in losses.py. A new architecture: its builder in networks.py and

@@ -22,13 +22,13 @@ import cv2
 import numpy as np
 import pandas as pd
 
+from ..axes.obfuscation import OBFUSCATIONS
 from ..core import io, runtime
 from ..core.io import PROJECT_ROOT
-from .dataset import Dataset
-from ..experiment.fingerprint import (plain, settings_differences, shared_settings, short_hash,
-                                    stored_fingerprint)
-from ..axes.obfuscation import OBFUSCATIONS
 from ..core.registry import Registry
+from ..experiment.fingerprint import (plain, settings_differences, shared_settings, short_hash,
+                                      stored_fingerprint)
+from .dataset import Dataset
 
 
 def gaussian_psf(kernel: int, sigma: float) -> np.ndarray:

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..experiment.config import Profile
 from ..axes.metrics import scores_per_image
 from ..axes.obfuscation import OBFUSCATIONS, obfuscate, setting_label, setting_names
+from ..experiment.config import Profile
 
 SUBSETS = ("test", "train")
 METRICS = ("psnr", "ssim")

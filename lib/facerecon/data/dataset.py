@@ -21,14 +21,14 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from ..experiment import config
+from ..axes.obfuscation import obfuscate
 from ..core import io
 from ..core.io import PROJECT_ROOT
+from ..core.registry import Registry
+from ..experiment import config
 from ..experiment.config import Profile
 from ..experiment.fingerprint import short_hash
 from .lfw import DataError, fetch_lfw, resolve_data_home
-from ..axes.obfuscation import obfuscate
-from ..core.registry import Registry
 
 SUBSETS = ("train", "val", "test")
 CACHE_DIR = PROJECT_ROOT / "data" / "prepared"

@@ -8,14 +8,13 @@ import pandas as pd
 
 from ..axes.architectures import ARCHITECTURES
 from ..axes.losses import LOSSES
+from ..axes.measures import MEASURE_NAMES, MEASURES, measure_of
 from ..axes.obfuscation import OBFUSCATIONS
 from ..core import io
 from ..training.runs import METRICS, TEST_METRICS
 from . import latex
 from .tables import Table
 
-METRIC_LABELS = {"train_psnr": "Train PSNR", "train_ssim": "Train SSIM",
-                 "test_psnr": "Test PSNR", "test_ssim": "Test SSIM"}
 LEGEND = ("Mean ± standard deviation over seeds (n: seeds) and, for test metrics, a 95% "
           "bootstrap interval over test images; n = 1 shows the mean alone. * : differs from L2 "
           "beyond training and image noise (95% bootstrap interval of the paired difference, "
@@ -47,7 +46,7 @@ def formatted(table: pd.DataFrame, bold: str) -> pd.DataFrame:
     `bold` (a format string), and the number of seeds."""
     shown = table[["row"]].copy()
     for m in METRICS:
-        shown[METRIC_LABELS[m]] = [
+        shown[metric_label(m)] = [
             bold.format(metric_cell(row, m)) if m in str(row.get("best_in", "")).split(";")
             else metric_cell(row, m) for _, row in table.iterrows()]
     shown["n"] = ["" if row.get("kind") != "model"
@@ -65,7 +64,13 @@ def p_value(value) -> str:
 
 
 def digits_of(metric: str) -> int:
-    return 2 if "psnr" in metric else 4
+    return measure_of(metric).digits
+
+
+def metric_label(column: str) -> str:
+    """'Test PSNR' for test_psnr, 'Train SSIM' for train_ssim."""
+    subset, measure = column.rsplit("_", 1)
+    return f"{subset.capitalize()} {MEASURES[measure].label}"
 
 
 def labels(column: pd.Series, registry) -> pd.Series:
@@ -79,7 +84,7 @@ def significance_printed(frame: pd.DataFrame) -> pd.DataFrame:
         "Architecture": labels(frame["architecture"], ARCHITECTURES),
         "Obfuscation": labels(frame["obfuscation"], OBFUSCATIONS),
         "Loss": labels(frame["loss"], LOSSES),
-        "Metric": frame["metric"].map({"test_psnr": "PSNR (dB)", "test_ssim": "SSIM"}),
+        "Metric": frame["metric"].map(lambda m: measure_of(m).heading),
         "n": frame["n_seeds"],
         "Loss − L2": [number(v, d) for v, d in zip(frame["difference"], digits)],
         "95% interval": [f"[{number(lo, d)}, {number(hi, d)}]" if pd.notna(lo) else ""
@@ -119,7 +124,7 @@ def sweep_printed(frame: pd.DataFrame) -> pd.DataFrame:
         "Seeds": frame["n_seeds"].astype(int).astype(str),
         **{name: [number(v, digits_of(m)) if done == "finished" else "missing"
                   for v, done in zip(frame[m], frame["status"])]
-           for name, m in (("PSNR (dB)", "test_psnr"), ("SSIM", "test_ssim"))}})
+           for name, m in ((MEASURES[n].heading, f"test_{n}") for n in MEASURE_NAMES)}})
 
 
 def network_label(table: pd.DataFrame) -> str:
@@ -187,10 +192,10 @@ def comparison_text(table: pd.DataFrame) -> str:
     if models.empty:
         return "No network of this table has finished a run yet."
     sentences = []
-    for m, unit in (("test_psnr", " dB"), ("test_ssim", "")):
-        d = digits_of(m)
+    for name, measure in MEASURES.items():
+        m, unit, d = f"test_{name}", f" {measure.unit}" if measure.unit else "", measure.digits
         best, low = models.loc[models[m].idxmax()], models.loc[models[m].idxmin()]
-        text = f"{METRIC_LABELS[m]}: highest {best['row']} ({best[m]:.{d}f}{unit})"
+        text = f"{metric_label(m)}: highest {best['row']} ({best[m]:.{d}f}{unit})"
         if len(models) > 1:
             sd = models[f"{m}_sd"].max()
             text += (f", lowest {low['row']} ({low[m]:.{d}f}{unit}); rows span "
@@ -219,7 +224,7 @@ def significance_text(table: pd.DataFrame) -> str:
     parts = []
     for metric, rows in table.groupby("metric", sort=False):
         counts = rows["verdict"].value_counts()
-        parts.append(f"{'PSNR' if 'psnr' in metric else 'SSIM'}: "
+        parts.append(f"{measure_of(metric).label}: "
                      + ", ".join(f"{counts[v]} {v}" for v in ("higher", "lower", "not resolved",
                                                               "one seed") if v in counts)
                      + f" of {len(rows)} differences (seeds per comparison: "

@@ -14,8 +14,6 @@ if "ipykernel" not in sys.modules:
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-METRIC_NAMES = {"test_psnr": "test PSNR (dB)", "test_ssim": "test SSIM"}
-
 # Every axis entry carries its colour and marker (axes/: Okabe-Ito and Paul Tol's muted, both
 # colour-blind safe), the same in every figure that tells them apart.
 PAPER_FONTS = {"font.size": 8, "axes.titlesize": 9, "axes.labelsize": 8, "legend.fontsize": 7,

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..axes.architectures import ARCHITECTURES
 from ..axes.losses import LOSSES
+from ..axes.measures import measure_of
 from ..axes.obfuscation import OBFUSCATIONS
 from ..core import io
 from ..core.io import PROJECT_ROOT
@@ -84,7 +85,7 @@ def results_table(runs: pd.DataFrame, baselines: pd.DataFrame) -> str:
     obfuscation_of = means.index.get_level_values("obfuscation")
     best = {(o, m): means.loc[obfuscation_of == o, m].max() for o, m in columns}
     header = ["Architecture", "Loss"] + [
-        f"{OBFUSCATIONS[o].label}: {'PSNR (dB)' if m == 'test_psnr' else 'SSIM'}"
+        f"{OBFUSCATIONS[o].label}: {measure_of(m).heading}"
         for o, m in columns] + ["Seeds"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * 2 + "---:|" * (len(columns) + 1)]
     for arch, loss in pairs:

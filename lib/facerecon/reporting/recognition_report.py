@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..axes.architectures import ARCHITECTURES
 from ..axes.losses import LOSSES
+from ..axes.measures import MEASURES
 from ..axes.obfuscation import OBFUSCATIONS
 from ..core import io, stats
 from ..data import baselines
@@ -281,7 +282,8 @@ def printed(table: pd.DataFrame) -> pd.DataFrame:
         "n": table["n_seeds"],
         "Top-1 (%)": [cell(r, 1) for _, r in table.iterrows()],
         "Top-5 (%)": [cell(r, 5) for _, r in table.iterrows()],
-        "PSNR (dB)": table["test_psnr"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}"),
+        MEASURES["psnr"].heading: table["test_psnr"].map(
+            lambda v: "" if pd.isna(v) else f"{v:.{MEASURES['psnr'].digits}f}"),
         "vs obf.": table["top1_vs_obfuscated"].fillna(""),
         "vs trained": table["top1_vs_trained_on_obfuscated"].fillna("")})
 

@@ -13,8 +13,9 @@ import seaborn as sns
 
 from ..axes.architectures import ARCHITECTURES
 from ..axes.losses import LOSSES
+from ..axes.measures import MEASURES, measure_of
 from ..axes.obfuscation import OBFUSCATIONS
-from .plots import FULL_WIDTH_IN, METRIC_NAMES, legend_below, panels, paper_fonts
+from .plots import FULL_WIDTH_IN, legend_below, panels, paper_fonts
 
 
 def training_curves(histories: pd.DataFrame, hue: str, registry, title: str = "",
@@ -22,7 +23,7 @@ def training_curves(histories: pd.DataFrame, hue: str, registry, title: str = ""
     """Loss, PSNR and SSIM per epoch; solid = validation, dashed = training; one fixed colour
     per `hue` value (its entry's in `registry`, the axis that `hue` names), one line per seed;
     the legend below. `histories` has the columns of history.csv, `seed` and `hue`."""
-    metrics = [("loss", "loss (own scale)"), ("psnr", "PSNR (dB)"), ("ssim", "SSIM")]
+    metrics = [("loss", "loss (own scale)"), *((n, m.heading) for n, m in MEASURES.items())]
     with paper_fonts():
         figure, axes = panels(1, 3, width, 2.0 if width >= FULL_WIDTH_IN else 1.5)
         for ax, (metric, label) in zip(axes.flat, metrics):
@@ -67,7 +68,7 @@ def metric_heatmaps(runs: pd.DataFrame, width: float = FULL_WIDTH_IN):
                 table.columns = [LOSSES[l].label for l in table.columns]
                 sns.heatmap(table, annot=True, fmt=fmt, cmap="viridis", ax=ax, cbar=False,
                             annot_kws={"fontsize": 6})
-                ax.set_title(f"{OBFUSCATIONS[obfuscation].label}: {METRIC_NAMES[metric]}")
+                ax.set_title(f"{OBFUSCATIONS[obfuscation].label}: test {measure_of(metric).heading}")
                 ax.set_xlabel("")
                 ax.set_ylabel("")
                 ax.tick_params(axis="x", rotation=30)
@@ -104,7 +105,7 @@ def loss_comparison(rows: pd.DataFrame, losses: list[str], width: float = FULL_W
                         ax.axhline(line[metric], color="0.45", ls=styles[i % 3], lw=0.8)
                 ax.set_xticks(range(len(losses)), [LOSSES[l].label for l in losses],
                               rotation=25)
-                ax.set_title(f"{OBFUSCATIONS[obfuscation].label}: {METRIC_NAMES[metric]}")
+                ax.set_title(f"{OBFUSCATIONS[obfuscation].label}: test {measure_of(metric).heading}")
         handles = [plt.Line2D([], [], color=ARCHITECTURES[a].colour, ls="",
                               marker=ARCHITECTURES[a].marker, label=ARCHITECTURES[a].label)
                    for a in architectures]
@@ -131,7 +132,7 @@ def calibration_distributions(per_image: pd.DataFrame, table: pd.DataFrame,
             rows = table[table["obfuscation"] == name]
             order = list(rows["setting"])
             faces = per_image[per_image["obfuscation"] == name]
-            for row, (metric, unit) in enumerate((("psnr", "PSNR (dB)"), ("ssim", "SSIM"))):
+            for row, (metric, unit) in enumerate((n, m.heading) for n, m in MEASURES.items()):
                 ax = axes[row, col]
                 sns.boxplot(data=faces, x="setting", y=metric, hue="subset", order=order,
                             hue_order=["test", "train"], palette=colours, fliersize=1,
@@ -170,7 +171,7 @@ def strength_sweep(table: pd.DataFrame, network: str, width: float = FULL_WIDTH_
         for col, name in enumerate(names):
             rows = table[table["obfuscation"] == name].reset_index(drop=True)
             x = np.arange(len(rows))
-            for row, (metric, unit) in enumerate((("psnr", "PSNR (dB)"), ("ssim", "SSIM"))):
+            for row, (metric, unit) in enumerate((n, m.heading) for n, m in MEASURES.items()):
                 ax = axes[row, col]
                 ax.plot(x, rows[f"input_test_{metric}"], color="0.55", marker="o", markersize=3,
                         linestyle="--", linewidth=1)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..axes.measures import MEASURE_NAMES
 from ..core import stats
 from ..training.runs import finished, select
 from .evidence import Evidence
-
-METRIC_NAMES = ("psnr", "ssim")
 
 
 def test_faces_of_people_seen_in_training(evidence: Evidence) -> np.ndarray:
@@ -29,7 +28,7 @@ def drop_row(evidence: Evidence, cell: dict, seeds: set, seen: np.ndarray) -> di
     drop (random minus identity) on all faces and on faces of seen people, and the test."""
     images = select(evidence.images, **cell, seed=seeds)
     row = {**cell, "n_seeds": len(seeds)}
-    for metric in METRIC_NAMES:
+    for metric in MEASURE_NAMES:
         per_split = {split: stats.mean_per_image(select(images, split=split), metric)
                      for split in ("random", "identity")}
         random, other = per_split["random"].align(per_split["identity"], join="inner")
@@ -42,7 +41,7 @@ def drop_row(evidence: Evidence, cell: dict, seeds: set, seen: np.ndarray) -> di
     row["n_test_faces"], row["n_faces_of_seen_people"] = len(random), int(in_seen.sum())
     # How far runs on one split move with the seed: a drop inside it is not the split's.
     same = select(finished(evidence.runs), **cell)
-    for metric in METRIC_NAMES:
+    for metric in MEASURE_NAMES:
         row[f"random_seed_sd_test_{metric}"] = stats.seed_spread(same[f"test_{metric}"])[1]
     return row
 
@@ -59,7 +58,7 @@ def identity_table(evidence: Evidence) -> pd.DataFrame:
                 ["architecture", "loss", "obfuscation"], sort=False)]
     columns = ["architecture", "loss", "obfuscation", "n_seeds", "n_test_faces",
                "n_faces_of_seen_people"]
-    for metric in METRIC_NAMES:
+    for metric in MEASURE_NAMES:
         columns += [f"random_test_{metric}", f"identity_test_{metric}", f"drop_test_{metric}",
                     f"drop_seen_people_test_{metric}", f"random_seed_sd_test_{metric}",
                     f"p_{metric}", f"p_holm_{metric}"]
