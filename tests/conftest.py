@@ -68,3 +68,15 @@ def synthetic_dataset_of(profile="smoke", constant_test: int | None = None, spli
 def synthetic_dataset():
     """A smoke-profile Dataset built from synthetic faces (no LFW needed)."""
     return synthetic_dataset_of()
+
+
+def cell_defaults(notebook: str) -> dict:
+    """The values a notebook's `parameters` cell gives (its parameters' defaults)."""
+    import ast
+
+    import papermill
+
+    from facerecon.app.pipeline import NOTEBOOKS
+
+    return {name: ast.literal_eval(p["default"])
+            for name, p in papermill.inspect_notebook(str(NOTEBOOKS / notebook)).items()}

@@ -16,7 +16,7 @@ from facerecon.experiment.config import RunConfig, load_profile
 from facerecon.experiment.fingerprint import fingerprint
 from facerecon.training import runs, train
 
-from conftest import synthetic_dataset_of
+from conftest import cell_defaults, synthetic_dataset_of
 
 
 def jpeg(images: np.ndarray, quality: int) -> np.ndarray:
@@ -61,7 +61,7 @@ def test_a_new_obfuscation_in_one_place_trains_and_changes_no_other_run(with_jpe
     # ./run_all.sh's notebooks train every obfuscation of the profile
     from facerecon.app import notebook
 
-    params = notebook.notebook_parameters(pipeline.cell_defaults("10_simple_cnn.ipynb"),
+    params = notebook.notebook_parameters(cell_defaults("10_simple_cnn.ipynb"),
                                           pipeline.ArchitectureNotebookParams)
     assert params.obfuscations == ["blur", "pixelate", "jpeg"]
 

@@ -10,6 +10,8 @@ from facerecon.app.pipeline import ArchitectureNotebookParams
 from facerecon.core.checks import ConfigError
 from facerecon.experiment.config import load_profile
 
+from conftest import cell_defaults
+
 NOTEBOOKS = sorted(pipeline.NOTEBOOKS.glob("*.ipynb"))
 
 
@@ -23,12 +25,12 @@ def test_parameters_equal_the_configuration_fields_and_only_the_cell_has_default
     fields = dataclasses.fields(pipeline.PARAMS[path.name])
     assert declared == {f.name for f in fields}
     assert all(f.default is dataclasses.MISSING for f in fields)  # written once: in the cell
-    assert set(pipeline.cell_defaults(path.name)) == declared
+    assert set(cell_defaults(path.name)) == declared
 
 
 def architecture_parameters(**given):
     """An architecture notebook's parameters: its cell's defaults and `given`."""
-    return {**pipeline.cell_defaults("20_srresnet.ipynb"), **given}
+    return {**cell_defaults("20_srresnet.ipynb"), **given}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -8,7 +8,6 @@ non-zero and the failures are listed at the end.
 """
 from __future__ import annotations
 
-import ast
 import functools
 import os
 import sys
@@ -25,7 +24,7 @@ NOTEBOOKS = PROJECT_ROOT / "notebooks"
 
 
 # A notebook's parameters: the fields of its class, with the defaults its `parameters` cell gives
-# (the one place they are written, where a reader edits them; cell_defaults reads them).
+# (the one place they are written, where a reader edits them).
 
 @dataclass(frozen=True)
 class NotebookParams:
@@ -95,14 +94,6 @@ class Step:
     @property
     def label(self) -> str:
         return self.output.stem
-
-
-def cell_defaults(notebook: str) -> dict:
-    """The values a notebook's `parameters` cell gives (its parameters' defaults)."""
-    import papermill
-
-    return {name: ast.literal_eval(p["default"])
-            for name, p in papermill.inspect_notebook(str(NOTEBOOKS / notebook)).items()}
 
 
 def check_parameters(notebook: str, parameters: dict) -> None:

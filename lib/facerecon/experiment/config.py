@@ -118,7 +118,7 @@ class Profile:
         """The settings of a named candidate strength ('block12'); '' is the profile's own."""
         if not strength:
             return self.obfuscation_settings(obfuscation)
-        named = {strength_name(c): c for c in self.obfuscations[obfuscation]["candidates"]}
+        named = named_candidates(self.obfuscations[obfuscation])
         check_choice(f"strength of {obfuscation} in profile {self.name}", strength, list(named))
         return named[strength]
 
@@ -131,6 +131,11 @@ class Profile:
 def strength_name(settings: dict) -> str:
     """A strength as a run key carries it: 'block12', 'kernel13-sigma7'."""
     return "-".join(f"{k}{v:g}" for k, v in settings.items())
+
+
+def named_candidates(section: dict) -> dict:
+    """An obfuscation section's calibration candidates by strength name ('block12')."""
+    return {strength_name(c): c for c in section.get("candidates", [])}
 
 
 def load_profile(name: str) -> Profile:

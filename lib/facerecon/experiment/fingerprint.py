@@ -11,7 +11,7 @@ import dataclasses
 import hashlib
 import json
 
-from .config import Profile, RunConfig, strength_name
+from .config import Profile, RunConfig, named_candidates
 
 # Profile fields that say which runs a grid holds, not how a run trains: changing them keeps
 # every finished run (a run's own seed and split are part of the run).
@@ -71,8 +71,7 @@ def strength_of(section: dict, strength: str) -> dict | None:
     None where the section has no such candidate."""
     if not strength:
         return {k: v for k, v in section.items() if k != "candidates"}
-    named = {strength_name(c): c for c in section.get("candidates", [])}
-    return named.get(strength)
+    return named_candidates(section).get(strength)
 
 
 def narrowed(settings: dict, run: dict) -> dict:
