@@ -32,7 +32,7 @@ from ..experiment.config import (ARCHITECTURE_NAMES, LOSS_NAMES, OBFUSCATION_NAM
 
 def integers(value: str | None, what: str) -> list[int] | None:
     """A comma list of integers (None: not given)."""
-    items = parse_list(value)
+    items = parse_list(value, kind=what)
     try:
         return None if items is None else [int(item) for item in items]
     except ValueError:
@@ -63,13 +63,18 @@ def calibrate(args) -> int:
 def reconstruct(args) -> int:
     from .reconstruct import image_paths, reconstruct
 
-    for row in reconstruct(Path(args.model), image_paths(args.images), Path(args.out),
-                           args.obfuscated):
+    paths = image_paths(args.images)
+    rows, skipped = reconstruct(Path(args.model), paths, Path(args.out), args.obfuscated)
+    for line in skipped:
+        print(f"skipped: {line}", file=sys.stderr)
+    for row in rows:
         scores = "" if "reconstructed_psnr" not in row else (
             f": obfuscated {row['obfuscated_psnr']:.2f} dB / {row['obfuscated_ssim']:.4f}, "
             f"reconstructed {row['reconstructed_psnr']:.2f} dB / {row['reconstructed_ssim']:.4f}")
         print(f"{row['image']}{scores} -> {row['written']}")
-    return 0
+    print(f"{len(rows)} of {len(paths)} image(s) reconstructed"
+          + (f", {len(skipped)} skipped (above)" if skipped else ""))
+    return 1 if skipped else 0
 
 
 def baselines(args) -> int:
@@ -98,7 +103,7 @@ def selected_runs(args) -> list:
         runs = grid(args.profile, names(args.arch, ARCHITECTURE_NAMES, "architecture"),
                     names(args.loss, LOSS_NAMES, "loss"), obfuscations, seeds,
                     names(args.split, SPLIT_NAMES, "split"))
-    strengths = parse_list(args.strength)
+    strengths = parse_list(args.strength, kind="--strength")
     if strengths is None:
         return runs
     valid = {o: args.profile.swept_strengths(o) for o in obfuscations or OBFUSCATION_NAMES}
@@ -108,29 +113,33 @@ def selected_runs(args) -> list:
     return list(dict.fromkeys(at))
 
 
+def planned(runs: list, args):
+    """Prints what the command will train (training.plan) and checks that this device may
+    train it; returns the plan."""
+    from ..training.plan import check_device, training_plan
+    from ..training.runs import RunStore
+
+    split = getattr(args, "split", None)  # schedule trains the whole grid: no --split, no --force
+    plan = training_plan(runs, RunStore(args.results_root, args.profile),
+                         getattr(args, "force", False))
+    print(plan.text(split_given=split is not None), flush=True)
+    check_device(plan, args.allow_cpu)
+    return plan
+
+
 def train(args) -> int:
-    runs = selected_runs(args)
-    print(runs_planned(runs, args.split))
+    plan = planned(selected_runs(args), args)
     from ..training.train import (
         train_many,  # Keras starts once the slice is known valid
     )
 
-    summary = train_many(runs, args.results_root, args.force, args.data_home,
+    summary = train_many(list(plan.to_train), args.results_root, args.force, args.data_home,
                          verbose="auto" if sys.stdout.isatty() else 2)
-    failed = summary[~summary["status"].isin(["finished", "cached", "busy"])]
+    failed = summary[~summary["status"].isin(["finished", "cached", "busy"])] \
+        if len(summary) else summary
     for _, row in failed.iterrows():
         print(f"FAILED {row['key']}: {row.get('reason')}", file=sys.stderr)
     return 1 if len(failed) else 0
-
-
-def runs_planned(runs, split_given: str | None) -> str:
-    """How many runs on each split, so that no identity-disjoint run trains unannounced."""
-    counts = {split: sum(run.split == split for run in runs) for split in SPLIT_NAMES}
-    text = f"{len(runs)} run(s): " + ", ".join(f"{n} on the {split} split"
-                                                  for split, n in counts.items() if n)
-    if counts["identity"] and counts["random"] and not split_given:
-        text += " (--split random leaves the identity-disjoint runs out)"
-    return text
 
 
 def grid_train(args) -> int:
@@ -139,7 +148,7 @@ def grid_train(args) -> int:
     chosen = selected_runs(args)
     order = priority_order(args.profile)
     runs = [run for run in order if run in chosen] + [run for run in chosen if run not in order]
-    print(runs_planned(runs, args.split))
+    planned(runs, args)
     from ..core.quiet_keras import keras
 
     if keras.backend.backend() != "jax":
@@ -173,6 +182,7 @@ def schedule(args) -> int:
         schedule.measure_parallel_throughput(args.profile, args.measure_arch,
                                              integers(args.measure, "--measure"), args.steps)
     else:
+        planned(schedule.priority_order(args.profile), args)
         schedule.schedule_grid(args.profile, args.workers, args.deadline_s, args.grace_s,
                                str(args.results_root), args.log_dir)
     return 0
@@ -180,7 +190,9 @@ def schedule(args) -> int:
 
 def report(args) -> int:
     from ..reporting.build import build_report
+    from ..training.runs import RunStore
 
+    RunStore(args.results_root, args.profile).check_has_runs()
     built = build_report(args.profile, args.results_root, args.figures_root)
     runs = built["runs"]
     print(runs.groupby("status").size().to_string())
@@ -193,7 +205,9 @@ def recognise(args) -> int:
     from ..reporting.recognition_report import write_recognition
     from ..training.runs import RunStore
 
-    runs = RunStore(args.results_root, args.profile).collect()
+    store = RunStore(args.results_root, args.profile)
+    store.check_has_runs()
+    runs = store.collect()
     written = write_recognition(args.profile, args.results_root, args.figures_root, runs,
                                 args.data_home, args.force)
     print(written["text"])
@@ -205,7 +219,8 @@ def run(args) -> int:
 
     return run_notebooks(args.profile, names(args.only, ARCHITECTURE_NOTEBOOKS, "architecture"),
                          names(args.loss, LOSS_NAMES, "loss"), args.force, args.report_only,
-                         args.results_root, args.figures_root, args.data_home)
+                         args.results_root, args.figures_root, args.data_home,
+                         args.allow_cpu)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -217,6 +232,9 @@ def parser() -> argparse.ArgumentParser:
     figures.add_argument("--figures-root", type=Path, default=PROJECT_ROOT / "figures")
     data = argparse.ArgumentParser(add_help=False)
     data.add_argument("--data-home", help="scikit-learn's data folder holding lfw_home/")
+    cpu = argparse.ArgumentParser(add_help=False)
+    cpu.add_argument("--allow-cpu", action="store_true", help="train a profile that needs an "
+                     "accelerator (paper) although the backend sees none")
     listed = "comma list or 'all' of: "
 
     main = argparse.ArgumentParser(prog="python -m facerecon", description=__doc__,
@@ -255,8 +273,8 @@ def parser() -> argparse.ArgumentParser:
     runs.add_argument("--sweep", action="store_true", help="the profile's strength sweep "
                       "(sweep_architecture, sweep_loss, sweep_seeds) instead of the grid")
     runs.add_argument("--force", action="store_true", help="retrain finished runs")
-    command("train", train, [profile, results, data, runs], "train runs of the grid")
-    sub = command("grid", grid_train, [profile, results, data, runs],
+    command("train", train, [profile, results, data, runs, cpu], "train runs of the grid")
+    sub = command("grid", grid_train, [profile, results, data, runs, cpu],
                   "train runs in lock-step groups, in priority order (JAX backend)")
     sub.add_argument("--strategy", default="vmap", choices=STRATEGIES)
     sub.add_argument("--group-size", type=int, default=12, help="runs trained together")
@@ -272,7 +290,7 @@ def parser() -> argparse.ArgumentParser:
                      "(Keras' fit, one run) and the grid trainer's " + ", ".join(STRATEGIES)
                      + " (JAX backend)")
     sub.add_argument("--group-size", type=int, default=6, help="runs per group in --strategy")
-    sub = command("schedule", schedule, [profile, results],
+    sub = command("schedule", schedule, [profile, results, cpu],
                   "the grid in priority order, several runs side by side on one GPU")
     sub.add_argument("--workers", type=int, default=4)
     sub.add_argument("--deadline-s", type=float, default=420)
@@ -286,7 +304,7 @@ def parser() -> argparse.ArgumentParser:
             ).add_argument("--force", action="store_true", help="recompute every condition")
     command("report", report, [profile, results, figures],
             "tables, figures and the reproduction report from finished runs")
-    sub = command("run", run, [profile, results, figures, data],
+    sub = command("run", run, [profile, results, figures, data, cpu],
                   "the notebooks with papermill: data, each architecture per loss, comparison")
     sub.add_argument("--only", help="architectures, comma list of: "
                      + ", ".join(STUDY_ARCHITECTURES))

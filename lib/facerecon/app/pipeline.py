@@ -18,7 +18,10 @@ from pathlib import Path
 from ..core import io
 from ..core.checks import ConfigError
 from ..core.io import PROJECT_ROOT
-from ..experiment.config import LOSS_NAMES, Profile, load_profile
+from ..experiment.config import (LOSS_NAMES, REFERENCE_ARCHITECTURE, REFERENCE_LOSS, Profile,
+                                 RunConfig, load_profile)
+from ..training.plan import check_device, duration, training_plan
+from ..training.runs import RunStore, grid, sweep
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 
@@ -79,6 +82,8 @@ ARCHITECTURE_NOTEBOOKS = {
     "srresnet": "20_srresnet.ipynb",
     "residual_autoencoder": "30_residual_autoencoder.ipynb",
 }
+# The architecture whose notebook also trains the study's reference row, under REFERENCE_LOSS.
+REFERENCE_NOTEBOOK = "residual_autoencoder"
 PARAMS = {"00_data_prep.ipynb": DataPrepNotebookParams,
           **{name: ArchitectureNotebookParams for name in ARCHITECTURE_NOTEBOOKS.values()},
           "40_strength_sweep.ipynb": SweepNotebookParams,
@@ -90,6 +95,7 @@ class Step:
     notebook: str
     parameters: dict
     output: Path
+    trains: tuple[RunConfig, ...] = ()  # the runs the notebook trains where they are missing
 
     @property
     def label(self) -> str:
@@ -128,22 +134,19 @@ def plan(profile: Profile, architectures: list[str], losses: list[str], force: b
     for arch in architectures:
         notebook = ARCHITECTURE_NOTEBOOKS[arch]
         for loss in losses:
+            reference = arch == REFERENCE_NOTEBOOK and loss == REFERENCE_LOSS
+            trains = grid(profile, [arch, *[REFERENCE_ARCHITECTURE] * reference], [loss])
             steps.append(Step(notebook, {**common, "loss": loss, "force": force,
                                          "data_home": data_home},
-                              out / f"{Path(notebook).stem}__{loss}.ipynb"))
+                              out / f"{Path(notebook).stem}__{loss}.ipynb", tuple(trains)))
     if profile.sweep_seeds and profile.sweep_architecture in architectures \
             and profile.sweep_loss in losses:
         steps.append(Step("40_strength_sweep.ipynb", {**common, "force": force,
                                                       "data_home": data_home},
-                          out / "40_strength_sweep.ipynb"))
+                          out / "40_strength_sweep.ipynb", tuple(sweep(profile))))
     steps.append(Step("90_comparison.ipynb", {**common, "figures_root": notebook_path(figures_root)},
                       out / "90_comparison.ipynb"))
     return steps
-
-
-def duration(seconds: float) -> str:
-    minutes, seconds = divmod(int(seconds), 60)
-    return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m{seconds:02d}s"
 
 
 def whole_notebook(path: Path, step: Step) -> bool:
@@ -207,11 +210,16 @@ def execute(steps: list[Step]) -> list[str]:
 
 def run_notebooks(settings: Profile, architectures: list[str] | None, losses: list[str] | None,
                   force: bool, report_only: bool, results_root, figures_root,
-                  data_home: str | None) -> int:
-    """Checks every step's parameters, then executes the steps (only 90_comparison with
-    report_only) and says where the results are; 1 if a notebook failed, else 0."""
+                  data_home: str | None, allow_cpu: bool = False) -> int:
+    """Checks every step's parameters, says what the notebooks will train (and refuses a
+    profile that needs an accelerator on a CPU unless allow_cpu), then executes the steps
+    (only 90_comparison with report_only) and says where the results are; 1 if a notebook
+    failed, else 0."""
     profile = settings.name
     results_root, figures_root = Path(results_root).resolve(), Path(figures_root).resolve()
+    store = RunStore(results_root, settings)
+    if report_only:
+        store.check_has_runs()
     io.writable_dir(results_root / profile / "notebooks")
     io.writable_dir(figures_root / profile)
     steps = plan(settings, architectures or list(ARCHITECTURE_NOTEBOOKS), losses or list(LOSS_NAMES),
@@ -220,6 +228,10 @@ def run_notebooks(settings: Profile, architectures: list[str] | None, losses: li
         steps = steps[-1:]
     for step in steps:
         check_parameters(step.notebook, step.parameters)
+    if not report_only:
+        training = training_plan([run for step in steps for run in step.trains], store, force)
+        print(training.text(), flush=True)
+        check_device(training, allow_cpu)
     failed = execute(steps)
     print(f"tables:  {results_root / profile / 'tables'}")
     print(f"figures: {figures_root / profile}")

@@ -1,10 +1,16 @@
 """Reconstructs faces a researcher brings with a trained run's weights, to show that blur and
-pixelation are not safe anonymisation: each face is cropped and resized as the pipeline does, is
-obfuscated as the run was trained (unless it already is), and the network's reconstruction is
-written beside the original and the obfuscated face, with PSNR and SSIM against the original.
+pixelation are not safe anonymisation: each photograph's face is found with OpenCV's bundled
+frontal-face detector (no download), cropped where scikit-learn crops an LFW photograph and
+resized as the pipeline does, obfuscated as the run was trained (unless it already is), and the
+network's reconstruction is written beside the original and the obfuscated face, with PSNR and
+SSIM against the original. An image without a face, with one too small, or unreadable is
+skipped with one line, and the others go on.
 
     python -m facerecon reconstruct --model results/paper/weights/<run>.weights.h5 face.jpg
     python -m facerecon reconstruct --model ... --obfuscated blurred_faces/   # no original
+
+Already obfuscated images are taken as face crops (a detector cannot be trusted on them): each
+is centre-cropped to LFW's aspect ratio.
 """
 from __future__ import annotations
 
@@ -31,6 +37,13 @@ from ..training.train import to_range
 LFW_CROP = (slice(70, 195), slice(78, 172))
 LFW_FACE = (62, 47)
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+DETECTOR = "haarcascade_frontalface_default.xml"
+# Where DETECTOR finds the face in LFW's 250x250 photographs: the median box (centre x, centre
+# y, width) over 400 random LFW images (tests/test_reconstruct.py measures it again on real
+# LFW). A face found elsewhere is cropped as LFW_CROP lies relative to this box.
+LFW_BOX = (125.5, 125.0, 114.0)
+# The smallest face box whose crop is not upsampled on the way to the 62x47 face.
+MIN_FACE = round(LFW_BOX[2] * LFW_FACE[1] / (LFW_CROP[1].stop - LFW_CROP[1].start))
 
 
 def run_of(weights: Path) -> tuple[str, dict]:
@@ -46,23 +59,71 @@ def run_of(weights: Path) -> tuple[str, dict]:
     return profile, {"architecture": parts[0], "loss": parts[1], "obfuscation": parts[2]}
 
 
-def face_of(path: Path) -> np.ndarray:
-    """A photograph as the pipeline's 62x47 RGB face (uint8): an LFW-sized 250x250 image gets
-    scikit-learn's crop; any other is centre-cropped to the same aspect ratio."""
+class NotAFace(ValueError):
+    """An image that cannot be reconstructed: unreadable, no face found, or a face too small."""
+
+
+def read_rgb(path: Path) -> np.ndarray:
+    if not path.exists():
+        raise NotAFace(f"{path}: no such image or folder")
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if image is None:
-        raise ConfigError(f"{path}: not an image OpenCV can read")
-    image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-    if image.shape[:2] == (250, 250):
-        image = image[LFW_CROP]
-    else:
-        height, width = image.shape[:2]
-        aspect = LFW_FACE[1] / LFW_FACE[0]
-        crop_h, crop_w = (height, round(height * aspect)) if width / height > aspect else (
-            round(width / aspect), width)
-        top, left = (height - crop_h) // 2, (width - crop_w) // 2
-        image = image[top:top + crop_h, left:left + crop_w]
-    return cv2.resize(image, LFW_FACE[::-1], interpolation=cv2.INTER_AREA)
+        raise NotAFace(f"{path}: not an image OpenCV can read")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def face_box(image: np.ndarray, path: Path) -> tuple[float, float, float]:
+    """The largest frontal face DETECTOR finds: (centre x, centre y, width) in pixels."""
+    detector = cv2.CascadeClassifier(cv2.data.haarcascades + DETECTOR)
+    if detector.empty():
+        raise ConfigError(f"OpenCV's face detector {DETECTOR} is missing from "
+                          f"{cv2.data.haarcascades}; reinstall opencv-python-headless")
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    found = detector.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5) \
+        if min(gray.shape) >= 24 else ()  # the detector's window is 24x24
+    if len(found) == 0:
+        raise NotAFace(f"no face found in {path}")
+    x, y, w, h = max(found, key=lambda box: box[2] * box[3])
+    if w < MIN_FACE:
+        raise NotAFace(f"{path}: the face found is {w} px wide; at least {MIN_FACE} px are needed "
+                       "(smaller faces would be upsampled)")
+    return x + w / 2, y + h / 2, float(w)
+
+
+def lfw_crop_of(image: np.ndarray, box: tuple[float, float, float]) -> np.ndarray:
+    """The region of `image` that LFW_CROP is of an LFW photograph whose face is at LFW_BOX,
+    for a face detected at `box` (edges replicated where the region leaves the image)."""
+    scale = box[2] / LFW_BOX[2]
+    rows, cols = LFW_CROP
+    top, bottom = (round(box[1] + (v - LFW_BOX[1]) * scale) for v in (rows.start, rows.stop))
+    left, right = (round(box[0] + (u - LFW_BOX[0]) * scale) for u in (cols.start, cols.stop))
+    height, width = image.shape[:2]
+    pad = max(0, -top, -left, bottom - height, right - width)
+    padded = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+    return padded[top + pad:bottom + pad, left + pad:right + pad]
+
+
+def centre_crop(image: np.ndarray, path: Path) -> np.ndarray:
+    """An already cropped face, centre-cropped to LFW's aspect ratio."""
+    height, width = image.shape[:2]
+    if width < LFW_FACE[1] or height < LFW_FACE[0]:
+        raise NotAFace(f"{path}: {width}x{height} px is smaller than a {LFW_FACE[1]}x"
+                       f"{LFW_FACE[0]} face")
+    if image.std() == 0:
+        raise NotAFace(f"{path}: a single colour, not a face")
+    aspect = LFW_FACE[1] / LFW_FACE[0]
+    crop_h, crop_w = (height, round(height * aspect)) if width / height > aspect else (
+        round(width / aspect), width)
+    top, left = (height - crop_h) // 2, (width - crop_w) // 2
+    return image[top:top + crop_h, left:left + crop_w]
+
+
+def face_of(path: Path, obfuscated: bool = False) -> np.ndarray:
+    """A photograph's face as the pipeline's 62x47 RGB face (uint8): found by the detector and
+    cropped like LFW, or, for an already obfuscated face, centre-cropped. NotAFace otherwise."""
+    image = read_rgb(path)
+    face = centre_crop(image, path) if obfuscated else lfw_crop_of(image, face_box(image, path))
+    return cv2.resize(face, LFW_FACE[::-1], interpolation=cv2.INTER_AREA)
 
 
 def scaler_for(profile) -> MinMaxScaler:
@@ -76,17 +137,33 @@ def scaler_for(profile) -> MinMaxScaler:
     return MinMaxScaler(0.0, 255.0)
 
 
-def reconstruct(weights: Path, images: list[Path], out_dir: Path, obfuscated: bool = False
-                ) -> list[dict]:
-    """Writes <name>_reconstructed.png per image into out_dir; returns each image's scores."""
+def faces_in(paths: list[Path], obfuscated: bool) -> tuple[list[Path], list[np.ndarray],
+                                                             list[str]]:
+    """The images that hold a face, their faces, and one line per image skipped (why)."""
+    kept, faces, skipped = [], [], []
+    for path in paths:
+        try:
+            faces.append(face_of(path, obfuscated))
+            kept.append(path)
+        except NotAFace as reason:
+            skipped.append(str(reason))
+    return kept, faces, skipped
+
+
+def reconstruct(weights: Path, paths: list[Path], out_dir: Path, obfuscated: bool = False
+                ) -> tuple[list[dict], list[str]]:
+    """Writes <name>_reconstructed.png per face into out_dir; returns each face's scores and a
+    line per image skipped."""
     profile_name, run = run_of(weights)
     profile = load_profile(profile_name)
+    images, faces, skipped = faces_in(paths, obfuscated)
+    if not images:
+        return [], skipped
     model = build_for_profile(run["architecture"], profile)
     model.load_weights(weights)
     output_range = ARCHITECTURES[run["architecture"]].output_range
     scaler = scaler_for(profile)
-    faces = np.stack([face_of(path) for path in images])
-    faces = scaler.to_unit(resize_to_profile(faces, profile))
+    faces = scaler.to_unit(resize_to_profile(np.stack(faces), profile))
     inputs = faces if obfuscated else obfuscate_for_profile(faces, run["obfuscation"], profile)
     # Called batch by batch rather than through predict, whose input pipeline is TensorFlow
     # start-up noise for a handful of faces.
@@ -107,19 +184,16 @@ def reconstruct(weights: Path, images: list[Path], out_dir: Path, obfuscated: bo
         row["written"] = io.save_figure(figure, out_dir / f"{path.stem}_reconstructed")[0]
         plots.plt.close(figure)
         rows.append(row)
-    return rows
+    return rows, skipped
 
 
 def image_paths(sources: list[str]) -> list[Path]:
-    """The images named, and those inside the folders named."""
+    """The images named (a name that does not exist is kept, to be skipped with its line), and
+    those inside the folders named."""
     paths = []
     for source in map(Path, sources):
-        if source.is_dir():
-            paths += sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-        elif source.exists():
-            paths.append(source)
-        else:
-            raise ConfigError(f"{source}: no such image or folder")
+        paths += sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES) \
+            if source.is_dir() else [source]
     if not paths:
         raise ConfigError(f"no images ({', '.join(IMAGE_SUFFIXES)}) in {', '.join(sources)}")
     return paths

@@ -41,7 +41,8 @@ FIELD_KINDS = {"name": one_of(PROFILE_NAMES), "description": "text",
                "max_epochs": "count", "n_samples": "count", "bn_momentum": "fraction",
                "run_eagerly": "flag", "identity_losses": list_of(LOSS_NAMES, "loss names"),
                "identity_seeds": "seeds", "sweep_architecture": one_of(ARCHITECTURE_NAMES),
-               "sweep_loss": one_of(LOSS_NAMES), "sweep_seeds": "seeds"}
+               "sweep_loss": one_of(LOSS_NAMES), "sweep_seeds": "seeds",
+               "needs_accelerator": "flag"}
 
 
 def axis_settings(where: str, given, schema: dict[str, dict], candidates: bool) -> dict:
@@ -97,6 +98,8 @@ class Profile:
     sweep_architecture: str = "residual_autoencoder"
     sweep_loss: str = "l2"
     sweep_seeds: tuple[int, ...] = ()
+    # Trained only where the backend sees a GPU, unless a command is given --allow-cpu.
+    needs_accelerator: bool = False
 
     def __post_init__(self):
         # The residual autoencoder halves the resolution three times and doubles it back.
@@ -178,11 +181,17 @@ def profile_from_dict(raw: dict, where: str | None = None) -> Profile:
 
 
 def parse_list(value, valid=None, kind: str = "") -> list | None:
-    """A list given as 'a,b' or as a list, each item checked against `valid`; None for all."""
-    if value in (None, "", "all"):
+    """A list given as 'a,b' or as a list, each item checked against `valid`; None (not given)
+    or 'all' for all. An empty or blank list selects nothing, which is never what was meant: it
+    fails in one line listing what is valid."""
+    if value is None or value == "all":
         return None
     items = value if isinstance(value, list) else [
         item.strip() for item in str(value).split(",") if item.strip()]
+    if not items:
+        choices = ", ".join(map(str, valid)) if valid is not None else "one or more values"
+        raise ConfigError(f"an empty {kind or 'list'} ({value!r}) selects nothing; give "
+                          f"{choices}, or all")
     for item in items if valid is not None else ():
         check_choice(kind, item, valid)
     return items

@@ -1,7 +1,7 @@
 """What makes two runs the same run. A run's fingerprint is what changes that run: its own fields,
 its profile's data and training settings, its own architecture's sizes and its own obfuscation
 at its strength. Not the other architectures or obfuscations, not the calibration candidates,
-not the grid (seeds, sweep, description): adding an axis entry, a candidate or a network to a
+not the grid (seeds, sweep, description, where it may train): adding an axis entry, a candidate or a network to a
 profile never makes another run stale. Records stored in any earlier layout (flat obfuscation
 keys; a fingerprint with every profile setting) are read as today's, so their runs stay cached.
 """
@@ -13,10 +13,10 @@ import json
 
 from .config import Profile, RunConfig, named_candidates
 
-# Profile fields that say which runs a grid holds, not how a run trains: changing them keeps
-# every finished run (a run's own seed and split are part of the run).
+# Profile fields that say which runs a grid holds (or where they may train), not how a run
+# trains: changing them keeps every finished run (a run's own seed and split are part of it).
 GRID_FIELDS = ("description", "seeds", "identity_losses", "identity_seeds", "sweep_architecture",
-               "sweep_loss", "sweep_seeds")
+               "sweep_loss", "sweep_seeds", "needs_accelerator")
 # A profile's sections of every axis entry: a run reads only its own entry of each.
 AXIS_SECTIONS = ("architectures", "obfuscations")
 

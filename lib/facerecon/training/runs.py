@@ -159,6 +159,20 @@ class RunStore:
         return sorted(p.name for p in runs.iterdir() if p.is_dir() and not p.name.startswith(".")
                       ) if runs.exists() else []
 
+    def check_has_runs(self) -> None:
+        """For a command that only reads runs (report, recognise, --report-only): a results
+        root that does not exist, or holds no run of the profile, is a typo, not a study whose
+        runs are all missing."""
+        root = Path(self.results_root)
+        if not root.is_dir():
+            raise ConfigError(f"results root {root} does not exist; name the folder that holds "
+                              f"<profile>/runs/ (--results-root)")
+        if not self.keys_found():
+            raise ConfigError(f"no runs of profile {self.profile.name} under {root} (nothing in "
+                              f"{self.runs_dir}); train first (python -m facerecon train "
+                              f"--profile {self.profile.name}) or name the results root that "
+                              "holds them")
+
     def run_fields(self, key: str) -> dict:
         """The run fields a folder's records give (metrics.json, else config.json), or {}."""
         if self.status(key) == "finished":

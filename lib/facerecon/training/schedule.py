@@ -58,6 +58,7 @@ def train_command(run: RunConfig, results_root: str) -> list[str]:
     return [sys.executable, "-m", "facerecon", "train", "--profile", run.profile, "--arch",
             run.architecture, "--loss", run.loss, "--obfuscation", run.obfuscation, "--seed",
             str(run.seed), "--split", run.split, "--results-root", results_root,
+            "--allow-cpu",  # the scheduler has checked the device already
             *(["--strength", run.strength] if run.strength else [])]
 
 
