@@ -21,7 +21,7 @@ from facerecon.experiment import config
 from facerecon.experiment.config import RunConfig, load_profile
 from facerecon.reporting import tables
 from facerecon.reporting.evidence import gather_evidence
-from facerecon.training import runs, train
+from facerecon.training import plan, runs, train
 
 from conftest import synthetic_dataset_of
 
@@ -189,7 +189,8 @@ def test_a_run_whose_picture_is_cut_short_does_not_finish(tmp_path, monkeypatch)
     short_writes(monkeypatch, ".png")
     with pytest.raises(io.OutputError):
         train.train_run(RUN, synthetic_dataset_of(), tmp_path, verbose=0)
-    assert runs.RunStore(tmp_path, load_profile("smoke")).status(RUN.key) == "incomplete"
+    store = runs.RunStore(tmp_path, load_profile("smoke"))
+    assert store.status(RUN.key) == "missing" and not store.staging(RUN.key).exists()
 
 
 def test_a_notebook_cut_short_keeps_the_executed_copy(tmp_path, monkeypatch):
@@ -280,22 +281,15 @@ def test_a_killed_forced_rerun_keeps_the_previous_records(finished_run, tmp_path
 # --- 9. the smaller ones ----------------------------------------------------------------------
 
 def test_a_file_where_a_results_folder_belongs_is_one_line(tmp_path, capsys):
-    (tmp_path / "smoke").mkdir()
+    (tmp_path / "smoke" / "runs" / RUN.key).mkdir(parents=True)
     (tmp_path / "smoke" / "notebooks").write_text("not a folder")
     assert cli.main(["run", "--profile", "smoke", "--report-only",
                      "--results-root", str(tmp_path)]) == 2
     assert "cannot create" in one_line_error(capsys)
 
 
-def test_identity_disjoint_twins_are_announced():
-    grid = runs.grid(load_profile("smoke"), ["srresnet"], ["l2"], ["blur"], [0])
-    assert [r.split for r in grid] == ["random", "identity"]
-    assert "1 on the identity split" in cli.runs_planned(grid, None)
-    assert "--split random" in cli.runs_planned(grid, None)
-    assert "--split" not in cli.runs_planned(grid[:1], "random")
-
-
-def test_relative_folders_are_relative_to_where_run_all_starts(tmp_path):
+def test_relative_folders_are_relative_to_where_run_all_starts(finished_run, tmp_path):
+    shutil.copytree(finished_run, tmp_path / "rel_results")
     result = subprocess.run([str(ROOT / "run_all.sh"), "--profile", "smoke", "--report-only",
                              "--results-root", "rel_results", "--figures-root", "rel_figures"],
                             cwd=tmp_path, capture_output=True, text=True, timeout=900)
@@ -303,3 +297,119 @@ def test_relative_folders_are_relative_to_where_run_all_starts(tmp_path):
     assert (tmp_path / "rel_results" / "smoke" / "all_runs.csv").exists()
     assert json.loads((tmp_path / "rel_results" / "smoke" / "notebooks" /
                        "90_comparison.ipynb").read_text())["cells"]
+
+
+# --- 10. nothing unasked, nothing silent (a careful new user's findings) ------------------------
+
+@pytest.mark.parametrize("flag, kind", [("--loss", "loss"), ("--arch", "architecture"),
+                                        ("--obfuscation", "obfuscation"), ("--seed", "--seed"),
+                                        ("--split", "split"), ("--strength", "--strength")])
+@pytest.mark.parametrize("value", [",", " ", ""])
+def test_an_empty_selection_selects_nothing_and_says_so(tmp_path, capsys, flag, kind, value):
+    assert cli.main(["train", "--profile", "smoke", flag, value,
+                     "--results-root", str(tmp_path)]) == 2
+    assert f"an empty {kind} ({value!r}) selects nothing; give " in one_line_error(capsys)
+    assert not list(tmp_path.iterdir())  # nothing was trained
+
+
+def test_training_says_what_it_will_train_and_how_long_it_should_take(finished_run):
+    store = runs.RunStore(finished_run, load_profile("smoke"))
+    grid = runs.grid(load_profile("smoke"), ["simple_cnn", "srresnet"], ["l2"], ["blur"], [0])
+    text = plan.training_plan(grid, store).text(split_given=False)
+    assert text.startswith("4 run(s) of profile smoke selected: 1 finished (skipped), 3 to train "
+                           "(1 on the random split, 2 on the identity split; --split random "
+                           "leaves the identity-disjoint runs out)")
+    assert "  srresnet__l2__blur__seed0\n" in text and f"  {RUN.key}\n" not in text
+    # srresnet has no finished run here, so no rate: said, never guessed
+    assert "time: not measured on this device" in text and "for srresnet" in text
+    again = plan.training_plan([RUN], store, force=True).text()
+    assert "1 to train" in again and "time: about" in again and "at the rate finished runs" in again
+
+
+@pytest.mark.skipif(bool(__import__("facerecon.core.runtime", fromlist=["x"]).accelerator_name()),
+                    reason="this machine has a GPU: the paper profile may train here")
+@pytest.mark.parametrize("command", [
+    ["train", "--arch", "srresnet", "--loss", "l2", "--obfuscation", "blur", "--seed", "0"],
+    ["run", "--only", "srresnet", "--loss", "l2"],
+])
+def test_the_paper_profile_does_not_train_on_a_cpu_unasked(tmp_path, capsys, monkeypatch, command):
+    monkeypatch.setattr(pipeline, "execute", lambda steps: pytest.fail("a notebook started"))
+    assert cli.main([command[0], "--profile", "paper", *command[1:],
+                     "--results-root", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert "srresnet__l2__blur__seed0" in captured.out  # the plan came first
+    error = captured.err.strip()
+    assert error.startswith("error: profile paper needs an accelerator") and "\n" not in error
+    assert "--allow-cpu" in error and not (tmp_path / "paper" / "runs").exists()
+
+
+@pytest.mark.parametrize("command", [["report"], ["recognise"], ["run", "--report-only"]])
+def test_a_results_root_without_runs_is_said_not_reported(tmp_path, capsys, command):
+    missing = tmp_path / "typo"
+    assert cli.main([*command, "--profile", "smoke", "--results-root", str(missing)]) == 2
+    assert f"results root {missing} does not exist" in one_line_error(capsys)
+    assert not missing.exists()
+    assert cli.main([*command, "--profile", "smoke", "--results-root", str(tmp_path)]) == 2
+    assert f"no runs of profile smoke under {tmp_path}" in one_line_error(capsys)
+    assert not (tmp_path / "smoke" / "tables").exists()
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 16 MB filesystem (tmpfs) to fill; skipped where it cannot be mounted (not root, not
+    Linux, no mount)."""
+    import os
+
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    if sys.platform != "linux" or os.geteuid() != 0:
+        pytest.skip("mounting a small filesystem needs root on Linux")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(folder)],
+                             capture_output=True, text=True)
+    if mounted.returncode:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def fill(disk: Path, leave: int) -> None:
+    """Fills the filesystem but for `leave` bytes."""
+    with open(disk / "filler", "wb") as handle:
+        handle.write(b"\0" * (shutil.disk_usage(disk).free - leave))
+
+
+def snapshot(folder: Path) -> dict:
+    """Every file's bytes but the (empty) lock files."""
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.suffix != ".lock"}
+
+
+def test_a_full_disk_fails_a_run_in_one_line_and_keeps_the_previous_one(
+        finished_run, small_disk, monkeypatch, capsys):
+    results = small_disk / "results"
+    shutil.copytree(finished_run, results)
+    before = snapshot(results / "smoke")
+    monkeypatch.setattr(train, "load_dataset", lambda *args: synthetic_dataset_of())
+    fill(small_disk, leave=64 * 1024)
+    assert cli.main(["train", "--profile", "smoke", "--arch", "simple_cnn", "--loss", "l2",
+                     "--obfuscation", "blur", "--seed", "0", "--split", "random", "--force",
+                     "--results-root", str(results)]) == 2
+    assert "no space left in " + str(results / "smoke") in one_line_error(capsys)
+    after = snapshot(results / "smoke")
+    assert after == before
+    assert runs.RunStore(results, load_profile("smoke")).status(RUN.key) == "finished"
+
+
+def test_a_full_disk_fails_a_report_in_one_line_and_keeps_the_tables(
+        finished_run, small_disk, capsys):
+    results, figures = small_disk / "results", small_disk / "figures"
+    shutil.copytree(finished_run, results)
+    arguments = ["report", "--profile", "smoke", "--results-root", str(results),
+                 "--figures-root", str(figures)]
+    assert cli.main(arguments) == 0
+    before = snapshot(results / "smoke" / "tables")
+    fill(small_disk, leave=16 * 1024)
+    capsys.readouterr()
+    assert cli.main(arguments) == 2
+    assert "no space left in " in one_line_error(capsys)
+    assert snapshot(results / "smoke" / "tables") == before

@@ -19,6 +19,7 @@ lists a command's options.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -315,12 +316,26 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
+def stop_cleanly_on_sigterm() -> None:
+    """SIGTERM stops a command as Ctrl-C does: staged runs are discarded, kernels shut down."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     try:
+        if argv is None:  # the command line, not a caller inside Python
+            stop_cleanly_on_sigterm()
         if hasattr(args, "profile"):  # read (and checked whole) once, before any work starts
             args.profile = load_profile(args.profile)
         return args.handler(args)
     except (ConfigError, DataError, OutputError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted: finished runs are kept, nothing half-done was published; run the "
+              "same command again to go on", file=sys.stderr)
+        return 130

@@ -8,10 +8,14 @@ non-zero and the failures are listed at the end.
 """
 from __future__ import annotations
 
+import fcntl
 import functools
 import os
+import shutil
 import sys
+import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,47 +169,91 @@ def whole_notebook(path: Path, step: Step) -> bool:
     return True
 
 
-def local_kernel_manager():
-    """A kernel manager that talks to its kernel over local IPC sockets rather than TCP: the
-    kernel never listens on a network port, and it says nothing about plain-text TCP."""
-    from jupyter_client.manager import KernelManager
+def local_kernel_manager(socket_dir: str):
+    """A kernel manager that talks to its kernel over local IPC sockets in `socket_dir` rather
+    than TCP: the kernel never listens on a network port, it says nothing about plain-text TCP,
+    and two invocations never pick the same socket (jupyter_client names them kernel-ipc-N in
+    the working directory otherwise)."""
+    from jupyter_client.manager import AsyncKernelManager
 
-    class LocalKernelManager(KernelManager):
+    class LocalKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs):
-            super().__init__(transport="ipc", **kwargs)
+            super().__init__(transport="ipc", ip=os.path.join(socket_dir, "kernel"), **kwargs)
 
     return LocalKernelManager
 
 
+def interrupted(error: Exception) -> bool:
+    """Whether a notebook failed because its kernel was interrupted (Ctrl-C reaches the
+    kernel too): that stops the invocation, not only the notebook."""
+    return getattr(error, "ename", None) == "KeyboardInterrupt"
+
+
 def execute(steps: list[Step]) -> list[str]:
-    """Runs the steps in order with progress; returns the labels of those that failed."""
+    """Runs the steps in order with progress; returns the labels of those that failed. An
+    interrupt stops it (the kernel is shut down, and no executed copy is replaced)."""
     import papermill
 
     started, failed = time.monotonic(), []
-    kernel_manager = local_kernel_manager()
-    for i, step in enumerate(steps, 1):
-        elapsed = time.monotonic() - started
-        left = f", about {duration(elapsed / (i - 1) * (len(steps) - i + 1))} left" if i > 1 else ""
-        print(f"[{i}/{len(steps)}] {step.label} (elapsed {duration(elapsed)}{left})", flush=True)
-        # Written beside the output first: an interrupted notebook never replaces a finished one.
-        partial = io.writable_dir(step.output.parent) / f".{step.output.stem}.partial.ipynb"
-        try:
-            papermill.execute_notebook(str(NOTEBOOKS / step.notebook), str(partial),
-                                       parameters=step.parameters, cwd=str(NOTEBOOKS),
-                                       progress_bar=False, log_output=False,
-                                       kernel_manager_class=kernel_manager)
-        except Exception as error:  # one failing notebook must not stop the others
-            reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
-            print(f"    FAILED: {reason}", flush=True)
-            failed.append(step.label)
-        if whole_notebook(partial, step):  # a failed notebook's copy shows where it stopped
-            partial.replace(step.output)
-        elif partial.exists():
-            print(f"    {step.output.name} could not be written whole; its previous copy is "
-                  "kept", flush=True)
-            partial.unlink()
+    sockets = tempfile.mkdtemp(prefix="facerecon-kernels-")
+    kernel_manager = local_kernel_manager(sockets)
+    try:
+        for i, step in enumerate(steps, 1):
+            elapsed = time.monotonic() - started
+            left = f", about {duration(elapsed / (i - 1) * (len(steps) - i + 1))} left" \
+                if i > 1 else ""
+            print(f"[{i}/{len(steps)}] {step.label} (elapsed {duration(elapsed)}{left})",
+                  flush=True)
+            # Written beside the output first, under a name of this invocation's own: an
+            # interrupted notebook never replaces a finished one.
+            partial = io.writable_dir(step.output.parent) / \
+                f".{step.output.stem}.{os.getpid()}.partial.ipynb"
+            try:
+                papermill.execute_notebook(str(NOTEBOOKS / step.notebook), str(partial),
+                                           parameters=step.parameters, cwd=str(NOTEBOOKS),
+                                           progress_bar=False, log_output=False,
+                                           kernel_manager_class=kernel_manager)
+            except Exception as error:  # one failing notebook must not stop the others
+                if interrupted(error):
+                    partial.unlink(missing_ok=True)
+                    raise KeyboardInterrupt from None
+                reason = str(error).strip().splitlines()[-1] if str(error).strip() \
+                    else type(error).__name__
+                print(f"    FAILED: {reason}", flush=True)
+                failed.append(step.label)
+            except BaseException:
+                partial.unlink(missing_ok=True)
+                raise
+            if whole_notebook(partial, step):  # a failed notebook's copy shows where it stopped
+                partial.replace(step.output)
+            elif partial.exists():
+                print(f"    {step.output.name} could not be written whole; its previous copy "
+                      "is kept", flush=True)
+                partial.unlink()
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
     print(f"done in {duration(time.monotonic() - started)}", flush=True)
     return failed
+
+
+@contextmanager
+def one_invocation_at_a_time(results_root: Path, profile: str):
+    """Held while an invocation runs a profile's notebooks on a results root: a second one waits
+    (saying for whom), then finds the first's runs finished. The lock goes with its process."""
+    path = io.writable_dir(results_root / profile) / ".run_all.lock"
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another invocation"
+            print(f"waiting: {holder} is running the {profile} notebooks on {results_root}; "
+                  "this one starts when it ends", flush=True)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.truncate(0)
+        handle.write(f"process {os.getpid()}")
+        handle.flush()
+        yield
 
 
 def run_notebooks(settings: Profile, architectures: list[str] | None, losses: list[str] | None,
@@ -228,18 +276,19 @@ def run_notebooks(settings: Profile, architectures: list[str] | None, losses: li
         steps = steps[-1:]
     for step in steps:
         check_parameters(step.notebook, step.parameters)
-    if not report_only:
-        training = training_plan([run for step in steps for run in step.trains], store, force)
-        print(training.text(), flush=True)
-        check_device(training, allow_cpu)
-    failed = execute(steps)
-    print(f"tables:  {results_root / profile / 'tables'}")
-    print(f"figures: {figures_root / profile}")
-    print(f"runs:    {results_root / profile / 'all_runs.csv'}")
-    from ..reporting.readme import update_readme
+    with one_invocation_at_a_time(results_root, profile):
+        if not report_only:
+            training = training_plan([run for step in steps for run in step.trains], store, force)
+            print(training.text(), flush=True)
+            check_device(training, allow_cpu)
+        failed = execute(steps)
+        print(f"tables:  {results_root / profile / 'tables'}")
+        print(f"figures: {figures_root / profile}")
+        print(f"runs:    {results_root / profile / 'all_runs.csv'}")
+        from ..reporting.readme import update_readme
 
-    if not failed and update_readme(profile, results_root):
-        print(f"README:  its {profile} results rewritten from these")
+        if not failed and update_readme(profile, results_root):
+            print(f"README:  its {profile} results rewritten from these")
     if failed:
         print(f"{len(failed)} notebook(s) failed: {', '.join(failed)} "
               f"(their executed copies show the error; finished runs are kept)", file=sys.stderr)

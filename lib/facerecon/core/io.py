@@ -3,6 +3,7 @@ checked to have reached the disk whole, and only then renamed into place. An int
 a full disk never leaves a half-written file behind, nor replaces a good one."""
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -29,6 +30,17 @@ def writable_dir(path: str | os.PathLike) -> Path:
         raise OutputError(f"{path} is read-only; choose a writable results root "
                           "(--results-root) or fix its permissions")
     return path
+
+
+def output_error(path: str | os.PathLike, error: OSError) -> OutputError:
+    """One line for a write that failed: a full disk names the folder that filled."""
+    path = Path(path)
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return OutputError(f"no space left in {path.parent} (writing {path.name}); free some or "
+                           "choose another results root (--results-root); the previous file "
+                           "is kept")
+    reason = error.strerror or str(error).splitlines()[0]
+    return OutputError(f"could not write {path} ({reason}); the previous file is kept")
 
 
 @contextmanager
@@ -63,8 +75,7 @@ def write_bytes(path, data: bytes) -> None:
     except OutputError:
         raise
     except OSError as error:
-        raise OutputError(f"could not write {path} ({error.strerror}); the previous file is "
-                          "kept") from None
+        raise output_error(path, error) from None
 
 
 def write_text(path, text: str) -> None:

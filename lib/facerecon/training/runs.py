@@ -4,9 +4,9 @@ A run lives in results/<profile>/runs/<key>/ (key: RunConfig.key, e.g.
 srresnet__ssim__blur__seed0[__identity]) and holds config.json (its fingerprint), history.csv
 (per epoch), per_image.csv, test_samples.png, test_faces.npz (not committed: recognition/) and,
 written last and atomically, metrics.json; its weights go to
-results/<profile>/weights/<key>.weights.h5 (not committed). While it trains, its records grow in
-runs/.<key>.partial/ and move into its folder only when it ends, so a rerun (--force) that is
-interrupted keeps the previous records; a lock file (runs/.<key>.lock) keeps a second process
+results/<profile>/weights/<key>.weights.h5 (not committed). While it trains, its records and
+weights grow in runs/.<key>.partial/ and move into place only when it ends, so a rerun (--force)
+that is interrupted or fills the disk keeps the previous records and weights; a lock file (runs/.<key>.lock) keeps a second process
 from training the same run. Its status is finished (metrics.json), failed (failed.json: a
 non-finite loss), incomplete (interrupted), missing, stray (a finished run in a folder that
 another key names, e.g. a copy: it never counts) or stale (finished, but its fingerprint is not
@@ -38,6 +38,7 @@ from ..experiment.fingerprint import (fingerprint, fingerprint_differences, same
 METRICS = ("train_psnr", "train_ssim", "test_psnr", "test_ssim")
 TEST_METRICS = ("test_psnr", "test_ssim")
 RUN_FIELDS = ("key", "architecture", "loss", "obfuscation", "seed", "split")
+STAGED_WEIGHTS = "model.weights.h5"  # Keras' save_weights wants the .weights.h5 ending
 
 
 def run_config(record) -> RunConfig:
@@ -81,6 +82,14 @@ class RunStore:
 
     def weights(self, key: str) -> Path:
         return Path(self.results_root) / self.profile.name / "weights" / f"{key}.weights.h5"
+
+    def staged_weights(self, key: str) -> Path:
+        """Where a run's weights are saved while it trains; publish() moves them to weights()."""
+        return self.staging(key) / STAGED_WEIGHTS
+
+    def discard(self, key: str) -> None:
+        """Removes an attempt's staging folder (a run that raised or was interrupted)."""
+        shutil.rmtree(self.staging(key), ignore_errors=True)
 
     def status(self, key: str) -> str:
         folder = self.folder(key)
@@ -129,6 +138,9 @@ class RunStore:
         is incomplete, and until this starts the previous records stand."""
         staging, folder = self.staging(key), io.writable_dir(self.folder(key))
         io.write_json(staging / record, content)
+        if (weights := staging / STAGED_WEIGHTS).exists():
+            io.writable_dir(self.weights(key).parent)
+            os.replace(weights, self.weights(key))
         for old in ("metrics.json", "failed.json"):
             (folder / old).unlink(missing_ok=True)
         for old in folder.iterdir():

@@ -104,8 +104,12 @@ def train_run(config: RunConfig, dataset: Dataset | None = None, results_root="r
     with store.lock(config.key):
         if not force and (cached := store.cached(config.key, run_fingerprint)):
             return {**cached, "status": "cached"}  # another process finished it meanwhile
-        return train_fresh(config, profile, store, run_fingerprint,
-                           dataset or load_dataset(profile, data_home, config.split), verbose)
+        try:
+            return train_fresh(config, profile, store, run_fingerprint,
+                               dataset or load_dataset(profile, data_home, config.split), verbose)
+        except BaseException:  # an error, a full disk, Ctrl-C: nothing half-staged stays behind
+            store.discard(config.key)
+            raise
 
 
 def train_fresh(config: RunConfig, profile, store: RunStore, run_fingerprint: dict,
@@ -165,9 +169,10 @@ def publish_trained(config: RunConfig, profile, store: RunStore, model, dataset:
     write_png(folder / "test_samples.png",
               sample_strip(dataset, config, test_outputs, profile.n_samples))
     faces.write_faces(folder / faces.FACES_FILE, dataset.lfw_index["test"], test_outputs)
-    weights = store.weights(config.key)
-    io.writable_dir(weights.parent)
-    model.save_weights(weights)
+    try:
+        model.save_weights(store.staged_weights(config.key))
+    except OSError as error:  # h5py's own message is a page long
+        raise io.output_error(store.staged_weights(config.key), error) from None
 
     means = per_image.drop(columns="lfw_index").groupby("subset").mean()
     metrics = {
