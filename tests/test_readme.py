@@ -50,3 +50,18 @@ def test_a_missing_run_is_a_dash_and_counted():
     row = next(line for line in table.splitlines() if line.startswith("| Simple CNN | L2 |"))
     assert row == "| Simple CNN | L2 | **25.00** | **0.8000** | — | — | 1 |"
     assert readme.run_status(runs).startswith("**1 of 2 runs finished**; 1 missing")
+
+
+def test_every_guarantee_names_tests_that_exist():
+    """docs/running.md's guarantees cite their tests by name: each name is a test here."""
+    import re
+
+    docs = (PROJECT_ROOT / "docs" / "running.md").read_text()
+    section = docs[docs.index("## Interruption, bad input"):docs.index("**Which function writes")]
+    defined = {name for path in (PROJECT_ROOT / "tests").glob("test_*.py")
+               for name in re.findall(r"^def (test_\w+)", path.read_text(), re.M)}
+    cited = set(re.findall(r"`(?:test_\w+\.py::)?(test_\w+)`", section)) | set(
+        re.findall(r"::(test_\w+)", section))
+    guarantees = section.split("\n* **")[1:]
+    assert len(guarantees) >= 10 and all("`test_" in text for text in guarantees)
+    assert not cited - defined, sorted(cited - defined)

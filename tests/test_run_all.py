@@ -1,5 +1,6 @@
 """./run_all.sh --profile smoke end to end on the real LFW, into a temporary results root."""
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -20,16 +21,41 @@ def run_all(*args):
                           timeout=1500)
 
 
+def start_run_all(folder: Path, *args) -> subprocess.Popen:
+    """./run_all.sh started in the background, its console going to files in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen([str(ROOT / "run_all.sh"), *args], text=True,
+                            stdout=open(folder / "stdout", "w"), stderr=open(folder / "stderr", "w"))
+
+
+def finished(process: subprocess.Popen, folder: Path) -> subprocess.CompletedProcess:
+    process.wait(timeout=1500)
+    return subprocess.CompletedProcess(process.args, process.returncode,
+                                       (folder / "stdout").read_text(),
+                                       (folder / "stderr").read_text())
+
+
 # Two of the losses keep the suite short; the others show as missing, which is tested too.
 LOSSES_RUN = ["l2", "psnr_ssim"]
 
 
 @pytest.fixture(scope="module")
-def smoke_run(lfw_home, tmp_path_factory):
+def smoke_invocations(lfw_home, tmp_path_factory):
+    """The smoke study, and at the same time a second invocation of one slice of it on the
+    same results root, as a user with two terminals would start them."""
     root = tmp_path_factory.mktemp("smoke")
     results, figures = root / "results", root / "figures"
-    first = run_all("--profile", "smoke", "--loss", ",".join(LOSSES_RUN),
-                    "--results-root", str(results), "--figures-root", str(figures))
+    roots = ["--results-root", str(results), "--figures-root", str(figures)]
+    first = start_run_all(root / "first", "--profile", "smoke", "--loss", ",".join(LOSSES_RUN),
+                          *roots)
+    second = start_run_all(root / "second", "--profile", "smoke", "--only", "simple_cnn",
+                           "--loss", "l2", *roots)
+    return results, figures, finished(first, root / "first"), finished(second, root / "second")
+
+
+@pytest.fixture(scope="module")
+def smoke_run(smoke_invocations):
+    results, figures, first, _ = smoke_invocations
     assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-4000:]
     return results, figures, first
 
@@ -171,6 +197,18 @@ def test_a_second_invocation_trains_nothing(smoke_run):
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
     after = {p: p.stat().st_mtime_ns for p in (results / "smoke" / "runs").glob("*/metrics.json")}
     assert after == before
+
+
+def test_two_invocations_on_one_results_root_wait_for_each_other(smoke_invocations):
+    _, _, *both = smoke_invocations
+    for result in both:
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    waited = [r for r in both if "waiting: process " in r.stdout]
+    assert len(waited) == 1  # whichever started second waited for the other
+    # and found the other's runs finished (the slice's six are in both)
+    skipped = int(re.search(r"selected: (\d+) finished \(skipped\)", waited[0].stdout)[1])
+    assert skipped >= 6
+    assert not list((ROOT / "notebooks").glob("kernel*"))  # no socket in the shared checkout
 
 
 def test_a_bad_flag_value_is_a_one_line_error():
