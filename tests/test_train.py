@@ -78,9 +78,18 @@ def test_an_interrupted_run_leaves_no_metrics(synthetic_dataset, results, monkey
     with pytest.raises(KeyboardInterrupt):
         train.train_run(config, synthetic_dataset, results, verbose=0)
     store = runs.RunStore(results, load_profile("smoke"))
-    assert (store.staging(config.key) / "history.csv").exists()
+    assert not store.staging(config.key).exists()  # the attempt removes what it staged
     assert not (store.folder(config.key) / "metrics.json").exists()
-    assert store.status(config.key) == "incomplete"
+    assert store.status(config.key) == "missing"
+
+
+def test_an_abandoned_staging_folder_is_removed_unless_its_run_trains(results):
+    store = runs.RunStore(results, load_profile("smoke"))
+    for key in ("killed", "training"):
+        (store.staging(key) / "history.csv").parent.mkdir(parents=True)
+    with store.lock("training"):
+        assert store.discard_abandoned() == ["killed"]
+    assert store.staging("training").exists() and not store.staging("killed").exists()
 
 
 def nan_loss(x, y):
@@ -256,9 +265,10 @@ def test_the_command_line_trains_a_slice_at_a_named_strength(monkeypatch):
     planned = []
     monkeypatch.setattr(train, "train_many", lambda runs, *a, **k: planned.extend(runs)
                         or pd.DataFrame({"status": ["finished"] * len(runs)}))
+    # --force: the plan passes on every run selected, the committed finished ones too
     assert cli.main(["train", "--profile", "quick", "--arch", "srresnet", "--loss", "l2",
-                     "--split", "random", "--seed", "0", "--strength", "block6"]) == 0
+                     "--split", "random", "--seed", "0", "--strength", "block6", "--force"]) == 0
     assert [r.key for r in planned] == ["srresnet__l2__pixelate__seed0__block6"]
     planned.clear()
-    assert cli.main(["train", "--profile", "quick", "--sweep"]) == 0
+    assert cli.main(["train", "--profile", "quick", "--sweep", "--force"]) == 0
     assert planned == runs.sweep(load_profile("quick")) and len(planned) == 14

@@ -281,7 +281,13 @@ def run_notebooks(settings: Profile, architectures: list[str] | None, losses: li
             training = training_plan([run for step in steps for run in step.trains], store, force)
             print(training.text(), flush=True)
             check_device(training, allow_cpu)
-        failed = execute(steps)
+        try:
+            failed = execute(steps)
+        except KeyboardInterrupt:
+            # A kernel stopped by a signal after the shutdown's grace time leaves its staging
+            # folder; it holds no lock now, so nothing else trains that run.
+            store.discard_abandoned()
+            raise
         print(f"tables:  {results_root / profile / 'tables'}")
         print(f"figures: {figures_root / profile}")
         print(f"runs:    {results_root / profile / 'all_runs.csv'}")

@@ -91,6 +91,20 @@ class RunStore:
         """Removes an attempt's staging folder (a run that raised or was interrupted)."""
         shutil.rmtree(self.staging(key), ignore_errors=True)
 
+    def discard_abandoned(self) -> list[str]:
+        """Removes the staging folders of runs no process trains (their lock is free): what a
+        process killed mid-run could not remove itself. Returns their keys."""
+        removed = []
+        for staging in self.runs_dir.glob(".*.partial"):
+            key = staging.name[1:-len(".partial")]
+            try:
+                with self.lock(key):
+                    self.discard(key)
+            except RunBusy:
+                continue
+            removed.append(key)
+        return removed
+
     def status(self, key: str) -> str:
         folder = self.folder(key)
         if (folder / "metrics.json").exists():
