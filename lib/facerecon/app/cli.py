@@ -136,8 +136,7 @@ def train(args) -> int:
 
     summary = train_many(list(plan.to_train), args.results_root, args.force, args.data_home,
                          verbose="auto" if sys.stdout.isatty() else 2)
-    failed = summary[~summary["status"].isin(["finished", "cached", "busy"])] \
-        if len(summary) else summary
+    failed = summary[~summary["status"].isin(["finished", "cached", "busy"])]
     for _, row in failed.iterrows():
         print(f"FAILED {row['key']}: {row.get('reason')}", file=sys.stderr)
     return 1 if len(failed) else 0

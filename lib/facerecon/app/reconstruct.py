@@ -14,6 +14,7 @@ is centre-cropped to LFW's aspect ratio.
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import cv2
@@ -72,14 +73,20 @@ def read_rgb(path: Path) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
-def face_box(image: np.ndarray, path: Path) -> tuple[float, float, float]:
-    """The largest frontal face DETECTOR finds: (centre x, centre y, width) in pixels."""
-    detector = cv2.CascadeClassifier(cv2.data.haarcascades + DETECTOR)
-    if detector.empty():
+@functools.cache
+def detector() -> cv2.CascadeClassifier:
+    """DETECTOR, read once per process (its cascade is a 1 MB XML file)."""
+    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + DETECTOR)
+    if cascade.empty():
         raise ConfigError(f"OpenCV's face detector {DETECTOR} is missing from "
                           f"{cv2.data.haarcascades}; reinstall opencv-python-headless")
+    return cascade
+
+
+def face_box(image: np.ndarray, path: Path) -> tuple[float, float, float]:
+    """The largest frontal face DETECTOR finds: (centre x, centre y, width) in pixels."""
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-    found = detector.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5) \
+    found = detector().detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5) \
         if min(gray.shape) >= 24 else ()  # the detector's window is 24x24
     if len(found) == 0:
         raise NotAFace(f"no face found in {path}")

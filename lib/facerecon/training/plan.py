@@ -2,7 +2,7 @@
 how many are finished already (skipped), which it will train, on which split, and how long those
 should take at the rate this device measured on finished runs of the same profile and
 architecture (never a guess where none was measured). A profile that needs an accelerator
-(params: needs_accelerator) does not train on a CPU unless asked to: its runs take hours there.
+(params: needs_accelerator) does not train where the backend sees no GPU unless asked to.
 """
 from __future__ import annotations
 

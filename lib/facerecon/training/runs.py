@@ -6,11 +6,12 @@ srresnet__ssim__blur__seed0[__identity]) and holds config.json (its fingerprint)
 written last and atomically, metrics.json; its weights go to
 results/<profile>/weights/<key>.weights.h5 (not committed). While it trains, its records and
 weights grow in runs/.<key>.partial/ and move into place only when it ends, so a rerun (--force)
-that is interrupted or fills the disk keeps the previous records and weights; a lock file (runs/.<key>.lock) keeps a second process
-from training the same run. Its status is finished (metrics.json), failed (failed.json: a
-non-finite loss), incomplete (interrupted), missing, stray (a finished run in a folder that
-another key names, e.g. a copy: it never counts) or stale (finished, but its fingerprint is not
-what its profile says today: shown with what changed, never counted). A run's fingerprint says
+that is interrupted or fills the disk keeps the previous records and weights; a lock file
+(runs/.<key>.lock) keeps a second process from training the same run. Its status is finished
+(metrics.json), failed (failed.json: a non-finite loss), incomplete (interrupted), missing,
+stray (a finished run in a folder that another key names, e.g. a copy: it never counts) or
+stale (finished, but its fingerprint is not what its profile says today: shown with what
+changed, never counted). A run's fingerprint says
 what makes two runs the same run (experiment/fingerprint.py); a finished run with the same
 fingerprint is never trained again.
 """

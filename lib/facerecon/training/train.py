@@ -218,4 +218,4 @@ def train_many(runs: list[RunConfig], results_root="results", force=False, data_
                                                "reason") if result.get(k) is not None}
         print(f"    {summary}", flush=True)
         rows.append({"key": config.key, **config.as_dict(), **summary})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=None if rows else ["key", "status"])
