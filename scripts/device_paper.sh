@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Paper-profile runs on a lent GPU machine: Python 3.12 with JAX, no TensorFlow, no internet.
 #
-#   scripts/device_paper.sh pack       (here) the wheels Keras needs there (.whl/) and the paper
-#                                      data cache without LFW and without the identity split
-#                                      (.device/prepared/), both git-ignored: carry .whl, .device
+#   scripts/device_paper.sh pack       (here) the wheels Keras and dlib need there (.whl/), dlib's
+#                                      two model files gzipped (.device/dlib_models/) and the
+#                                      paper data cache without LFW and without the identity split
+#                                      (.device/prepared/), all git-ignored: carry .whl, .device
 #   scripts/device_paper.sh OUT_DIR    (there) trains the grid in priority order until the time
 #                                      is up, one run per process, six side by side (python -m
 #                                      facerecon schedule), and packs the run folders (parts of at
@@ -27,7 +28,16 @@ if [ "${1:?usage: scripts/device_paper.sh pack | OUT_DIR}" = pack ]; then
   mkdir -p .whl .device/prepared
   "$py" -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
     --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 -d .whl \
-    "keras==$("$py" -c 'from importlib.metadata import version; print(version("keras"))')" namex optree || exit 1
+    "keras==$("$py" -c 'from importlib.metadata import version; print(version("keras"))')" namex optree \
+    "dlib-bin==$("$py" -c 'from importlib.metadata import version; print(version("dlib-bin"))')" || exit 1
+  # dlib's two model files (the deep face descriptor, axes/identity.py), gzipped: 27 of 31 MB
+  mkdir -p .device/dlib_models
+  PYTHONPATH=lib "$py" -c 'from facerecon.axes import identity; print(identity.model_folder())' \
+    | while read -r folder; do
+        for name in shape_predictor_5_face_landmarks.dat dlib_face_recognition_resnet_model_v1.dat; do
+          gzip -9 -c "$folder/$name" > ".device/dlib_models/$name.gz" || exit 1
+        done
+      done || exit 1
   PYTHONPATH=lib "$py" - "$profile" <<'PY' || exit 1
 import sys, zipfile
 from facerecon.experiment.config import load_profile
@@ -67,6 +77,11 @@ if [ -z "${SKIP_WHEELS:-}" ]; then
   "$py" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
     --target /tmp/site .whl/*.whl || exit 1
   export PYTHONPATH=/tmp/site:$PWD/lib
+  mkdir -p /tmp/dlib_models
+  for model in .device/dlib_models/*.gz; do
+    name=${model##*/}; gunzip -c "$model" > "/tmp/dlib_models/${name%.gz}" || exit 1
+  done
+  export FACERECON_DLIB_MODELS=/tmp/dlib_models
 else
   export PYTHONPATH=$PWD/lib
 fi

@@ -92,3 +92,19 @@ def test_a_gap_between_two_faces_is_far_outside_what_set_means_show():
     pooled = np.tile(np.linspace(-5, 5, 101), 2)
     assert spread["per_image_sd"] == pytest.approx(np.std(pooled, ddof=1))
     assert spread["gap_rms"] < spread["per_image_sd"] / 4 and spread["gap_max"] < 2
+
+
+def test_the_convention_whose_ssim_matches_the_studys_examples_is_named_best():
+    faces = toy_faces([24.0, 30.0])
+    # RGB SSIM matches the examples (psnr / 100); the uniform window and luma lie off by 0.1
+    faces = faces.assign(psnr_y=faces["psnr"], ssim_uniform=faces["ssim"] + 0.1,
+                         ssim_y=faces["ssim"] - 0.1)
+    conventions = calibration.ssim_conventions(faces, toy_examples(24.0))
+    assert conventions["rgb_gaussian_minus_study"].abs().max() < 1e-9
+    assert conventions["y_gaussian_minus_study"].to_numpy() == pytest.approx(-0.1)
+    text = calibration.conventions_text(conventions)
+    best = calibration.CONVENTION_LABELS["rgb_gaussian"]
+    assert f"; {best} places its example faces best" in text
+    swapped = calibration.conventions_text(conventions.assign(
+        rgb_gaussian_minus_study=0.2))
+    assert f"; {calibration.CONVENTION_LABELS['rgb_uniform']} places" in swapped

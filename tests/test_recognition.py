@@ -60,7 +60,8 @@ def toy_faces(n_people=10, per_person=14, noise=0.05, seed=0):
     prototypes = rng.uniform(0, 1, size=(n_people, 32, 32, 3))
     people = np.repeat(np.arange(n_people), per_person)
     images = np.clip(prototypes[people] + rng.normal(0, noise, (len(people), 32, 32, 3)), 0, 1)
-    return faces.recognition_faces(images), np.array([f"p{i}" for i in people]), rng
+    return (protocols.flat(faces.recognition_faces(images)), np.array([f"p{i}" for i in people]),
+            rng)
 
 
 def test_the_recogniser_names_clean_faces_and_not_noise():
@@ -69,7 +70,7 @@ def test_the_recogniser_names_clean_faces_and_not_noise():
     clean = protocols.ranks(recogniser, known[1::2], people[1::2])
     assert (clean["rank"] == 1).mean() > 0.9
     assert (clean["predicted"] == people[1::2]).mean() > 0.9
-    noise = faces.recognition_faces(rng.uniform(0, 1, size=(200, 32, 32, 3)))
+    noise = protocols.flat(faces.recognition_faces(rng.uniform(0, 1, size=(200, 32, 32, 3))))
     guessed = protocols.ranks(recogniser, noise, rng.choice(people, 200))
     assert (guessed["rank"] == 1).mean() < 0.25  # chance is 0.1
     assert guessed["rank"].between(1, 10).all()
@@ -119,7 +120,10 @@ def test_a_real_smoke_run_is_recognised_once_and_again_when_retrained(lfw_data_h
     probes = set(protocol.loc[protocol["role"] == "probe", "lfw_index"])
     assert set(per_probe["condition"]) == {"original", "obfuscated", "trained_on_obfuscated",
                                            "run"}
-    assert set(per_probe.loc[per_probe["condition"] == "run", "lfw_index"]) == probes
+    assert set(per_probe["recogniser"]) == set(protocols.RECOGNISERS)
+    for name in protocols.RECOGNISERS:  # both recognisers name the run's probes
+        rows = per_probe[(per_probe["condition"] == "run") & (per_probe["recogniser"] == name)]
+        assert set(rows["lfw_index"]) == probes
     assert per_probe["rank"].between(1, protocol["person"].nunique()).all()
     stored = results / "smoke" / "recognition" / "per_probe.csv"
     stamp = stored.stat().st_mtime_ns
@@ -129,3 +133,66 @@ def test_a_real_smoke_run_is_recognised_once_and_again_when_retrained(lfw_data_h
     again = recognise.recognise(load_profile("smoke"), results, lfw_data_home)
     assert stored.stat().st_mtime_ns != stamp
     assert len(again) == len(per_probe)  # the run's rows replaced, not added
+
+
+def test_a_trained_run_whose_faces_are_not_kept_says_retrain_not_missing():
+    from facerecon.training.runs import grid
+
+    profile = load_profile("smoke")
+    configs = list(grid(profile))
+    trained = configs[0]
+    runs = pd.DataFrame([{"architecture": c.architecture, "loss": c.loss,
+                          "obfuscation": c.obfuscation, "split": c.split, "seed": c.seed,
+                          "status": "finished" if c == trained else "missing"} for c in configs])
+    scored = pd.DataFrame(columns=["condition", *recognition_report.FIELDS])
+    rows = pd.DataFrame(recognition_report.missing_configurations(scored, runs, profile))
+    status = rows.set_index(recognition_report.FIELDS)["status"]
+    assert status[(trained.architecture, trained.loss, trained.obfuscation,
+                   trained.split)] == "retrain"
+    assert (status == "retrain").sum() == 1 and (status == "missing").sum() == len(status) - 1
+    shown = recognition_report.printed(
+        rows.reindex(columns=recognition_report.TABLE_COLUMNS).assign(recogniser="dlib"))
+    assert sorted(set(shown["Top-1 (%)"])) == ["missing", "retrain"]
+
+
+def test_the_privacy_sentence_names_the_strengths_that_keep_faces_identifiable():
+    def strength(label, top1, low, alike, alike_low):
+        return {"recogniser": "dlib", "obfuscation": "pixelate", "strength": label,
+                "profile_strength": False, "top1": top1, "top1_ci_low": low,
+                "trained_on_obfuscated_top1": alike,
+                "trained_on_obfuscated_top1_ci_low": alike_low}
+
+    protocol = pd.DataFrame({"role": "probe", "lfw_index": range(10),
+                             "person": [f"p{i}" for i in range(10)]})  # chance: 10%
+    strengths = pd.DataFrame([strength("block 8", 0.60, 0.45, 0.80, 0.70),
+                              strength("block 16", 0.05, 0.00, 0.12, 0.04)])
+    text = recognition_report.privacy_text(strengths, protocol, "dlib")
+    assert "chance 10%" in text
+    assert "60% (block 8) down to 5% (block 16) by a recogniser of original faces" in text
+    assert "block 8 of block 8 / block 16 keeps them identifiable" in text
+    hidden = strengths.assign(top1_ci_low=0.0, trained_on_obfuscated_top1_ci_low=0.05)
+    assert "no strength tried keeps" in recognition_report.privacy_text(hidden, protocol, "dlib")
+
+
+def test_each_recogniser_has_its_own_fingerprint_and_the_old_layout_is_eigenfaces(tmp_path):
+    """Adding or changing a recogniser must leave the others' stored ranks standing: paper runs
+    scored by eigenfaces on a machine that had their faces cannot be scored again here."""
+    import json
+
+    names = toy_lfw()
+    protocol = protocols.recognition_protocol(names, toy_used(names))
+    config = recognise.configuration(load_profile("smoke"), protocol)
+    assert set(config) == set(protocols.RECOGNISERS)
+    assert "deep_gallery" not in config["eigenfaces"] and "n_components" not in config["dlib"]
+    assert config["eigenfaces"]["protocol"] == config["dlib"]["protocol"]
+    folder = tmp_path / "recognition"
+    folder.mkdir()
+    rows = pd.DataFrame({"condition": ["original"], "lfw_index": [3], "person": ["person_3"],
+                         "rank": [1], "predicted": ["person_3"]})  # before the column existed
+    rows.to_csv(folder / "per_probe.csv", index=False)
+    (folder / "metrics.json").write_text(json.dumps(
+        {"fingerprint": config["eigenfaces"], "fits": [{"C": 10.0, "trained_on": "original"}]}))
+    stored, meta = recognise.stored_per_probe(folder)
+    assert stored["recogniser"].tolist() == ["eigenfaces"]
+    assert meta["fits"][0]["recogniser"] == "eigenfaces"
+    assert recognise.stored_fingerprints(meta) == {"eigenfaces": config["eigenfaces"]}

@@ -155,3 +155,47 @@ def test_every_committed_table_compiles_and_fits_the_page(tmp_path):
     overfull = [float(x) for x in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide",
                                              run.stdout)]
     assert not [x for x in overfull if x > 1.0], overfull
+
+
+def test_identity_is_a_table_column_and_a_paired_test_and_an_old_run_says_retrain(tmp_path):
+    """The deep descriptor's identity distance (lower is better) in the tables and against L2;
+    a run trained before it was recorded shows 'retrain', not 'missing'."""
+    import json
+
+    dataset = synthetic_dataset_of()
+    results = tmp_path / "results"
+    for loss in ("l2", "ssim"):
+        for seed in (0, 1):
+            train.train_run(RunConfig("simple_cnn", loss, "blur", seed, "smoke"), dataset,
+                            results, verbose=0)
+    built = report.build_report(load_profile("smoke"), results, tmp_path / "figures")
+    row = built["tables"]["architecture_simple_cnn_blur"].set_index("loss").loc["ssim"]
+    assert 0 < row["test_identity"] and row["test_identity_vs_l2"] in (
+        "higher", "lower", "not resolved")
+    significance = built["tables"]["significance_vs_l2"]
+    assert (significance["metric"] == "test_identity").sum() == 1
+    assert (tmp_path / "figures" / "smoke" / "identity_vs_psnr.png").exists()
+    for seed in (0, 1):  # as runs trained before identity was recorded
+        folder = results / "smoke" / "runs" / f"simple_cnn__ssim__blur__seed{seed}"
+        per_image = pd.read_csv(folder / "per_image.csv")
+        per_image.drop(columns=[c for c in per_image if "identity" in c or "same_person" in c]
+                       ).to_csv(folder / "per_image.csv", index=False)
+        metrics = json.loads((folder / "metrics.json").read_text())
+        (folder / "metrics.json").write_text(json.dumps(
+            {k: v for k, v in metrics.items() if "identity" not in k and "same_person" not in k}))
+    again = report.build_report(load_profile("smoke"), results, tmp_path / "figures")
+    shown = formatting.formatted(again["tables"]["architecture_simple_cnn_blur"], "{}")
+    cells = shown.set_index("")["Test ID distance"]
+    assert cells["SSIM"] == formatting.RETRAIN
+    assert cells["L2"] not in (formatting.RETRAIN, "missing") and cells["L1"] == "missing"
+    assert (again["tables"]["significance_vs_l2"]["metric"] == "test_identity").sum() == 0
+
+
+def test_the_reproduction_report_names_the_convention_nearest_the_studys_numbers():
+    table = pd.DataFrame({"section": "number", "metric": ["psnr", "psnr", "ssim", "ssim"],
+                          "study": [24.0, 26.0, 0.70, 0.80], "ours": [25.0, 27.0, 0.75, 0.85],
+                          "ours_y": [24.2, 26.1, 0.60, 0.70],
+                          "ours_ssim_uniform": [np.nan, np.nan, 0.71, 0.81]})
+    text = reproduction.convention_fit(table)
+    assert "PSNR: RGB 1.00 (n = 2), Y 0.15 (n = 2), nearest in Y" in text
+    assert "nearest in RGB, scikit-image SSIM" in text

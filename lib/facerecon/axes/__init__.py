@@ -2,7 +2,7 @@
 colour, marker, settings; importable without Keras): obfuscation (and its functions), losses,
 architectures, measures (the label, unit and digits of PSNR and SSIM); and their Keras side,
 reached only where networks are trained or scored: loss_functions, networks, metrics
-(keras.ops).
+(keras.ops); identity, the deep face descriptor's distance to the original (dlib).
 
 A new obfuscation: its function and entry in obfuscation.py. A new loss: its function in
 loss_functions.py and its entry in losses.py. A new architecture: its builder in networks.py and

@@ -17,7 +17,10 @@ SSIM_SIGMA = 1.5
 UNIFORM_WINDOW = 7  # scikit-image's default SSIM window
 # PSNR of a perfect reconstruction is infinite; the MSE floor caps it at 100 dB.
 MSE_FLOOR = 1e-10
-SCORES = ("psnr", "ssim", "ssim_uniform")
+SCORES = ("psnr", "ssim", "ssim_uniform", "psnr_y", "ssim_y")
+# ITU-R BT.601 luma of RGB in [0, 1], in units of 1/255 (MATLAB's rgb2ycbcr, BasicSR's bgr2ycbcr)
+BT601_WEIGHTS = (65.481, 128.553, 24.966)
+BT601_OFFSET = 16.0
 
 
 def mse_per_image(x, y):
@@ -53,14 +56,30 @@ def ssim_uniform_per_image(x, y, data_range: float = 1.0):
     return ops.mean(ssim_map, axis=(1, 2, 3))
 
 
+def luma(x, data_range: float = 1.0):
+    """BT.601 Y of RGB images in [0, data_range], as one channel on the same scale: Y in
+    [16, 235] / 255 of the range, so that PSNR's peak stays the range (BasicSR's convention)."""
+    weights = np.asarray(BT601_WEIGHTS, np.float32) / 255.0
+    return ops.sum(x * weights, axis=-1, keepdims=True) + BT601_OFFSET / 255.0 * data_range
+
+
+def psnr_y_per_image(x, y, data_range: float = 1.0):
+    return psnr_per_image(luma(x, data_range), luma(y, data_range), data_range)
+
+
+def ssim_y_per_image(x, y, data_range: float = 1.0):
+    return ssim_per_image(luma(x, data_range), luma(y, data_range), data_range)
+
+
 SCORE_FUNCTIONS = {"psnr": psnr_per_image, "ssim": ssim_per_image,
-                   "ssim_uniform": ssim_uniform_per_image}
+                   "ssim_uniform": ssim_uniform_per_image, "psnr_y": psnr_y_per_image,
+                   "ssim_y": ssim_y_per_image}
 
 
 def scores_per_image(x: np.ndarray, y: np.ndarray, data_range: float = 1.0,
                      batch_size: int = 256) -> dict[str, np.ndarray]:
-    """Per-image PSNR (dB), SSIM and SSIM in scikit-image's default convention of x against
-    reference y, as float64 numpy arrays."""
+    """Per-image scores (SCORES: PSNR in dB, SSIM, SSIM in scikit-image's default convention,
+    and PSNR and SSIM on BT.601 luma) of x against reference y, as float64 numpy arrays."""
     scores = {name: [] for name in SCORES}
     for start in range(0, len(x), batch_size):
         xb = ops.convert_to_tensor(np.asarray(x[start:start + batch_size], np.float32))

@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
 
+import numpy as np
+
 PROJECT_ROOT = Path(__file__).resolve().parents[3]  # the checkout: lib/facerecon/core/io.py
 
 
@@ -84,6 +86,12 @@ def write_text(path, text: str) -> None:
 
 def write_json(path, obj) -> None:
     write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def write_npy(path, array) -> None:
+    buffer = BytesIO()
+    np.save(buffer, np.asarray(array))
+    write_bytes(path, buffer.getvalue())
 
 
 def write_csv(path, frame, **kwargs) -> None:

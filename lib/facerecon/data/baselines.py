@@ -150,8 +150,10 @@ def run_baselines(dataset: Dataset, results_root=PROJECT_ROOT / "results",
             setting = selection.loc[selection["chosen"], "setting"].iloc[0]
             selections.append(selection)
             for subset in ("train", "test"):
-                scores = dataset.score(subset,
-                                       restore(dataset, subset, obfuscation, method, setting))
+                restored = restore(dataset, subset, obfuscation, method, setting)
+                scores = dataset.score(subset, restored)
+                if subset == "test":  # identity by the deep descriptor, as for the runs
+                    scores.update(dataset.identity(subset, restored))
                 frames.append(pd.DataFrame({
                     "obfuscation": obfuscation, "method": method, "setting": setting,
                     "subset": subset, "lfw_index": dataset.lfw_index[subset], **scores}))

@@ -160,8 +160,8 @@ class MinMaxScaler:
 
 @dataclass
 class Dataset:
-    """Original faces of each subset in [0, 1] at the profile's resolution; obfuscated copies are
-    made on first use and kept."""
+    """Original faces of each subset in [0, 1] at the profile's resolution; obfuscated copies
+    and the originals' face alignment are made on first use and kept."""
 
     profile: Profile
     images: dict[str, np.ndarray]
@@ -183,6 +183,25 @@ class Dataset:
         """Per-image scores of reconstructions of a subset against its originals (see
         scores_on_original_scale)."""
         return scores_on_original_scale(self.scaler, reconstructed, self.images[subset])
+
+    def descriptors(self, subset: str, versions: np.ndarray) -> np.ndarray:
+        """Deep face descriptors of versions of a subset's faces (RGB in [0, 1]), cut at the
+        originals' landmarks (axes/identity.py; the alignment is fitted once and kept)."""
+        from ..axes import identity
+
+        key = ("alignment", subset)
+        if key not in self._obfuscated:
+            self._obfuscated[key] = identity.align(self.images[subset])
+        return identity.descriptors(versions, self._obfuscated[key])
+
+    def identity(self, subset: str, versions: np.ndarray) -> dict[str, np.ndarray]:
+        """Per face, the descriptor distance of a version to its original ('identity') and
+        whether it is under dlib's same-person threshold ('same_person', 1.0 or 0.0)."""
+        from ..axes.identity import SAME_PERSON, identity_distance
+
+        distance = identity_distance(self.descriptors(subset, versions),
+                                     self.descriptors(subset, self.images[subset]))
+        return {"identity": distance, "same_person": (distance < SAME_PERSON).astype(float)}
 
     def split_frame(self) -> pd.DataFrame:
         return pd.concat([pd.DataFrame({"subset": s, "lfw_index": self.lfw_index[s],

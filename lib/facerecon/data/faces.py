@@ -1,6 +1,7 @@
-"""The faces a face recogniser sees (recognition.py): grayscale, FACE_SIZE, uint8. A run keeps its
-test reconstructions in this form (test_faces.npz in its folder, not committed), so that
-recognition can be computed wherever LFW is, also for runs trained on a machine without it."""
+"""What a run keeps of its test reconstructions for the face recognisers (recognition/): the faces
+as eigenfaces sees them (grayscale, FACE_SIZE, uint8: test_faces.npz, not committed) and their
+deep descriptors (test_descriptors.npz, committed), so that recognition can be computed wherever
+LFW is, also for runs trained on a machine without it."""
 from __future__ import annotations
 
 from io import BytesIO
@@ -13,6 +14,7 @@ from ..core import io
 
 FACE_SIZE = (32, 32)  # (height, width) of the recogniser's grayscale faces
 FACES_FILE = "test_faces.npz"
+DESCRIPTORS_FILE = "test_descriptors.npz"
 
 
 def recognition_faces(images: np.ndarray) -> np.ndarray:
@@ -27,12 +29,30 @@ def recognition_faces(images: np.ndarray) -> np.ndarray:
 
 def write_faces(path: Path, lfw_index: np.ndarray, images: np.ndarray) -> None:
     """Stores a subset's images (RGB in [0, 1]) as recognition faces, with their LFW indices."""
-    buffer = BytesIO()
-    np.savez_compressed(buffer, lfw_index=np.asarray(lfw_index), faces=recognition_faces(images))
-    io.write_bytes(path, buffer.getvalue())
+    write_arrays(path, lfw_index=np.asarray(lfw_index), faces=recognition_faces(images))
 
 
 def read_faces(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """(lfw_index, faces) as write_faces stored them."""
     with np.load(path) as stored:
         return stored["lfw_index"], stored["faces"]
+
+
+def write_descriptors(path: Path, lfw_index: np.ndarray, descriptors: np.ndarray) -> None:
+    """Stores a subset's deep descriptors (axes/identity.py) with their LFW indices, as float16
+    (0.25 KB a face: committed with the run; the run's identity distances are computed from the
+    float32 descriptors before they are stored)."""
+    write_arrays(path, lfw_index=np.asarray(lfw_index),
+                 descriptors=np.asarray(descriptors, np.float16))
+
+
+def read_descriptors(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(lfw_index, descriptors as float32) as write_descriptors stored them."""
+    with np.load(path) as stored:
+        return stored["lfw_index"], stored["descriptors"].astype(np.float32)
+
+
+def write_arrays(path: Path, **arrays) -> None:
+    buffer = BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    io.write_bytes(path, buffer.getvalue())

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..axes.measures import TABLE_MEASURES
 from ..core import stats
 from ..data import baselines
 from ..experiment.config import LOSS_NAMES, REFERENCE_LOSS, Profile
@@ -33,12 +34,15 @@ class Evidence:
 
 
 def per_image_test_scores(runs: pd.DataFrame, store: RunStore) -> pd.DataFrame:
-    """Per-image test PSNR/SSIM of every finished run, with the run's fields."""
+    """Per-image test scores (TABLE_MEASURES) of every finished run, with the run's fields; a
+    measure its run did not record (trained before it existed) is NaN."""
+    scores = list(TABLE_MEASURES)
     frames = []
     for _, run in finished(runs, split=None).iterrows():
-        frame = select(store.per_image(run["key"]), subset="test")[["lfw_index", "psnr", "ssim"]]
+        frame = select(store.per_image(run["key"]), subset="test").reindex(
+            columns=["lfw_index", *scores])
         frames.append(frame.assign(**{c: run[c] for c in RUN_FIELDS}))
-    columns = [*RUN_FIELDS, "lfw_index", "psnr", "ssim"]
+    columns = [*RUN_FIELDS, "lfw_index", *scores]
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
@@ -52,8 +56,8 @@ def paired_by_seed(other: pd.DataFrame, reference: pd.DataFrame, metric: str) ->
 
 
 def significance_vs_l2(images: pd.DataFrame) -> pd.DataFrame:
-    """Per architecture and obfuscation, each loss against L2 on per-image test PSNR and SSIM
-    (random split). Headline: the mean difference with a two-level bootstrap interval over
+    """Per architecture and obfuscation, each loss against L2 on per-image test PSNR, SSIM and
+    identity distance (random split; where both losses' runs recorded it). Headline: the mean difference with a two-level bootstrap interval over
     seeds and test images, resolved only where it excludes zero with at least two seeds
     (stats.seed_image_bootstrap). Secondary: the Wilcoxon signed-rank test on each image's mean
     over seeds, Holm-corrected across the table: it asks whether these trained *networks* differ
@@ -68,7 +72,9 @@ def significance_vs_l2(images: pd.DataFrame) -> pd.DataFrame:
             other = select(group, loss=loss)
             if other.empty:
                 continue
-            for metric in ("psnr", "ssim"):
+            for metric in TABLE_MEASURES:
+                if other[metric].isna().all() or reference[metric].isna().all():
+                    continue  # a measure these runs did not record
                 a, b = (stats.mean_per_image(f, metric) for f in (other, reference))
                 a, b = a.align(b, join="inner")
                 wilcoxon = stats.paired_wilcoxon(a.to_numpy(), b.to_numpy())

@@ -134,7 +134,20 @@ def comparison_figures(evidence: Evidence, folder: Path) -> list[Path]:
                 folder / "test_psnr_ssim_losses_with_baselines"))
 
 
+def identity_figure(evidence: Evidence, folder: Path) -> list[Path]:
+    """identity_vs_psnr: each run's mean test identity distance against its test PSNR (runs
+    that recorded it; none: no figure)."""
+    done = finished(evidence.runs)
+    done = done[done["test_identity"].notna()]
+    if done.empty:
+        return []
+    rows = pd.DataFrame([{**row, "obfuscation": o} for o in OBFUSCATIONS
+                         for row in baseline_rows(evidence, o)])
+    return plots.save_in_both_widths(
+        lambda width: result_plots.identity_vs_psnr(done, rows, width), folder / "identity_vs_psnr")
+
+
 def write_figures(evidence: Evidence, figures_root) -> list[Path]:
     folder = io.writable_dir(Path(figures_root) / evidence.profile)
     return (training_curve_figures(evidence, folder) + reconstruction_figures(evidence, folder)
-            + comparison_figures(evidence, folder))
+            + comparison_figures(evidence, folder) + identity_figure(evidence, folder))

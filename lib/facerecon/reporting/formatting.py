@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..axes.architectures import ARCHITECTURES
 from ..axes.losses import LOSSES
-from ..axes.measures import MEASURE_NAMES, MEASURES, measure_of
+from ..axes.measures import MEASURE_NAMES, MEASURES, TABLE_MEASURES, measure_of
 from ..axes.obfuscation import OBFUSCATIONS
 from ..core import io
 from ..training.runs import METRICS, TEST_METRICS
@@ -18,8 +18,13 @@ from .tables import Table
 LEGEND = ("Mean ± standard deviation over seeds (n: seeds) and, for test metrics, a 95% "
           "bootstrap interval over test images; n = 1 shows the mean alone. * : differs from L2 "
           "beyond training and image noise (95% bootstrap interval of the paired difference, "
-          "drawing seeds and then images, excludes zero; needs at least two seeds). Bold: best "
-          "mean.")
+          "drawing seeds and then images, excludes zero; needs at least two seeds). Bold: the "
+          "best network mean. ID distance: dlib's face-descriptor distance to the original "
+          "(lower: closer; under 0.6 dlib calls it the same person). retrain: the runs were "
+          "trained before the measure was recorded and need a retrain.")
+
+
+RETRAIN = "retrain"  # a trained run that did not record this measure (it predates it)
 
 
 def metric_cell(row, m: str) -> str:
@@ -28,8 +33,8 @@ def metric_cell(row, m: str) -> str:
     'mean [CI]' for a deterministic baseline; a star marks a difference from L2 resolved over
     seeds and images."""
     if pd.isna(row[m]):
-        return "missing"
-    digits = 2 if "psnr" in m else 4
+        return RETRAIN if row.get("status") == "finished" else "missing"
+    digits = digits_of(m)
     text = f"{row[m]:.{digits}f}"
     several = row.get("kind") == "model" and row.get("n_seeds", 0) >= 2
     if several:
@@ -70,7 +75,7 @@ def digits_of(metric: str) -> int:
 def metric_label(column: str) -> str:
     """'Test PSNR' for test_psnr, 'Train SSIM' for train_ssim."""
     subset, measure = column.rsplit("_", 1)
-    return f"{subset.capitalize()} {MEASURES[measure].label}"
+    return f"{subset.capitalize()} {TABLE_MEASURES[measure].label}"
 
 
 def labels(column: pd.Series, registry) -> pd.Series:
@@ -192,22 +197,30 @@ def comparison_text(table: pd.DataFrame) -> str:
     if models.empty:
         return "No network of this table has finished a run yet."
     sentences = []
-    for name, measure in MEASURES.items():
+    for name, measure in TABLE_MEASURES.items():
         m, unit, d = f"test_{name}", f" {measure.unit}" if measure.unit else "", measure.digits
-        best, low = models.loc[models[m].idxmax()], models.loc[models[m].idxmin()]
-        text = f"{metric_label(m)}: highest {best['row']} ({best[m]:.{d}f}{unit})"
-        if len(models) > 1:
-            sd = models[f"{m}_sd"].max()
-            text += (f", lowest {low['row']} ({low[m]:.{d}f}{unit}); rows span "
-                     f"{best[m] - low[m]:.{d}f}{unit}"
+        scored = models[models[m].notna()]
+        if scored.empty:
+            sentences.append(f"{metric_label(m)}: not recorded by these runs (they need a "
+                             "retrain).")
+            continue
+        up = measure.higher_is_better
+        best, low = (scored.loc[scored[m].idxmax()], scored.loc[scored[m].idxmin()])[::1 if up
+                                                                                    else -1]
+        text = f"{metric_label(m)}: best {best['row']} ({best[m]:.{d}f}{unit})"
+        if len(scored) > 1:
+            sd = scored[f"{m}_sd"].max()
+            text += (f", worst {low['row']} ({low[m]:.{d}f}{unit}); rows span "
+                     f"{abs(best[m] - low[m]):.{d}f}{unit}"
                      + (f" against a seed-to-seed SD of at most {sd:.{d}f}{unit}"
                         if pd.notna(sd) else " (one seed: no seed spread to compare)"))
         baselines = table[(table["kind"] == "baseline") & table[m].notna()]
         if len(baselines):
-            top = baselines.loc[baselines[m].idxmax()]
-            gap = best[m] - top[m]
+            top = baselines.loc[(baselines[m].idxmax() if up else baselines[m].idxmin())]
+            gap = (best[m] - top[m]) * (1 if up else -1)
             text += (f"; the best non-learned baseline, {top['row']}, is "
-                     f"{abs(gap):.{d}f}{unit} {'below' if gap > 0 else 'above'} the best network")
+                     f"{abs(top[m] - best[m]):.{d}f}{unit} {'worse' if gap > 0 else 'better'} "
+                     "than the best network")
         verdicts = models.get(f"{m}_vs_l2", pd.Series(dtype=str))
         resolved = verdicts.isin(["higher", "lower"]).sum()
         if verdicts.isin(["higher", "lower", "not resolved"]).any():

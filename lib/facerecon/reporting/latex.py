@@ -134,6 +134,11 @@ def figure_caption(stem: str) -> str:
         "recognition_vs_psnr": "Top-1 face recognition against test PSNR, one point per run; "
         "lines: original faces, obfuscated faces, a recogniser trained on obfuscated faces, "
         "chance.",
+        "recognition_vs_psnr_dlib": "Top-1 face recognition by dlib's deep descriptor against "
+        "test PSNR, one point per run; lines as for eigenfaces.",
+        "identity_vs_psnr": "Identity distance of the test faces to their originals (dlib's "
+        "descriptor; under the dashed line dlib calls them the same person) against test PSNR, "
+        "one point per run; crosses: non-learned baselines.",
     }
     if stem in fixed:
         return fixed[stem]

@@ -18,10 +18,11 @@ from ..axes.obfuscation import OBFUSCATIONS
 from ..core import io, stats
 from ..data import baselines
 from ..experiment.config import Profile
-from ..recognition.protocol import CONDITIONS, TOP_K, profile_strength
+from ..recognition.protocol import CONDITIONS, RECOGNISERS, TOP_K, profile_strength
 from ..recognition.recognise import recognise
 from ..training.runs import finished, grid, select
 from . import latex, plots, result_plots
+from .formatting import RETRAIN
 
 
 def accuracy(frame: pd.DataFrame) -> dict:
@@ -61,7 +62,7 @@ def condition_label(condition: str, method=None, architecture=None, loss=None) -
     return CONDITIONS[condition]
 
 
-TABLE_COLUMNS = ["label", "condition", "obfuscation", "strength", "method", "architecture",
+TABLE_COLUMNS = ["recogniser", "label", "condition", "obfuscation", "strength", "method", "architecture",
                  "loss", "split", "n_seeds", "n_probes", "top1", "top1_ci_low", "top1_ci_high",
                  "top5", "top5_ci_low", "top5_ci_high", "top1_vs_obfuscated",
                  "top1_vs_trained_on_obfuscated", "test_psnr", "test_ssim", "status"]
@@ -105,24 +106,29 @@ def recognition_table(per_probe: pd.DataFrame, runs: pd.DataFrame, input_scores:
                              na_position="first", kind="stable").reset_index(drop=True)
 
 
+FIELDS = ["architecture", "loss", "obfuscation", "split"]
+
+
 def missing_configurations(scored: pd.DataFrame, runs: pd.DataFrame, profile) -> list[dict]:
-    """A row with status 'missing' for every architecture x loss x obfuscation x split of the
-    profile's grid that no scored run stands for (not trained yet, or trained before runs kept
-    their test faces and without weights here)."""
+    """A row for every architecture x loss x obfuscation x split of the profile's grid that no
+    scored run stands for: status 'retrain' where a run of it finished but its test faces for
+    this recogniser are not kept here (nor its weights), 'missing' where none finished."""
     if runs.empty:
         return []
-    have = set(map(tuple, select(scored, condition="run")[
-        ["architecture", "loss", "obfuscation", "split"]].to_numpy()))
+    have = set(map(tuple, select(scored, condition="run")[FIELDS].to_numpy()))
+    trained = set(map(tuple, finished(runs, split=None)[FIELDS].to_numpy()))
     wanted = dict.fromkeys((r.architecture, r.loss, r.obfuscation, r.split)
                            for r in grid(profile))
     return [{"label": condition_label("run", architecture=a, loss=l), "condition": "run",
              "obfuscation": o, "architecture": a, "loss": l, "split": s, "n_seeds": 0,
-             "status": "missing"} for a, l, o, s in wanted if (a, l, o, s) not in have]
+             "status": RETRAIN if (a, l, o, s) in trained else "missing"}
+            for a, l, o, s in wanted if (a, l, o, s) not in have]
 
 
 def strengths_table(per_probe: pd.DataFrame, profile) -> pd.DataFrame:
-    """Per obfuscation and candidate strength: top-1 accuracy on obfuscated probes by the
-    original gallery's recogniser and by the one trained on the gallery obfuscated alike."""
+    """Per obfuscation and candidate strength (the privacy table): top-1 and top-5 accuracy on
+    obfuscated probes by the original gallery's recogniser and by the one trained on the gallery
+    obfuscated alike, with intervals (one recogniser's rows)."""
     rows = []
     for (obfuscation, strength), group in select(
             per_probe, condition=["obfuscated", "trained_on_obfuscated"]).groupby(
@@ -132,7 +138,7 @@ def strengths_table(per_probe: pd.DataFrame, profile) -> pd.DataFrame:
         for condition, part in group.groupby("condition"):
             prefix = "" if condition == "obfuscated" else "trained_on_obfuscated_"
             row.update({f"{prefix}{k}": v for k, v in accuracy(part).items()
-                        if k.startswith("top1")})
+                        if k.startswith("top")})
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -153,13 +159,27 @@ def with_interval(row, k: int = 1) -> str:
 
 def recognition_text(table: pd.DataFrame, strengths: pd.DataFrame,
                      protocol: pd.DataFrame) -> str:
-    """What the recognition results show, in Markdown, from the numbers."""
+    """What the recognition results show, in Markdown, from the numbers: one part per
+    recogniser (the tables' `recogniser` column)."""
     if table.empty:
         return "Recognition: missing (no stored results and no LFW to compute them)."
+    return "\n\n".join(recogniser_text(name, select(table, recogniser=name),
+                                       select(strengths, recogniser=name), protocol)
+                        for name in RECOGNISERS if name in set(table["recogniser"]))
+
+
+def gallery_size(protocol: pd.DataFrame, name: str) -> int:
+    gallery = select(protocol, role="gallery")
+    return len(gallery.groupby("person", sort=False).head(RECOGNISERS[name].max_gallery))
+
+
+def recogniser_text(name: str, table: pd.DataFrame, strengths: pd.DataFrame,
+                    protocol: pd.DataFrame) -> str:
     n_people, n_probes = protocol["person"].nunique(), (protocol["role"] == "probe").sum()
     original = select(table, condition="original").iloc[0]
-    lines = [f"The recogniser (eigenfaces + SVM) knows {n_people} people from "
-             f"{(protocol['role'] == 'gallery').sum()} gallery images, none of them an image any "
+    lines = [f"#### {RECOGNISERS[name].label}\n\nThe recogniser ({RECOGNISERS[name].label}) "
+             f"knows {n_people} people from "
+             f"{gallery_size(protocol, name)} gallery images, none of them an image any "
              f"network trained, validated or was tested on; it is asked to name {n_probes} test "
              f"faces. On the original faces it names the right person first for "
              f"{with_interval(original)} and among its first five for "
@@ -185,16 +205,52 @@ def recognition_text(table: pd.DataFrame, strengths: pd.DataFrame,
                      "trained on obfuscated faces, " + verdict_counts(
                          nets["top1_vs_trained_on_obfuscated"]) + " (paired over seeds and "
                      "faces; resolved only with at least two seeds).")
-        missing = (select(part, condition="run")["status"] == "missing").sum()
+        status = select(part, condition="run")["status"]
+        retrain, missing = (status == RETRAIN).sum(), (status == "missing").sum()
+        if retrain:
+            text += (f" {retrain} trained network configuration{'s' if retrain > 1 else ''} "
+                     "cannot be scored here: their test faces are not kept, so they need a "
+                     "retrain (retrain).")
         if missing:
             text += (f" {missing} network configuration{'s' if missing > 1 else ''} of the grid "
-                     "have no recognition yet (missing).")
+                     f"{'are' if missing > 1 else 'is'} not trained yet (missing).")
         lines.append(text + psnr_relation(table, obfuscation))
-    lines.append("**Which strengths leak identity** to a recogniser trained on faces obfuscated "
-                 "alike (the lower end of its 95% interval above chance): "
-                 + "; ".join(leaking_strengths(strengths, chance(protocol), o)
-                             for o in dict.fromkeys(strengths["obfuscation"])) + ".")
+    lines.append(privacy_text(strengths, protocol, name))
     return "\n\n".join(lines)
+
+
+def privacy_text(strengths: pd.DataFrame, protocol: pd.DataFrame, name: str) -> str:
+    """The privacy table of one recogniser in sentences: per obfuscation, the highest and the
+    lowest top-1 on obfuscated test faces over the strengths tried, by a recogniser of originals
+    and by one trained on faces obfuscated alike, and which strengths keep faces identifiable
+    (the lower end of either's 95% interval above chance)."""
+    rows = select(strengths, recogniser=name)
+    if rows.empty:
+        return ""
+    level = chance(protocol)
+    parts = []
+    for obfuscation in dict.fromkeys(rows["obfuscation"]):
+        tried = select(rows, obfuscation=obfuscation)
+        label = OBFUSCATIONS[obfuscation].label.lower()
+        known = tried[(tried["top1_ci_low"] > level)
+                      | (tried["trained_on_obfuscated_top1_ci_low"] > level)]["strength"]
+        said = ("every strength tried" if len(known) == len(tried) else
+                f"{' / '.join(known)} of {' / '.join(tried['strength'])}" if len(known) else
+                "no strength tried")
+        parts.append(
+            f"{label} faces are named first for {span(tried, 'top1')} by a recogniser of original "
+            f"faces, and for {span(tried, 'trained_on_obfuscated_top1')} by one trained on "
+            f"{label} faces; {said} keeps them identifiable (95% interval above chance)")
+    return (f"**Privacy against {RECOGNISERS[name].label}** (top-1 on obfuscated test faces, "
+            f"{len(rows)} strengths; chance {percent(level)}): " + "; ".join(parts) + ".")
+
+
+def span(tried: pd.DataFrame, column: str) -> str:
+    """'95% (k 9, σ 3) down to 44% (k 15, σ 5)': the highest and the lowest value of a column
+    over strengths, with the strength of each."""
+    high, low = tried.loc[tried[column].idxmax()], tried.loc[tried[column].idxmin()]
+    return (f"{percent(high[column])} ({high['strength']}) down to {percent(low[column])} "
+            f"({low['strength']})")
 
 
 def run_accuracy(per_probe: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
@@ -210,16 +266,6 @@ def verdict_counts(verdicts: pd.Series) -> str:
     said = {"one seed": "on one seed"}
     return ", ".join(f"{counts[v]} {said.get(v, v)}" for v in
                      ("higher", "lower", "not resolved", "one seed", "missing") if v in counts)
-
-
-def leaking_strengths(strengths: pd.DataFrame, chance_level: float, obfuscation: str) -> str:
-    tried = select(strengths, obfuscation=obfuscation)
-    leaking = tried[tried["trained_on_obfuscated_top1_ci_low"] > chance_level]["strength"]
-    label = OBFUSCATIONS[obfuscation].label.lower()
-    if len(leaking) == len(tried):
-        return (f"{label}: every strength tried ({len(tried)}, from {tried['strength'].iloc[0]} "
-                f"to {tried['strength'].iloc[-1]})")
-    return f"{label}: {' / '.join(leaking) or 'none'} of {' / '.join(tried['strength'])}"
 
 
 def psnr_relation(table: pd.DataFrame, obfuscation: str) -> str:
@@ -252,58 +298,112 @@ def write_recognition(profile: Profile, results_root, figures_root, runs: pd.Dat
         return {"table": pd.DataFrame(), "strengths": pd.DataFrame(), "figures": [],
                 "text": recognition_text(pd.DataFrame(), None, None)}
     protocol = pd.read_csv(protocol_path)
-    table = recognition_table(per_probe, runs, baselines.per_image_scores(results_root,
-                                                                          profile_name), profile)
-    strengths = strengths_table(per_probe, profile)
+    scores = baselines.per_image_scores(results_root, profile_name)
+    names = [name for name in RECOGNISERS if name in set(per_probe["recogniser"])]
+    table = pd.concat([recognition_table(select(per_probe, recogniser=name), runs, scores,
+                                         profile).assign(recogniser=name) for name in names],
+                      ignore_index=True)
+    strengths = pd.concat([strengths_table(select(per_probe, recogniser=name), profile).assign(
+        recogniser=name) for name in names], ignore_index=True)
     io.write_csv(results / "recognition.csv", table)
     io.write_csv(results / "recognition_strengths.csv", strengths)
     write_printed(table, results / "tables", profile_name)
-    points, level = run_accuracy(per_probe, runs), chance(protocol)
-    paths = plots.save_in_both_widths(
-        lambda width: result_plots.recognition_vs_psnr(points, table, level, width),
-        io.writable_dir(Path(figures_root) / profile_name) / "recognition_vs_psnr")
+    write_privacy(strengths, results / "tables", profile_name)
+    level, paths = chance(protocol), []
+    for name in names:
+        points, part = run_accuracy(select(per_probe, recogniser=name), runs), select(
+            table, recogniser=name)
+        paths += plots.save_in_both_widths(
+            lambda width: result_plots.recognition_vs_psnr(points, part, level, width),
+            io.writable_dir(Path(figures_root) / profile_name)
+            / stem_for("recognition_vs_psnr", name))
     return {"table": table, "strengths": strengths, "figures": paths,
             "text": recognition_text(table, strengths, protocol)}
 
 
 def printed(table: pd.DataFrame) -> pd.DataFrame:
     """The recognition table as it prints: accuracies in percent with their intervals."""
-    def cell(row, k):
-        if pd.isna(row.get(f"top{k}")):
-            return "missing"
-        return (f"{100 * row[f'top{k}']:.0f} [{100 * row[f'top{k}_ci_low']:.0f}, "
-                f"{100 * row[f'top{k}_ci_high']:.0f}]")
-
     split = table["split"].map(lambda v: " (identity split)" if v == "identity" else "")
     return pd.DataFrame({
+        "Recogniser": table["recogniser"].map(lambda r: RECOGNISERS[r].label),
         "Faces": table["label"].str.replace(" (no model)", "", regex=False) + split,
         "Obfuscation": table["obfuscation"].map(
             lambda o: OBFUSCATIONS[o].label if isinstance(o, str) else "none"),
         "n": table["n_seeds"],
-        "Top-1 (%)": [cell(r, 1) for _, r in table.iterrows()],
-        "Top-5 (%)": [cell(r, 5) for _, r in table.iterrows()],
+        "Top-1 (%)": [percent_cell(r, "", 1) for _, r in table.iterrows()],
+        "Top-5 (%)": [percent_cell(r, "", 5) for _, r in table.iterrows()],
         MEASURES["psnr"].heading: table["test_psnr"].map(
             lambda v: "" if pd.isna(v) else f"{v:.{MEASURES['psnr'].digits}f}"),
         "vs obf.": table["top1_vs_obfuscated"].fillna(""),
         "vs trained": table["top1_vs_trained_on_obfuscated"].fillna("")})
 
 
+def percent_cell(row, prefix: str, k: int) -> str:
+    """'54 [38, 69]': a top-k accuracy in percent with its 95% interval; 'retrain' for a
+    trained configuration that could not be scored, else 'missing'."""
+    value = row.get(f"{prefix}top{k}")
+    if pd.isna(value):
+        return RETRAIN if row.get("status") == RETRAIN else "missing"
+    return (f"{100 * value:.0f} [{100 * row[f'{prefix}top{k}_ci_low']:.0f}, "
+            f"{100 * row[f'{prefix}top{k}_ci_high']:.0f}]")
+
+
+def privacy_printed(strengths: pd.DataFrame) -> pd.DataFrame:
+    """The privacy table as it prints: per recogniser, obfuscation and strength, top-1 and
+    top-5 on the obfuscated probes by a recogniser of originals and by one trained alike."""
+    rows = [r for _, r in strengths.iterrows()]
+    return pd.DataFrame({
+        "Recogniser": [RECOGNISERS[r["recogniser"]].label for r in rows],
+        "Obfuscation": [OBFUSCATIONS[r["obfuscation"]].label for r in rows],
+        "Strength": [f"{r['strength']}{' *' if r['profile_strength'] else ''}" for r in rows],
+        "Top-1 (%)": [percent_cell(r, "", 1) for r in rows],
+        "Top-5 (%)": [percent_cell(r, "", 5) for r in rows],
+        "Trained alike, top-1 (%)": [percent_cell(r, "trained_on_obfuscated_", 1) for r in rows],
+        "Trained alike, top-5 (%)": [percent_cell(r, "trained_on_obfuscated_", 5) for r in rows]})
+
+
+def write_privacy(strengths: pd.DataFrame, folder: Path, profile: str) -> None:
+    caption = (f"Privacy: obfuscated test faces named by each recogniser at every calibration "
+               f"strength ({profile} profile; * the profile's strength). Top-k in percent with a "
+               f"95% bootstrap interval over faces; trained alike: a recogniser trained on gallery "
+               f"faces obfuscated at the same strength (McPherson et al., 2016)")
+    write_table(privacy_printed(strengths), caption, folder, "recognition_privacy")
+
+
 def write_printed(table: pd.DataFrame, folder: Path, profile: str) -> None:
-    caption = (f"Face recognition (eigenfaces + SVM) on original, obfuscated and reconstructed "
-               f"test faces ({profile} profile). Top-k: the true person among the recogniser's "
-               f"first k, mean over seeds (n) with a 95% bootstrap interval drawing seeds, then "
-               f"faces; PSNR: mean over all test faces; vs obf., vs trained: the paired "
-               f"difference in top-1 against the obfuscated faces and against a recogniser "
-               f"trained on obfuscated faces, resolved with at least two seeds")
-    shown = printed(table)
-    io.write_text(io.writable_dir(folder) / "recognition.md",
+    """tables/recognition.{md,tex} (eigenfaces, the table's old name) and recognition_<name>
+    for every other recogniser: one table each, so that each fits the page."""
+    for name in dict.fromkeys(table["recogniser"]):
+        caption = (f"Face recognition by {RECOGNISERS[name].label} on original, obfuscated and "
+                   f"reconstructed test faces ({profile} profile). Top-k: the true person among "
+                   f"the recogniser's first k, mean over seeds (n) with a 95% bootstrap interval "
+                   f"drawing seeds, then faces; PSNR: mean over all test faces; vs obf., vs "
+                   f"trained: the paired difference in top-1 against the obfuscated faces and "
+                   f"against a recogniser trained on obfuscated faces, resolved with at least two "
+                   f"seeds; retrain: trained, but its test faces for this recogniser are not kept "
+                   f"here; missing: not trained")
+        shown = printed(select(table, recogniser=name)).drop(columns="Recogniser")
+        write_table(shown, caption, folder, stem_for("recognition", name))
+
+
+def stem_for(base: str, name: str) -> str:
+    """A recogniser's file name: eigenfaces keeps the name files had before there were two."""
+    return base if name == "eigenfaces" else f"{base}_{name}"
+
+
+def write_table(shown: pd.DataFrame, caption: str, folder: Path, name: str) -> None:
+    """tables/<name>.md and .tex of a printed table."""
+    io.write_text(io.writable_dir(folder) / f"{name}.md",
                   f"{caption}\n\n{shown.to_markdown(index=False)}\n")
-    io.write_text(folder / "recognition.tex", latex.table_tex(shown, caption, "recognition"))
+    io.write_text(folder / f"{name}.tex", latex.table_tex(shown, caption, name))
+
+
+STORED = ("recognition.csv", "recognition_strengths.csv", "recognition_protocol.csv")
 
 
 def stored_text(results: Path) -> str:
     """recognition_text from the CSVs that write_recognition wrote (e.g. for the README)."""
-    names = ("recognition.csv", "recognition_strengths.csv", "recognition_protocol.csv")
-    if not all((results / name).exists() for name in names):
+    if not all((results / name).exists() for name in STORED):
         return "Recognition: missing (`python -m facerecon recognise` where LFW is)."
-    return recognition_text(*(pd.read_csv(results / name) for name in names))
+    return recognition_text(*(pd.read_csv(results / name) for name in STORED))
+

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..axes.metrics import SCORES
 from ..core import io
 from ..core.io import PROJECT_ROOT
 from ..experiment.config import OBFUSCATION_NAMES, STUDY_ARCHITECTURES, STUDY_LOSSES
@@ -171,7 +172,7 @@ def number_rows(runs: pd.DataFrame, baselines: pd.DataFrame, reference: pd.DataF
         elif ref["source"].startswith(INPUT_SOURCE) and ref[ARCH] == "input":
             part = select(baselines, method="input", **{OBF: ref[OBF]}, subset=ref["subset"])
             part = part.rename(columns={m: f"{ref['subset']}_{m}"
-                                        for m in ("psnr", "ssim", "ssim_uniform")})
+                                        for m in SCORES})
             what = "obfuscated input"
         elif ref["source"].startswith(INPUT_SOURCE):
             arch, loss = best.get(ref[OBF]) or (None, None)
@@ -181,15 +182,16 @@ def number_rows(runs: pd.DataFrame, baselines: pd.DataFrame, reference: pd.DataF
             continue
         column = f"{ref['subset']}_{ref['metric']}"
         ours = float(part[column].mean()) if len(part) else np.nan
-        # The study's SSIMs fit scikit-image's default convention better: ours in it too, where
-        # the scores hold it (runs before it was recorded do not).
-        uniform = f"{ref['subset']}_ssim_uniform"
-        ours_uniform = (float(part[uniform].mean()) if ref["metric"] == "ssim" and uniform in part
-                        else np.nan)
+        # Ours in the other conventions too (calibration.CONVENTIONS), where the scores hold them
+        # (runs trained before a convention was recorded do not).
+        other = {"ours_ssim_uniform": f"{column}_uniform" if ref["metric"] == "ssim" else "",
+                 "ours_y": f"{column}_y"}
+        others = {name: float(part[c].mean()) if c in part and part[c].notna().any() else np.nan
+                  for name, c in other.items()}
         rows.append({"section": "number", "item": f"{what}, {ref[OBF]}, {ref['subset']} "
                      f"{ref['metric'].upper()}", ARCH: ref[ARCH], LOSS: ref[LOSS],
                      OBF: ref[OBF], "subset": ref["subset"], "metric": ref["metric"],
-                     "study": ref["value"], "ours": ours, "ours_ssim_uniform": ours_uniform,
+                     "study": ref["value"], "ours": ours, **others,
                      "n_seeds": int(part["seed"].nunique()) if "seed" in part and len(part) else 0,
                      "difference": ours - ref["value"], "source": ref["source"]})
     return rows
@@ -216,6 +218,8 @@ def write_reproduction(table: pd.DataFrame, results_root, profile: str, gap: str
     numbers.insert(3, "ours, scikit-image SSIM", [
         "" if not is_ssim else "missing" if pd.isna(v) else f"{v:.4f}"
         for is_ssim, v in zip(ssim_rows, table.loc[numbers.index, "ours_ssim_uniform"])])
+    numbers.insert(4, "ours, Y", ["missing" if pd.isna(v) else f"{v:.4f}"
+                                  for v in table.loc[numbers.index, "ours_y"]])
     checks = table[table["section"] == "conclusion"][["item", "holds_in_study", "holds_in_ours",
                                                       "evidence"]]
     checks = checks.assign(**{c: checks[c].map({True: "true", False: "false"}).fillna("unknown")
@@ -227,7 +231,9 @@ def write_reproduction(table: pd.DataFrame, results_root, profile: str, gap: str
             f"## The study's numbers beside ours\n\n"
             f"SSIM is ours with an 11×11 Gaussian window; the column beside it is scikit-image's "
             f"default (7×7 uniform window, sample covariance), which the study's numbers fit "
-            f"better (runs trained before it was recorded show it as missing). The rows from the "
+            f"better; \"ours, Y\" is PSNR or SSIM on BT.601 luma, as restoration papers report "
+            f"them (runs trained before a convention was recorded show it as missing). "
+            f"{convention_fit(table)}The rows from the "
             f"study's Limitations slide are single example faces there and set means here "
             f"(`obfuscation_examples.csv`).\n\n"
             f"{numbers.to_markdown(index=False, floatfmt='.4f', missingval='missing')}\n"
@@ -235,6 +241,29 @@ def write_reproduction(table: pd.DataFrame, results_root, profile: str, gap: str
                if gap else ""))
     io.write_text(folder / "reproduction.md", text)
     return folder / "reproduction.csv"
+
+
+def convention_fit(table: pd.DataFrame) -> str:
+    """Which convention places the study's numbers best: the median |ours - study| of its SSIM
+    and PSNR rows in each convention, over the rows that have it (a sentence, or '')."""
+    numbers = table[table["section"] == "number"]
+    said = []
+    for metric in ("psnr", "ssim"):
+        rows = numbers[numbers["metric"] == metric]
+        columns = {"RGB": "ours", "Y": "ours_y"}
+        if metric == "ssim":
+            columns["RGB, scikit-image SSIM"] = "ours_ssim_uniform"
+        gaps = {name: (rows[c] - rows["study"]).abs().dropna() for name, c in columns.items()}
+        gaps = {name: gap for name, gap in gaps.items() if len(gap)}
+        if len(gaps) > 1:
+            nearest = min(gaps, key=lambda name: gaps[name].median())
+            said.append(f"{metric.upper()}: " + ", ".join(
+                f"{name} {gap.median():.{2 if metric == 'psnr' else 3}f} (n = {len(gap)})"
+                for name, gap in gaps.items()) + f", nearest in {nearest}")
+    if not said:
+        return ""
+    return ("Median distance to the study's numbers, by convention: " + "; ".join(said)
+            + ". ")
 
 
 def held(value) -> bool | None:

@@ -241,3 +241,39 @@ def recognition_vs_psnr(points: pd.DataFrame, table: pd.DataFrame, chance: float
                     for l in dict.fromkeys(points["loss"]) if l in LOSSES]
         legend_below(figure, handles, width, 4)
     return figure
+
+
+def identity_vs_psnr(runs: pd.DataFrame, baselines: pd.DataFrame, width: float = FULL_WIDTH_IN):
+    """Mean test identity distance (dlib descriptor, to the original) against test PSNR, one
+    point per run that recorded it (colour: architecture, marker: loss), one panel per
+    obfuscation; the baselines as grey crosses; dlib's same-person threshold dashed."""
+    from ..axes.identity import SAME_PERSON
+
+    obfuscations = [o for o in OBFUSCATIONS if (runs["obfuscation"] == o).any()]
+    with paper_fonts():
+        figure, axes = panels(1, len(obfuscations), width, 2.4 if width >= FULL_WIDTH_IN else 2.0,
+                              sharey=True)
+        for ax, obfuscation in zip(axes.flat, obfuscations):
+            for _, run in runs[runs["obfuscation"] == obfuscation].iterrows():
+                ax.scatter(run["test_psnr"], run["test_identity"], s=18, linewidths=0.4,
+                           color=ARCHITECTURES[run["architecture"]].colour,
+                           marker=LOSSES[run["loss"]].marker, edgecolors="black")
+            for _, row in baselines[baselines["obfuscation"] == obfuscation].iterrows():
+                ax.scatter(row["test_psnr"], row["test_identity"], marker="x", color="0.4", s=22)
+            ax.axhline(SAME_PERSON, color="0.25", ls="--", lw=0.9)
+            ax.set_title(OBFUSCATIONS[obfuscation].label)
+            ax.set_xlabel("test PSNR (dB)")
+            ax.margins(0.08)
+        axes.flat[0].set_ylabel("identity distance to the original")
+        handles = [plt.Line2D([], [], color="0.25", ls="--",
+                              label=f"dlib's same-person threshold ({SAME_PERSON})"),
+                   plt.Line2D([], [], color="0.4", marker="x", ls="", label="Non-learned baseline")]
+        handles += [plt.Line2D([], [], color=ARCHITECTURES[a].colour, marker="o", ls="",
+                               markeredgecolor="black", markeredgewidth=0.4,
+                               label=ARCHITECTURES[a].label)
+                    for a in ARCHITECTURES if a in set(runs["architecture"])]
+        handles += [plt.Line2D([], [], color="0.6", marker=LOSSES[n].marker, ls="",
+                               markeredgecolor="black", markeredgewidth=0.4, label=LOSSES[n].label)
+                    for n in LOSSES if n in set(runs["loss"])]
+        legend_below(figure, handles, width, 4)
+    return figure

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..axes.architectures import ARCHITECTURES
 from ..axes.losses import LOSSES
+from ..axes.measures import best_of, measure_of
 from ..axes.obfuscation import OBFUSCATIONS
 from ..core import stats
 from ..data.baselines import METHODS
@@ -64,10 +65,10 @@ def baseline_rows(evidence: Evidence, obfuscation: str) -> list[dict]:
         row = {"row": METHODS[method].label, "kind": "baseline", "architecture": method}
         for m in METRICS:
             subset, metric = m.split("_")
-            part = select(scores, subset=subset)[metric]
+            part = select(scores, subset=subset).reindex(columns=[metric])[metric].dropna()
             row[m] = float(part.mean()) if len(part) else np.nan
         for m in TEST_METRICS:
-            test = select(scores, subset="test")[m.split("_")[1]]
+            test = select(scores, subset="test").reindex(columns=[m.split("_")[1]]).iloc[:, 0]
             row[f"{m}_ci_low"], row[f"{m}_ci_high"] = stats.bootstrap_ci(test)
         row["status"] = "baseline" if len(scores) else "missing"
         rows.append(row)
@@ -80,9 +81,12 @@ def comparison_table(rows: list[dict], evidence: Evidence, obfuscation: str) -> 
 
 
 def mark_best(table: pd.DataFrame) -> pd.DataFrame:
-    """Adds best_in: the metric columns in which a row is best (ties included)."""
-    best = {m: table[m].max() for m in METRICS}
-    table["best_in"] = [";".join(m for m in METRICS if pd.notna(row[m]) and row[m] == best[m])
+    """Adds best_in: the metric columns in which a network's row is best among the networks
+    (ties included); a baseline is never marked best."""
+    models = table[table["kind"] == "model"]
+    best = {m: best_of(models[m], measure_of(m)) for m in METRICS}
+    table["best_in"] = [";".join(m for m in METRICS if row["kind"] == "model"
+                                 and pd.notna(row[m]) and row[m] == best[m])
                         for _, row in table.iterrows()]
     return table
 

@@ -36,8 +36,9 @@ from ..experiment.config import (LOSS_NAMES, REFERENCE_ARCHITECTURE, REFERENCE_L
 from ..experiment.fingerprint import (fingerprint, fingerprint_differences, same_fingerprint,
                                       stored_fingerprint)
 
-METRICS = ("train_psnr", "train_ssim", "test_psnr", "test_ssim")
-TEST_METRICS = ("test_psnr", "test_ssim")
+# Run means in the tables: PSNR and SSIM on train and test, the identity distance on test.
+METRICS = ("train_psnr", "train_ssim", "test_psnr", "test_ssim", "test_identity")
+TEST_METRICS = ("test_psnr", "test_ssim", "test_identity")
 RUN_FIELDS = ("key", "architecture", "loss", "obfuscation", "seed", "split")
 STAGED_WEIGHTS = "model.weights.h5"  # Keras' save_weights wants the .weights.h5 ending
 

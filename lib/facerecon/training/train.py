@@ -58,14 +58,18 @@ def to_range(images: np.ndarray, output_range) -> np.ndarray:
 
 def evaluate(model, dataset: Dataset, subset: str, config: RunConfig, output_range,
              batch_size: int) -> tuple[np.ndarray, pd.DataFrame]:
-    """Reconstructions of a subset in [0, 1] and per-image PSNR/SSIM of reconstruction and of
-    the obfuscated input, both against the original, on the original pixel scale."""
+    """Reconstructions of a subset in [0, 1] and per-image scores (metrics.SCORES, on the
+    original pixel scale) of reconstruction and of the obfuscated input against the original;
+    on the test faces also their identity distance to it (Dataset.identity)."""
     inputs = dataset.obfuscated(subset, config.obfuscation, config.strength)
     outputs = model.predict(to_range(inputs, output_range), batch_size=batch_size, verbose=0)
     outputs = np.clip(to_unit_range(np.asarray(outputs, np.float32), output_range), 0.0, 1.0)
-    frame = pd.DataFrame({"subset": subset, "lfw_index": dataset.lfw_index[subset],
-                          **dataset.score(subset, outputs),
-                          **{f"input_{k}": v for k, v in dataset.score(subset, inputs).items()}})
+    scores = {**dataset.score(subset, outputs),
+              **{f"input_{k}": v for k, v in dataset.score(subset, inputs).items()}}
+    if subset == "test":  # identity by the deep descriptor: the test faces are what it is for
+        scores.update({**dataset.identity(subset, outputs),
+                       **{f"input_{k}": v for k, v in dataset.identity(subset, inputs).items()}})
+    frame = pd.DataFrame({"subset": subset, "lfw_index": dataset.lfw_index[subset], **scores})
     return outputs, frame
 
 
@@ -169,6 +173,8 @@ def publish_trained(config: RunConfig, profile, store: RunStore, model, dataset:
     write_png(folder / "test_samples.png",
               sample_strip(dataset, config, test_outputs, profile.n_samples))
     faces.write_faces(folder / faces.FACES_FILE, dataset.lfw_index["test"], test_outputs)
+    faces.write_descriptors(folder / faces.DESCRIPTORS_FILE, dataset.lfw_index["test"],
+                            dataset.descriptors("test", test_outputs))
     try:
         model.save_weights(store.staged_weights(config.key))
     except OSError as error:  # h5py's own message is a page long
@@ -179,7 +185,7 @@ def publish_trained(config: RunConfig, profile, store: RunStore, model, dataset:
         "status": "finished",
         **config.as_dict(),
         **{f"{subset}_{m}": float(means.loc[subset, m]) for subset in ("train", "test")
-           for m in means.columns},
+           for m in means.columns if pd.notna(means.loc[subset, m])},
         "best_val_loss": float(history["val_loss"].min()),
         "epochs_run": int(len(history)),
         "best_epoch": int(history["val_loss"].idxmin()) + 1,
