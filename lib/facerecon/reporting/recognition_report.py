@@ -338,6 +338,13 @@ def printed(table: pd.DataFrame) -> pd.DataFrame:
         "vs trained": table["top1_vs_trained_on_obfuscated"].fillna("")})
 
 
+def printed_tables(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The printed recognition table of each recogniser (name -> table, without the recogniser
+    column)."""
+    return {name: printed(select(table, recogniser=name).reset_index(drop=True)).drop(
+                columns="Recogniser") for name in dict.fromkeys(table["recogniser"])}
+
+
 def percent_cell(row, prefix: str, k: int) -> str:
     """'54 [38, 69]': a top-k accuracy in percent with its 95% interval; 'retrain' for a
     trained configuration that could not be scored, else 'missing'."""
@@ -373,7 +380,7 @@ def write_privacy(strengths: pd.DataFrame, folder: Path, profile: str) -> None:
 def write_printed(table: pd.DataFrame, folder: Path, profile: str) -> None:
     """tables/recognition.{md,tex} (eigenfaces, the table's old name) and recognition_<name>
     for every other recogniser: one table each, so that each fits the page."""
-    for name in dict.fromkeys(table["recogniser"]):
+    for name, shown in printed_tables(table).items():
         caption = (f"Face recognition by {RECOGNISERS[name].label} on original, obfuscated and "
                    f"reconstructed test faces ({profile} profile). Top-k: the true person among "
                    f"the recogniser's first k, mean over seeds (n) with a 95% bootstrap interval "
@@ -382,7 +389,6 @@ def write_printed(table: pd.DataFrame, folder: Path, profile: str) -> None:
                    f"against a recogniser trained on obfuscated faces, resolved with at least two "
                    f"seeds; retrain: trained, but its test faces for this recogniser are not kept "
                    f"here; missing: not trained")
-        shown = printed(select(table, recogniser=name)).drop(columns="Recogniser")
         write_table(shown, caption, folder, stem_for("recognition", name))
 
 
