@@ -136,13 +136,14 @@ def comparison_figures(evidence: Evidence, folder: Path) -> list[Path]:
 
 def identity_figure(evidence: Evidence, folder: Path) -> list[Path]:
     """identity_vs_psnr: each run's mean test identity distance against its test PSNR (runs
-    that recorded it; none: no figure)."""
+    that recorded it) beside the baselines' (no figure where neither has it)."""
     done = finished(evidence.runs)
     done = done[done["test_identity"].notna()]
-    if done.empty:
-        return []
     rows = pd.DataFrame([{**row, "obfuscation": o} for o in OBFUSCATIONS
                          for row in baseline_rows(evidence, o)])
+    rows = rows[rows["test_identity"].notna()] if "test_identity" in rows else rows.iloc[:0]
+    if done.empty and rows.empty:
+        return []
     return plots.save_in_both_widths(
         lambda width: result_plots.identity_vs_psnr(done, rows, width), folder / "identity_vs_psnr")
 

@@ -246,10 +246,12 @@ def recognition_vs_psnr(points: pd.DataFrame, table: pd.DataFrame, chance: float
 def identity_vs_psnr(runs: pd.DataFrame, baselines: pd.DataFrame, width: float = FULL_WIDTH_IN):
     """Mean test identity distance (dlib descriptor, to the original) against test PSNR, one
     point per run that recorded it (colour: architecture, marker: loss), one panel per
-    obfuscation; the baselines as grey crosses; dlib's same-person threshold dashed."""
+    obfuscation; the baselines as grey crosses; dlib's same-person threshold dashed; a panel
+    without runs says that they need a retrain."""
     from ..axes.identity import SAME_PERSON
 
-    obfuscations = [o for o in OBFUSCATIONS if (runs["obfuscation"] == o).any()]
+    obfuscations = [o for o in OBFUSCATIONS if (runs["obfuscation"] == o).any()
+                    or (baselines["obfuscation"] == o).any()]
     with paper_fonts():
         figure, axes = panels(1, len(obfuscations), width, 2.4 if width >= FULL_WIDTH_IN else 2.0,
                               sharey=True)
@@ -261,6 +263,10 @@ def identity_vs_psnr(runs: pd.DataFrame, baselines: pd.DataFrame, width: float =
             for _, row in baselines[baselines["obfuscation"] == obfuscation].iterrows():
                 ax.scatter(row["test_psnr"], row["test_identity"], marker="x", color="0.4", s=22)
             ax.axhline(SAME_PERSON, color="0.25", ls="--", lw=0.9)
+            if not (runs["obfuscation"] == obfuscation).any():
+                ax.text(0.5, 0.5, "no network run has recorded it:\nthe runs need a retrain",
+                        transform=ax.transAxes, ha="center", va="center", color="0.35",
+                        bbox={"facecolor": "white", "edgecolor": "0.7", "linewidth": 0.5})
             ax.set_title(OBFUSCATIONS[obfuscation].label)
             ax.set_xlabel("test PSNR (dB)")
             ax.margins(0.08)
