@@ -10,6 +10,7 @@ import pytest
 
 from facerecon.axes.architectures import ARCHITECTURES
 from facerecon.axes.losses import LOSSES
+from facerecon.axes.measures import TABLE_MEASURES
 from facerecon.experiment.config import OBFUSCATION_NAMES, load_profile
 from facerecon.training import runs
 
@@ -105,7 +106,8 @@ def test_tables_show_seeds_intervals_and_baselines(smoke_run):
 def test_losses_are_tested_against_l2_with_holm(smoke_run):
     results, _, _ = smoke_run
     tests = read_table(results, "significance_vs_l2")
-    assert len(tests) == 3 * 2 * 2  # architectures x obfuscations x metrics
+    assert len(tests) == 3 * 2 * len(TABLE_MEASURES)  # architectures x obfuscations x measures
+    assert set(tests["metric"]) == {f"test_{m}" for m in TABLE_MEASURES}  # identity too
     assert set(tests["loss"]) == {"psnr_ssim"}
     assert tests["p"].between(0, 1).all() and (tests["p_holm"] >= tests["p"] - 1e-12).all()
     assert (tests["networks_differ"] == (tests["p_holm"] < 0.05)).all()
