@@ -43,7 +43,7 @@ PARAM_GRID = {"svm__C": [1.0, 10.0, 100.0, 1000.0], "svm__gamma": [0.0003, 0.001
 CV_FOLDS = 3
 SEED = 0
 TOP_K = (1, 5)
-DEEP_GALLERY = 10     # per person for the deep recogniser: its descriptors cost 0.04 s a face here
+DEEP_GALLERY = 10     # per person for the deep recogniser: a descriptor costs 0.04 s on 2 cores
 LINEAR_C = [0.1, 1.0, 10.0]
 PER_PROBE_COLUMNS = ["recogniser", "condition", "obfuscation", "strength", "method", "key", "architecture",
                      "loss", "seed", "split", "run_finished_at", "lfw_index", "person", "rank",
