@@ -132,9 +132,9 @@ def results_block(profile: str, results_root) -> str:
     runs = pd.read_csv(results / "all_runs.csv")
     return "\n\n".join([
         run_status(runs),
-        f"Test PSNR / SSIM, means over seeds (`results/{profile}/all_runs.csv`; a blank is a run "
-        f"that has not finished; bold: the best network of a column; baselines chosen on "
-        f"validation faces):",
+        f"Test PSNR / SSIM, means over seeds (`results/{profile}/all_runs.csv`; — is a run "
+        f"that has not finished; bold: the best network of a column, a mean over the seeds of "
+        f"its row; baselines chosen on validation faces):",
         results_table(runs, baseline_means(results)),
         f"The study's conclusions, checked (evidence in `results/{profile}/reproduction.md`):",
         conclusions(results),
