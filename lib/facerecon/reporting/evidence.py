@@ -57,11 +57,11 @@ def paired_by_seed(other: pd.DataFrame, reference: pd.DataFrame, metric: str) ->
 
 def significance_vs_l2(images: pd.DataFrame) -> pd.DataFrame:
     """Per architecture and obfuscation, each loss against L2 on per-image test PSNR, SSIM and
-    identity distance (random split; where both losses' runs recorded it). Headline: the mean difference with a two-level bootstrap interval over
-    seeds and test images, resolved only where it excludes zero with at least two seeds
-    (stats.seed_image_bootstrap). Secondary: the Wilcoxon signed-rank test on each image's mean
-    over seeds, Holm-corrected across the table: it asks whether these trained *networks* differ
-    on these faces, not whether the losses do."""
+    identity distance (random split; where both losses' runs recorded it). Headline: the mean
+    difference with a two-level bootstrap interval over seeds and test images, resolved only
+    where it excludes zero with at least two seeds (stats.seed_image_bootstrap). Secondary: the
+    Wilcoxon signed-rank test on each image's mean over seeds, Holm-corrected across the table:
+    it asks whether these trained *networks* differ on these faces, not whether the losses do."""
     rows = []
     for (arch, obfuscation), group in select(images, split="random").groupby(
             ["architecture", "obfuscation"], sort=False):
