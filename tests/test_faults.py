@@ -1,6 +1,7 @@
 """Fault injection: bad input, a full disk, a stalled network, a killed run, two processes on
 one run, copied folders. Each test failed before the fix it guards. Smoke scale throughout."""
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -288,15 +289,24 @@ def test_a_file_where_a_results_folder_belongs_is_one_line(tmp_path, capsys):
     assert "cannot create" in one_line_error(capsys)
 
 
-def test_relative_folders_are_relative_to_where_run_all_starts(finished_run, tmp_path):
+def test_relative_folders_are_relative_to_where_run_all_starts(finished_run, tmp_path, lfw_home):
+    """Also: --report-only executes every notebook of the selection (00 needs LFW), shows the
+    runs that exist and trains none."""
     shutil.copytree(finished_run, tmp_path / "rel_results")
     result = subprocess.run([str(ROOT / "run_all.sh"), "--profile", "smoke", "--report-only",
+                             "--only", "simple_cnn", "--loss", "l2",
                              "--results-root", "rel_results", "--figures-root", "rel_figures"],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=900)
+                            cwd=tmp_path, capture_output=True, text=True, timeout=900,
+                            env={**os.environ, "LFW_HOME": str(lfw_home)})
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert (tmp_path / "rel_results" / "smoke" / "all_runs.csv").exists()
-    assert json.loads((tmp_path / "rel_results" / "smoke" / "notebooks" /
-                       "90_comparison.ipynb").read_text())["cells"]
+    notebooks = tmp_path / "rel_results" / "smoke" / "notebooks"
+    assert sorted(p.name for p in notebooks.glob("*.ipynb")) == [
+        "00_data_prep.ipynb", "10_simple_cnn__l2.ipynb", "90_comparison.ipynb"]
+    assert json.loads((notebooks / "90_comparison.ipynb").read_text())["cells"]
+    assert "not trained" in (notebooks / "10_simple_cnn__l2.ipynb").read_text()
+    trained = list((tmp_path / "rel_results" / "smoke" / "runs").glob("*/metrics.json"))
+    assert [p.parent.name for p in trained] == [RUN.key]
 
 
 # --- 10. nothing unasked, nothing silent (a careful new user's findings) ------------------------

@@ -26,7 +26,7 @@ def test_a_legend_below_fits_the_width_and_grows_the_figure(width, tmp_path):
     path = io.save_figure(figure, tmp_path / "figure")[0]
     import cv2
 
-    assert cv2.imread(str(path)).shape[1] / 150 <= width + 0.01
+    assert cv2.imread(str(path)).shape[1] / io.PRINT_DPI <= width + 0.01
     plt.close(figure)
 
 
@@ -58,3 +58,54 @@ def test_the_strength_sweep_names_missing_strengths_on_its_axis():
     labels = [t.get_text() for t in figure.axes[0].get_xticklabels()]
     assert labels == ["block 3", "block 4 *", "block 5 (missing)"]
     plt.close(figure)
+
+
+def test_a_tall_figure_is_split_into_one_column_figure_per_obfuscation(tmp_path):
+    """A four-panel figure would stack to 8 in in one column: it is saved as one column-wide
+    figure per obfuscation instead, each at most COLUMN_MAX_HEIGHT_IN tall, and the page-wide
+    copy keeps every panel."""
+    import cv2
+
+    runs = pd.DataFrame([{"architecture": a, "loss": loss, "obfuscation": o,
+                          "test_psnr": 20 + i, "test_ssim": 0.5 + i / 100}
+                         for i, (a, loss, o) in enumerate(
+                             (a, loss, o) for a in ("simple_cnn", "srresnet")
+                             for loss in ("l2", "ssim") for o in ("blur", "pixelate"))])
+    paths = plots.save_in_both_widths(
+        lambda width: result_plots.metric_heatmaps(runs, width), tmp_path / "heat",
+        plots.by_obfuscation(result_plots.metric_heatmaps, runs))
+    assert sorted(p.name for p in paths if p.suffix == ".png") == [
+        "heat.png", "heat_blur_column.png", "heat_pixelate_column.png"]
+    for path in paths:
+        if path.suffix == ".png" and not plots.is_page_wide(path):
+            height, width = cv2.imread(str(path)).shape[:2]
+            assert width / io.PRINT_DPI <= plots.COLUMN_WIDTH_IN + 0.01
+            assert height / io.PRINT_DPI <= plots.COLUMN_MAX_HEIGHT_IN, path.name
+
+
+def test_heat_map_digits_never_invent_ties():
+    assert result_plots.untied_digits([0.9312, 0.9318, 0.85], 2) == 3
+    assert result_plots.untied_digits([20.41, 20.37], 1) == 2
+    assert result_plots.untied_digits([20.4, 21.0], 2) == 2
+
+
+def test_figure_pdfs_embed_no_type3_fonts(tmp_path):
+    """Venues refuse Type 3 fonts: every PDF figure embeds TrueType (pdf.fonttype 42)."""
+    figure, axes = plots.panels(1, 1, plots.COLUMN_WIDTH_IN, 1.5)
+    axes[0, 0].set_title("PSNR (dB) − σ")
+    pdf = [p for p in io.save_figure(figure, tmp_path / "fonts") if p.suffix == ".pdf"][0]
+    plt.close(figure)
+    data = pdf.read_bytes()
+    assert b"/Subtype /Type3" not in data and b"/FontFile2" in data
+
+
+def test_every_committed_column_figure_fits_a_column():
+    """The committed figures themselves: one column wide, at most COLUMN_MAX_HEIGHT_IN tall."""
+    import cv2
+
+    columns = sorted(io.PROJECT_ROOT.glob(f"figures/*/*{plots.COLUMN_SUFFIX}.png"))
+    assert columns
+    for path in columns:
+        height, width = (n / io.PRINT_DPI for n in cv2.imread(str(path)).shape[:2])
+        assert width <= plots.COLUMN_WIDTH_IN + 0.01, (path.name, width)
+        assert height <= plots.COLUMN_MAX_HEIGHT_IN, (path.name, height)

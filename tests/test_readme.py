@@ -1,6 +1,7 @@
-"""The README's results are written from the committed CSVs, never typed: each profile's block
-equals what readme.results_block makes of results/<profile>/, and update_readme rewrites only
-the block between its markers, only for the project's own quick and paper results."""
+"""The README's results are written from the committed CSVs, never typed: each profile's blocks
+(its headline near the top, its results) equal what readme makes of results/<profile>/, and
+update_readme rewrites only the blocks between their markers, only for the project's own quick
+and paper results."""
 import pandas as pd
 import pytest
 
@@ -12,17 +13,27 @@ RESULTS = PROJECT_ROOT / "results"
 
 @pytest.mark.parametrize("profile", readme.PROFILES_IN_README)
 def test_the_committed_readme_shows_the_committed_results(profile):
-    begin, end = readme.markers(profile)
     text = readme.README.read_text()
-    shown = text[text.index(begin) + len(begin):text.index(end)].strip("\n")
-    assert shown == readme.results_block(profile, RESULTS), (
-        f"README's {profile} results differ from results/{profile}/: run "
-        f"./run_all.sh --profile {profile} --report-only")
+    for name, block in ((f"results:{profile}", readme.results_block(profile, RESULTS)),
+                        (f"headline:{profile}", readme.headline(profile, RESULTS))):
+        begin, end = readme.markers(name)
+        shown = text[text.index(begin) + len(begin):text.index(end)].strip("\n")
+        assert shown == block, (f"README's {name} differs from results/{profile}/: run "
+                                f"./run_all.sh --profile {profile} --report-only")
+
+
+def test_the_headline_answers_first_and_comes_before_the_results():
+    """The first screen answers the study's question for both profiles, from the numbers."""
+    text = readme.README.read_text()
+    for profile in readme.PROFILES_IN_README:
+        begin, _ = readme.markers(f"headline:{profile}")
+        assert text.index(begin) < text.index("## Two commands") < text.index("## Results")
+        assert "leads most often" in readme.headline(profile, RESULTS)
 
 
 def test_update_rewrites_only_the_block(tmp_path):
     page = tmp_path / "README.md"
-    begin, end = readme.markers("quick")
+    begin, end = readme.markers("results:quick")
     page.write_text(f"before\n{begin}\nstale 99.99 dB\n{end}\nafter\n")
     assert readme.update_readme("quick", RESULTS, page)
     text = page.read_text()
@@ -33,7 +44,7 @@ def test_update_rewrites_only_the_block(tmp_path):
 @pytest.mark.parametrize("profile, root", [("smoke", RESULTS), ("quick", "elsewhere")])
 def test_smoke_and_foreign_results_leave_the_readme_alone(tmp_path, profile, root):
     page = tmp_path / "README.md"
-    begin, end = readme.markers(profile)
+    begin, end = readme.markers(f"results:{profile}")
     page.write_text(f"{begin}\nkept\n{end}\n")
     assert not readme.update_readme(profile, tmp_path / root if root == "elsewhere" else root,
                                     page)
@@ -49,7 +60,9 @@ def test_a_missing_run_is_a_dash_and_counted():
     table = readme.results_table(runs, readme.baseline_means(PROJECT_ROOT / "nowhere"))
     row = next(line for line in table.splitlines() if line.startswith("| Simple CNN | L2 |"))
     assert row == "| Simple CNN | L2 | **25.00** | **0.8000** | — | — | 1 |"
-    assert readme.run_status(runs).startswith("**1 of 2 runs finished**; 1 missing")
+    from facerecon.reporting.findings import completeness_text
+
+    assert completeness_text(runs).startswith("1 of 2 runs exist, 1 missing")
 
 
 def test_every_guarantee_names_tests_that_exist():

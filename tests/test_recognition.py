@@ -135,7 +135,9 @@ def test_a_real_smoke_run_is_recognised_once_and_again_when_retrained(lfw_data_h
     assert len(again) == len(per_probe)  # the run's rows replaced, not added
 
 
-def test_a_trained_run_whose_faces_are_not_kept_says_retrain_not_missing():
+def test_recognition_tells_not_trained_from_trained_but_not_kept():
+    """Three states a reader must not confuse: scored, trained but its faces not kept (retrain)
+    and never trained (not trained)."""
     from facerecon.training.runs import grid
 
     profile = load_profile("smoke")
@@ -152,7 +154,7 @@ def test_a_trained_run_whose_faces_are_not_kept_says_retrain_not_missing():
     assert (status == "retrain").sum() == 1 and (status == "missing").sum() == len(status) - 1
     shown = recognition_report.printed(
         rows.reindex(columns=recognition_report.TABLE_COLUMNS).assign(recogniser="dlib"))
-    assert sorted(set(shown["Top-1 (%)"])) == ["missing", "retrain"]
+    assert sorted(set(shown["Top-1 (%)"])) == ["not trained", "retrain"]
 
 
 def test_the_privacy_sentence_names_the_strengths_that_keep_faces_identifiable():

@@ -30,10 +30,10 @@ def test_one_seed_shows_the_mean_alone_and_missing_runs_as_missing(single_run_re
     ran = table[table["architecture"] == "simple_cnn"].iloc[0]
     assert ran["n_seeds"] == 1 and np.isnan(ran["test_psnr_sd"])
     shown = formatting.formatted(table, "{}").set_index("")
-    cell = shown.loc["Simple CNN", "Test PSNR"]
+    cell = shown.loc["Simple CNN", "Test PSNR (dB)"]
     assert "±" not in cell and "[" not in cell and shown.loc["Simple CNN", "n"] == "1"
-    assert shown.loc["SRResNet", "Test PSNR"] == "missing"
-    assert "[" in shown.loc["Wiener deconvolution (no model)", "Test PSNR"]
+    assert shown.loc["SRResNet", "Test PSNR (dB)"] == "missing"
+    assert "[" in shown.loc["Wiener deconvolution (no model)", "Test PSNR (dB)"]
     saved = pd.read_csv(root / "results" / "smoke" / "tables" / "loss_l2_blur.csv")
     assert saved.loc[saved["architecture"] == "srresnet", "test_psnr"].isna().all()
     assert (saved["status"] == "missing").sum() == 3
@@ -69,7 +69,7 @@ def test_the_study_numbers_give_the_study_conclusions():
     assert len(means) == 3 * 5 * 2 + 2
     assert reproduction.ssim_losses_beat_l2(means)[0] is True
     holds, evidence = reproduction.psnr_ssim_best_or_tied(means)
-    assert holds is False and "simple_cnn/blur vs ssim" in evidence
+    assert holds is False and "Simple CNN, blurred vs SSIM" in evidence
     assert reproduction.residual_autoencoder_best_blur_ssim(means)[0] is True
     assert reproduction.l1_beats_l2(means)[0] is False  # e.g. Simple CNN, pixelation
     assert means.loc[("srresnet", "psnr_ssim", "blur"), "test_psnr"] == 29.1476
@@ -135,8 +135,9 @@ def test_both_ssim_conventions_stand_beside_the_studys_numbers(single_run_report
 
 
 def test_every_committed_table_compiles_and_fits_the_page(tmp_path):
-    """Every committed .tex table in one document with the report's preamble: pdflatex must
-    compile it with no line wider than the text (an overfull box over 1 pt)."""
+    """Every committed .tex table in one document with the report's preamble (a 6.5 in text
+    width): pdflatex must compile it with no line wider than the text (an overfull box over
+    1 pt), every table in one font size (none scaled to fit)."""
     import re
     import shutil
     import subprocess
@@ -147,11 +148,16 @@ def test_every_committed_table_compiles_and_fits_the_page(tmp_path):
         pytest.skip("no pdflatex: install texlive-latex-recommended to compile the tables")
     tables = sorted(reproduction.PROJECT_ROOT.glob("results/*/tables/*.tex"))
     assert tables
-    body = "\n".join(f"\\input{{{path.as_posix()}}}\n\\clearpage" for path in tables)
+    body = "\\typeout{TEXTWIDTH \\the\\linewidth}\n" + "\n".join(
+        f"\\input{{{path.as_posix()}}}\n\\clearpage" for path in tables)
     (tmp_path / "all_tables.tex").write_text(latex.document(body))
     run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
                           "all_tables.tex"], cwd=tmp_path, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout[-2000:]
+    # 1-inch margins on letter paper: the 6.5 in (469.755 pt) text width journals give.
+    width = float(re.search(r"TEXTWIDTH ([\d.]+)pt", run.stdout).group(1))
+    assert abs(width - 6.5 * 72.27) < 0.01, width
+    assert "resizebox" not in "".join(p.read_text() for p in tables)  # one font size for all
     overfull = [float(x) for x in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide",
                                              run.stdout)]
     assert not [x for x in overfull if x > 1.0], overfull
@@ -199,3 +205,100 @@ def test_the_reproduction_report_names_the_convention_nearest_the_studys_numbers
     text = reproduction.convention_fit(table)
     assert "PSNR: RGB 1.00 (n = 2), Y 0.15 (n = 2), nearest in Y" in text
     assert "nearest in RGB, scikit-image SSIM" in text
+
+
+def test_the_findings_open_the_report_and_say_what_cannot_be_decided(single_run_report):
+    """With one run of the grid, nothing is decided: the findings say so, with how many runs are
+    missing, in findings.md, at the top of report.tex and in the build's text."""
+    root, built = single_run_report
+    results = root / "results" / "smoke"
+    findings = (results / "findings.md").read_text()
+    assert findings.startswith("**Which loss restores faces best?** Not decided yet.")
+    table = pd.read_csv(results / "findings.csv", keep_default_na=False)
+    blur_cnn = table[(table["architecture"] == "simple_cnn") & (table["obfuscation"] == "blur")]
+    runs = pd.read_csv(results / "all_runs.csv")
+    grid = runs[(runs["architecture"] == "simple_cnn") & (runs["obfuscation"] == "blur")
+                & (runs["split"] == "random")]
+    missing = int((grid["status"] != "finished").sum())
+    assert missing > 0
+    assert set(blur_cnn["verdict"]) == {f"cannot be decided: {missing} runs missing"}
+    assert (blur_cnn["best_loss"] == "l2").all()  # the one loss that ran leads, undecided
+    assert "1 of " in findings and "runs exist" in findings  # completeness, where it is read
+    tex = (results / "report.tex").read_text()
+    assert tex.index("Findings") < tex.index("Key figures") if "Key figures" in tex else True
+    assert tex.index("\\input{tables/findings.tex}") < tex.index("\\input{tables/loss_")
+    assert "Not decided yet" in built["findings"]["answer"]
+
+
+def test_an_empty_table_is_one_sentence(single_run_report):
+    root, _ = single_run_report
+    tables = root / "results" / "smoke" / "tables"
+    for name in ("identity_disjoint", "significance_vs_l2", "loss_ms_ssim_l1_blur"):
+        tex = (tables / f"{name}.tex").read_text()
+        assert "tabular" not in tex and tex.startswith("\\paragraph{"), name
+
+
+def test_the_report_folder_compiles_alone_in_type1_fonts(single_run_report, tmp_path):
+    """results/<profile>/ copied on its own compiles (its figures are inside it), and the PDF
+    embeds no Type 3 font (lmodern for the text, TrueType in the figures)."""
+    import shutil
+    import subprocess
+
+    from facerecon.reporting import latex
+
+    if shutil.which("pdflatex") is None or shutil.which("pdffonts") is None:
+        pytest.skip("no pdflatex or pdffonts: install texlive-latex-recommended and "
+                    "poppler-utils to compile the report")
+    root, _ = single_run_report
+    alone = tmp_path / "alone"
+    shutil.copytree(root / "results" / "smoke", alone)
+    assert "../" not in (alone / "report.tex").read_text()
+    pdf = latex.compile_pdf(alone / "report.tex")
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
+    assert "Type 1" in fonts and "Type 3" not in fonts, fonts
+
+
+@pytest.mark.parametrize("profile", ["quick", "paper"])
+def test_one_number_per_configuration_in_every_committed_table(profile):
+    """A configuration's test PSNR is the mean over the grid's finished seeds wherever it is
+    shown: the loss and architecture tables, the findings, the recognition table and the
+    reproduction report; the strength sweep, which rests on fewer seeds, names them."""
+    results = reproduction.PROJECT_ROOT / "results" / profile
+    runs = pd.read_csv(results / "all_runs.csv")
+    done = runs[(runs["status"] == "finished") & (runs["split"] == "random")]
+    grid = done.groupby(["architecture", "loss", "obfuscation"])["test_psnr"].mean()
+
+    compared = []
+
+    def same(frame, where):
+        frame = frame.dropna(subset=["test_psnr"])
+        compared.append(len(frame))
+        for row in frame.itertuples():
+            key = (row.architecture, row.loss, row.obfuscation)
+            assert row.test_psnr == pytest.approx(grid[key], abs=1e-9), (where, key)
+
+    for path in (results / "tables").glob("*.csv"):
+        if path.stem.startswith(("loss_", "architecture_")):
+            table = pd.read_csv(path)
+            obfuscation = path.stem.rsplit("_", 1)[1]
+            same(table[table["kind"] == "model"].assign(obfuscation=obfuscation), path.name)
+    findings = pd.read_csv(results / "findings.csv", keep_default_na=False, na_values=[""])
+    same(findings[findings["measure"] == "psnr"].rename(
+        columns={"best_loss": "loss", "mean": "test_psnr"}), "findings.csv")
+    recognition = pd.read_csv(results / "recognition.csv")
+    same(recognition[(recognition["condition"] == "run") & (recognition["split"] == "random")],
+         "recognition.csv")
+    numbers = pd.read_csv(results / "reproduction.csv").query(
+        "section == 'number' and subset == 'test' and metric == 'psnr' and "
+        "architecture in @grid.index.get_level_values(0)")
+    same(numbers.rename(columns={"ours": "test_psnr"}), "reproduction.csv")
+    sweep = pd.read_csv(results / "tables" / "strength_sweep.csv")
+    for row in sweep[sweep["status"] == "finished"].itertuples():
+        seeds = [int(float(s)) for s in str(row.seeds).split()]
+        assert len(seeds) == row.n_seeds  # the seeds its numbers rest on, said beside them
+        if row.profile_strength:
+            mine = done[(done["architecture"] == row.architecture) & (done["loss"] == row.loss)
+                        & (done["obfuscation"] == row.obfuscation) & done["seed"].isin(seeds)]
+            assert row.test_psnr == pytest.approx(mine["test_psnr"].mean(), abs=1e-9)
+    assert all(compared[-3:]) and sum(compared) > 40  # findings, recognition, reproduction
+    assert "(mean over seeds)" not in (results / "tables" / "strength_sweep.md").read_text()

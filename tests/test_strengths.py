@@ -64,11 +64,13 @@ def test_the_text_places_the_study_between_two_trained_strengths():
                                               "test_psnr"]
     assert f"our test PSNR is {study - 22.0:.2f} dB below the study's" in pixel
     assert "1 configurations" in pixel
-    assert "block 5 missing" in pixel and "block 4 (the profile’s) 22.00 dB" in pixel
+    assert "trained at 3 of 4 strengths (block 3; block 4; block 6), on seed" in pixel
+    assert "block 4 (the profile’s) 22.00 dB" in pixel and "block 5" not in pixel
+    assert pixel.count("missing") == 0  # what is not trained is said once, by the count
     assert ("Over the 3 strengths trained, the network's test PSNR spans 5.00 dB, its input's "
             "3.00 dB. At 3 of them the reconstruction scores below") in pixel
     assert (f"The study's {study:.2f} dB for this network lies between block 3 (25.00 dB) and "
-            f"block 4 (22.00 dB); 1 of 4 strengths are missing (block 5).") in pixel
+            f"block 4 (22.00 dB).") in pixel
     blur = next(line for line in text.splitlines() if "Blurred" in line)
     assert "no configuration of the study's tables has a finished run" in blur
 
@@ -77,7 +79,9 @@ def test_the_study_is_not_placed_on_the_profile_strength_alone():
     table = table_of(GRID, [])
     rows = table[table["obfuscation"] == "pixelate"]
     assert rows["status"].tolist() == ["missing", "finished", "missing", "missing"]
-    assert "cannot be placed yet; 3 of 4 strengths are missing" in strengths.placement(rows)
+    assert "cannot be placed until the sweep has at least two strengths" in strengths.placement(
+        rows)
+    assert strengths.trained_at(rows) == "trained at 1 of 4 strengths (block 4)"
     above = table_of(GRID, [run(0, 23.0, "block3")])
     assert "is above every strength trained (highest: block 3, 23.00 dB)" in strengths.placement(
         above[above["obfuscation"] == "pixelate"])

@@ -311,7 +311,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--loss", help="losses, comma list of: " + ", ".join(LOSS_NAMES))
     sub.add_argument("--force", action="store_true", help="retrain finished runs")
     sub.add_argument("--report-only", action="store_true",
-                     help="only 90_comparison: tables and figures from the results there are")
+                     help="every notebook from the runs that exist, training none")
     return main
 
 

@@ -22,6 +22,8 @@ from ..training.runs import RunStore, grid, select, sweep
 from ..training.train import train_many
 from .pipeline import ArchitectureNotebookParams
 
+NOT_TRAINED = "not trained"  # a run a report-only notebook shows but does not train
+
 IPYTHON_NAMES = {"In", "Out", "exit", "quit", "get_ipython", "open"}
 
 
@@ -53,6 +55,51 @@ def notebook_parameters(namespace: dict, params_class):
     return params
 
 
+def profile_view(settings):
+    """What a profile fixes, in a few lines (not the dataclass's repr)."""
+    from IPython.display import Markdown
+
+    from ..axes.obfuscation import setting_label
+
+    strengths = ", ".join(f"{OBFUSCATIONS[o].label.lower()} {setting_label(o, settings.obfuscation_settings(o))}"
+                          for o in settings.obfuscations)
+    return Markdown(
+        f"Profile **{settings.name}**: {settings.description.rstrip('.')}. Faces "
+        f"{settings.height}×{settings.width}; {settings.n_train:,} training, {settings.n_test:,} "
+        f"test and {settings.n_val:,} validation images (split seed {settings.split_seed}); "
+        f"seeds {', '.join(map(str, settings.seeds))}; Adam {settings.learning_rate:g}, batch "
+        f"{settings.batch_size}, patience {settings.patience}, at most {settings.max_epochs} "
+        f"epochs; obfuscations: {strengths}.")
+
+
+def calibration_view(table: pd.DataFrame):
+    """The calibration's table as a reader reads it: each candidate strength, our faces' test
+    means and where the study's example faces fall among them (percentiles)."""
+    return pd.DataFrame({
+        "Obfuscation": table["obfuscation"].map(lambda o: OBFUSCATIONS[o].label),
+        "Strength": [f"{s} *" if c else s for s, c in zip(table["setting"], table["chosen"])],
+        "Test PSNR (dB)": table["test_psnr_mean"].map("{:.2f}".format),
+        "Test SSIM": table["test_ssim_mean"].map("{:.4f}".format),
+        **{f"Study's {subset} example, {m} percentile": table[
+            f"study_{subset}_{m.lower()}_percentile"].map("{:.0f}".format)
+           for subset in ("test", "train") for m in ("PSNR", "SSIM")},
+        "Distance from the middle": table["distance_from_middle"].map("{:.0f}".format)}
+    ).style.hide(axis="index")
+
+
+def baselines_view(summary: pd.DataFrame):
+    """The baselines' chosen settings and mean scores, with display names."""
+    from ..data.baselines import METHODS
+
+    return pd.DataFrame({
+        "Obfuscation": summary["obfuscation"].map(lambda o: OBFUSCATIONS[o].label),
+        "Baseline": summary["method"].map(lambda m: METHODS[m].label.replace(" (no model)", "")),
+        "Setting": summary["setting"].map(lambda v: "" if pd.isna(v) else f"{v:g}"),
+        **{f"{subset.capitalize()} {m.upper()}{' (dB)' if m == 'psnr' else ''}":
+           summary[f"{subset}_{m}"].map(("{:.2f}" if m == "psnr" else "{:.4f}").format)
+           for subset in ("train", "test") for m in ("psnr", "ssim")}}).style.hide(axis="index")
+
+
 def results_root(params) -> Path:
     return Path(params.results_root) if params.results_root else PROJECT_ROOT / "results"
 
@@ -76,11 +123,104 @@ def network_summary(arch: str, params: ArchitectureNotebookParams) -> pd.DataFra
     return pd.DataFrame(rows).style.hide(axis="index")
 
 
+def train_or_read(runs: list, params) -> pd.DataFrame:
+    """Trains (or loads from the cache) the runs, one summary row each; with report_only, trains
+    none and says which exist (status finished) and which not ('not trained')."""
+    if not params.report_only:
+        return train_many(runs, results_root(params), params.force, params.data_home, verbose=2)
+    found = store(params).collect().set_index("key")
+    found = pd.concat([found, store(params).collect_sweep().set_index("key")])
+    rows = []
+    for run in runs:
+        record = found.loc[run.key] if run.key in found.index else None
+        done = record is not None and record["status"] == "finished"
+        rows.append({"key": run.key, **run.as_dict(),
+                     "status": "finished" if done else NOT_TRAINED,
+                     **({m: record[m] for m in ("test_psnr", "test_ssim", "epochs_run")}
+                        if done else {})})
+    return pd.DataFrame(rows)
+
+
 def train_architecture(arch: str, params: ArchitectureNotebookParams) -> pd.DataFrame:
-    """Trains (or loads from the cache) the runs of one architecture under the notebook's loss,
-    for each obfuscation and seed; returns one summary row per run."""
-    runs = grid(params.settings, [arch], [params.loss], params.obfuscations, params.seeds)
-    return train_many(runs, results_root(params), params.force, params.data_home, verbose=2)
+    """Trains (or loads from the cache; with report_only, only reads) the runs of one
+    architecture under the notebook's loss, for each obfuscation and seed; one summary row per
+    run."""
+    return train_or_read(grid(params.settings, [arch], [params.loss], params.obfuscations,
+                              params.seeds), params)
+
+
+def strength_label(obfuscation: str, name, settings) -> str:
+    """'k 13, σ 7' for a sweep run's strength name ('kernel13-sigma7'); the profile's own where
+    the run has none."""
+    from ..axes.obfuscation import setting_label
+    from ..experiment.config import named_candidates
+
+    if not isinstance(name, str) or not name:
+        return "the profile's"
+    candidates = named_candidates(settings.obfuscations[obfuscation])
+    return setting_label(obfuscation, candidates[name]) if name in candidates else name
+
+
+def runs_view(summary: pd.DataFrame, settings=None):
+    """A summary of runs (train_architecture, train_sweep) as a reader reads it: display names,
+    the test scores at their digits, epochs; nothing when there is no run. `settings`: the
+    profile, to name a sweep run's strength."""
+    from ..axes.measures import MEASURES
+
+    if summary is None or summary.empty:
+        return None
+    shown = pd.DataFrame({
+        "Network": summary["architecture"].map(lambda a: ARCHITECTURES[a].label),
+        "Obfuscation": summary["obfuscation"].map(lambda o: OBFUSCATIONS[o].label),
+        **({"Strength": [strength_label(o, name, settings) for o, name in
+                         zip(summary["obfuscation"], summary["strength"])]}
+           if "strength" in summary else {}),
+        "Split": summary["split"].map(lambda s: "random" if s == "random" else f"{s}-disjoint"),
+        "Seed": summary["seed"].astype(int),
+        "Status": summary["status"],
+        **{f"Test {m.heading}": summary.get(f"test_{n}", pd.Series(index=summary.index))
+           .map(lambda v, d=m.digits: "" if pd.isna(v) else f"{v:.{d}f}")
+           for n, m in MEASURES.items()},
+        "Epochs": summary.get("epochs_run", pd.Series(index=summary.index)).map(
+            lambda v: "" if pd.isna(v) else f"{int(v)}"),
+        **({"Why": summary["reason"].fillna("")} if "reason" in summary else {})})
+    return shown.style.hide(axis="index")
+
+
+def parameters_view(params):
+    """The notebook's parameters in one line (not the dataclass's repr)."""
+    from IPython.display import Markdown
+
+    said = {"profile": f"profile **{params.profile}**"}
+    if isinstance(params, ArchitectureNotebookParams):
+        said["loss"] = f"loss **{LOSSES[params.loss].label}**"
+        said["obfuscations"] = "obfuscations " + ", ".join(
+            OBFUSCATIONS[o].label.lower() for o in params.obfuscations)
+        said["seeds"] = "seeds " + ", ".join(map(str, params.seeds or params.settings.seeds))
+    if getattr(params, "report_only", False):
+        said["report_only"] = "report only: shows the runs that exist and trains none"
+    elif getattr(params, "force", False):
+        said["force"] = "retrains finished runs"
+    return Markdown("Parameters: " + "; ".join(said.values()) + ".")
+
+
+def completeness(params, arch: str | None = None):
+    """Near the top of every notebook: how many of the runs it shows exist, on which seeds, and
+    what is missing (the whole grid's in 00 and 90; this architecture and loss's in an
+    architecture notebook; the sweep's in 40)."""
+    from IPython.display import Markdown
+
+    from ..reporting.findings import completeness_text
+
+    runs = store(params).collect()
+    if arch is not None:
+        archs = [arch] + ([REFERENCE_ARCHITECTURE] if arch == "residual_autoencoder"
+                          and params.loss == REFERENCE_LOSS else [])
+        runs = select(runs, architecture=archs, loss=params.loss)
+        what = f"{ARCHITECTURES[arch].label} under {LOSSES[params.loss].label}"
+    else:
+        what = f"the {params.profile} grid"
+    return Markdown(f"**Runs of {what}.** {completeness_text(runs)}")
 
 
 def store(params) -> RunStore:
@@ -122,9 +262,38 @@ def table_rows(arch: str, by_obfuscation: dict[str, pd.DataFrame]) -> pd.DataFra
     for obfuscation, table in by_obfuscation.items():
         table = table[(table["architecture"] == arch) | (table["kind"] == "baseline")]
         frames.append(formatting.formatted(table.reset_index(drop=True), "{}")
-                      .assign(obfuscation=obfuscation))
+                      .assign(Obfuscation=OBFUSCATIONS[obfuscation].label))
     frame = pd.concat(frames, ignore_index=True)
-    return frame[["obfuscation", *[c for c in frame.columns if c != "obfuscation"]]]
+    frame = frame[["Obfuscation", *[c for c in frame.columns if c != "Obfuscation"]]]
+    return frame.style.hide(axis="index")
+
+
+def shown_table(table: tables.Table, printer=None):
+    """A study table in a notebook: its one sentence where it has nothing to show, else a
+    comparison table styled (formatting.styled) or the frame as `printer` prints it."""
+    from IPython.display import Markdown
+
+    empty = formatting.empty_text(table)
+    if empty is not None:
+        return Markdown(empty)
+    if "kind" in table.frame:
+        return formatting.styled(table.frame)
+    return (printer or (lambda f: f))(table.frame).style.hide(axis="index")
+
+
+LONG_ROWS = 12  # a longer table shows its head; the whole is in its CSV
+
+
+def long_table(frame: pd.DataFrame, csv: Path, rows: int = LONG_ROWS):
+    """A long printed table in a notebook: where it has more than `rows` rows, a line that says
+    so and where the whole table is (its CSV, relative to the project), then its head."""
+    from IPython.display import Markdown, display
+
+    if len(frame) > rows:
+        where = Path(csv).resolve()
+        where = where.relative_to(PROJECT_ROOT) if where.is_relative_to(PROJECT_ROOT) else where
+        display(Markdown(f"The first {rows} of {len(frame)} rows; every row is in `{where}`."))
+    return frame.head(rows).style.hide(axis="index")
 
 
 def train_reference(params: ArchitectureNotebookParams) -> pd.DataFrame | None:
@@ -149,7 +318,7 @@ def reference_rows(params: ArchitectureNotebookParams) -> pd.DataFrame:
 def raise_on_failures(*summaries: pd.DataFrame) -> None:
     """Ends the notebook with an error if any of its runs failed (after everything is shown)."""
     summary = pd.concat([s for s in summaries if s is not None], ignore_index=True)
-    failed = summary[~summary["status"].isin(["finished", "cached", "busy"])]
+    failed = summary[~summary["status"].isin(["finished", "cached", "busy", NOT_TRAINED])]
     if len(failed):
         raise RuntimeError("runs failed: " + "; ".join(
             f"{row.key} ({row.reason})" for row in failed.itertuples()))
@@ -202,9 +371,9 @@ def finished_runs(arch: str, params: ArchitectureNotebookParams) -> pd.DataFrame
 # --- 40_strength_sweep -------------------------------------------------------------------------
 
 def train_sweep(params) -> pd.DataFrame:
-    """Trains (or loads from the cache) the profile's strength sweep; one summary row per run."""
-    return train_many(sweep(params.settings), results_root(params), params.force,
-                      params.data_home, verbose=2)
+    """Trains (or loads from the cache; with report_only, only reads) the profile's strength
+    sweep; one summary row per run."""
+    return train_or_read(sweep(params.settings), params)
 
 
 def sweep_table(params) -> pd.DataFrame:
@@ -221,7 +390,20 @@ def sweep_view(table: pd.DataFrame):
 
 
 def sweep_figure(table: pd.DataFrame):
-    return result_plots.strength_sweep(table, formatting.network_label(table))
+    return result_plots.strength_sweep(
+        table, f"{formatting.network_label(table)} ({strengths.seeds_said(table)})")
+
+
+def sweep_completeness(table: pd.DataFrame):
+    """How far the sweep is trained, per obfuscation, said once near the top of 40."""
+    from IPython.display import Markdown
+
+    if table.empty:
+        return Markdown("This profile has no strength sweep.")
+    return Markdown("**Runs of the sweep.** " + "; ".join(
+        f"{OBFUSCATIONS[o].label}: {strengths.trained_at(rows)}"
+        for o, rows in table.groupby("obfuscation", sort=False))
+        + f", on {strengths.seeds_said(table) if table['seeds'].astype(str).str.strip().any() else 'the sweep seeds'}.")
 
 
 def sweep_text(params, table: pd.DataFrame):

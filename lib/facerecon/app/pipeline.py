@@ -56,6 +56,7 @@ class ArchitectureNotebookParams(NotebookParams):
     seeds: list | None
     data_home: str | None
     force: bool
+    report_only: bool  # show the runs that exist, train none (./run_all.sh --report-only)
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class SweepNotebookParams(NotebookParams):
 
     data_home: str | None
     force: bool
+    report_only: bool
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,10 @@ def notebook_path(path: Path) -> str:
 
 
 def plan(profile: Profile, architectures: list[str], losses: list[str], force: bool,
-         results_root: Path, figures_root: Path, data_home: str | None) -> list[Step]:
+         results_root: Path, figures_root: Path, data_home: str | None,
+         report_only: bool = False) -> list[Step]:
+    """Every notebook to execute, in order, with its parameters; with report_only the
+    architecture and sweep notebooks show the runs that exist and train none."""
     out = results_root / profile.name / "notebooks"
     common = {"profile": profile.name, "results_root": notebook_path(results_root)}
     steps = [Step("00_data_prep.ipynb", {**common, "figures_root": notebook_path(figures_root),
@@ -141,12 +146,13 @@ def plan(profile: Profile, architectures: list[str], losses: list[str], force: b
             reference = arch == REFERENCE_NOTEBOOK and loss == REFERENCE_LOSS
             trains = grid(profile, [arch, *[REFERENCE_ARCHITECTURE] * reference], [loss])
             steps.append(Step(notebook, {**common, "loss": loss, "force": force,
-                                         "data_home": data_home},
+                                         "data_home": data_home, "report_only": report_only},
                               out / f"{Path(notebook).stem}__{loss}.ipynb", tuple(trains)))
     if profile.sweep_seeds and profile.sweep_architecture in architectures \
             and profile.sweep_loss in losses:
         steps.append(Step("40_strength_sweep.ipynb", {**common, "force": force,
-                                                      "data_home": data_home},
+                                                      "data_home": data_home,
+                                                      "report_only": report_only},
                           out / "40_strength_sweep.ipynb", tuple(sweep(profile))))
     steps.append(Step("90_comparison.ipynb", {**common, "figures_root": notebook_path(figures_root)},
                       out / "90_comparison.ipynb"))
@@ -261,8 +267,8 @@ def run_notebooks(settings: Profile, architectures: list[str] | None, losses: li
                   data_home: str | None, allow_cpu: bool = False) -> int:
     """Checks every step's parameters, says what the notebooks will train (and refuses a
     profile that needs an accelerator on a CPU unless allow_cpu), then executes the steps
-    (only 90_comparison with report_only) and says where the results are; 1 if a notebook
-    failed, else 0."""
+    (with report_only, every notebook from the runs that exist, training none) and says where
+    the results are; 1 if a notebook failed, else 0."""
     profile = settings.name
     results_root, figures_root = Path(results_root).resolve(), Path(figures_root).resolve()
     store = RunStore(results_root, settings)
@@ -271,9 +277,7 @@ def run_notebooks(settings: Profile, architectures: list[str] | None, losses: li
     io.writable_dir(results_root / profile / "notebooks")
     io.writable_dir(figures_root / profile)
     steps = plan(settings, architectures or list(ARCHITECTURE_NOTEBOOKS), losses or list(LOSS_NAMES),
-                 force, results_root, figures_root, data_home)
-    if report_only:
-        steps = steps[-1:]
+                 force, results_root, figures_root, data_home, report_only)
     for step in steps:
         check_parameters(step.notebook, step.parameters)
     with one_invocation_at_a_time(results_root, profile):

@@ -51,7 +51,8 @@ def calibrate(dataset: Dataset, results_root=PROJECT_ROOT / "results",
     # The notebook shows it where it explains it.
     plots.save_in_both_widths(
         lambda width: result_plots.calibration_distributions(per_image, table, width),
-        io.writable_dir(Path(figures_root) / profile.name) / "obfuscation_calibration")
+        io.writable_dir(Path(figures_root) / profile.name) / "obfuscation_calibration",
+        plots.by_obfuscation(result_plots.calibration_distributions, per_image, table))
     return Calibration(table, per_image, evidence, conventions)
 
 

@@ -22,8 +22,8 @@ class Loss:
 LOSSES = Registry("loss", {
     "l2": Loss("L2", "#332288", "o", "l2"),
     "l1": Loss("L1", "#88CCEE", "s", "l1"),
-    "psnr": Loss("PSNR", "#117733", "^", "psnr_loss"),
-    "ssim": Loss("SSIM", "#DDCC77", "D", "ssim_loss"),
+    "psnr": Loss("PSNR", "#882255", "^", "psnr_loss"),
+    "ssim": Loss("SSIM", "#44AA99", "D", "ssim_loss"),
     "psnr_ssim": Loss("PSNR+SSIM", "#CC6677", "v", "psnr_ssim_loss"),
     "ms_ssim_l1": Loss("MS-SSIM+L1", "#AA4499", "P", "ms_ssim_l1_loss"),
 })

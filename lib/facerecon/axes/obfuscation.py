@@ -49,7 +49,7 @@ def settings_text(settings: dict) -> str:
 @dataclass(frozen=True)
 class Obfuscation:
     label: str  # what an obfuscated face is called in a figure
-    colour: str  # Okabe-Ito, colour-blind safe
+    colour: str  # near-black and Tol's olive: no architecture's or loss's colour
     marker: str
     settings: dict  # setting -> its kind (core.checks.KINDS): what params/*.yaml must give
     apply: Callable[..., np.ndarray]  # (images, **settings) -> obfuscated images
@@ -58,10 +58,10 @@ class Obfuscation:
 
 
 OBFUSCATIONS = Registry("obfuscation", {
-    "blur": Obfuscation("Blurred", "#0072B2", "o", {"kernel": "odd", "sigma": "positive"},
+    "blur": Obfuscation("Blurred", "#222222", "o", {"kernel": "odd", "sigma": "positive"},
                         gaussian_blur, ("input", "wiener", "richardson_lucy"),
                         lambda s: f"k {s['kernel']}, σ {s['sigma']:g}"),
-    "pixelate": Obfuscation("Pixelated", "#D55E00", "s", {"block": "count"}, pixelate,
+    "pixelate": Obfuscation("Pixelated", "#999933", "s", {"block": "count"}, pixelate,
                             ("input", "bicubic")),
 })
 # The names, as a live view: an entry added to the registry (a test's) is a name everywhere.

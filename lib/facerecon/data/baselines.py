@@ -206,3 +206,24 @@ def chosen_setting(results_root, profile: str, obfuscation: str, method: str):
     if row.empty or candidates == (None,):
         return None
     return next(c for c in candidates if np.isclose(c, row["setting"].iloc[0]))
+
+
+def selection_text(selection: pd.DataFrame) -> str:
+    """Each searched baseline's chosen setting (on validation faces), and where the choice is
+    the edge of its grid, that it is: the method's optimum may lie beyond, so its score is what
+    the grid reached, not the method's best."""
+    lines = []
+    for (obfuscation, method), rows in selection.groupby(["obfuscation", "method"], sort=False):
+        grid = METHODS[method].candidates
+        if grid == (None,):
+            continue
+        chosen = rows.loc[rows["chosen"], "setting"].iloc[0]
+        label = METHODS[method].label.replace(" (no model)", "")
+        text = (f"{label}, {OBFUSCATIONS[obfuscation].label.lower()} faces: {METHODS[method].setting_name} {chosen:g} chosen on "
+                f"validation faces (validation PSNR {rows.loc[rows['chosen'], 'val_psnr'].iloc[0]:.2f} dB)")
+        if np.isclose(chosen, min(grid)) or np.isclose(chosen, max(grid)):
+            text += (f", the {'lowest' if np.isclose(chosen, min(grid)) else 'highest'} setting "
+                     f"of its grid ({min(grid):g} to {max(grid):g}): its optimum may lie beyond, "
+                     "so its score is what the grid reached, not the method's best")
+        lines.append(f"- {text}.")
+    return "\n".join(lines)

@@ -1,9 +1,10 @@
 """The report of a profile, from its results only (it never trains): all_runs.csv, every table
 (tables.py, printed by formatting.py), every figure (figures.py) and the reproduction report
 (reproduction.py), and face recognition on original, obfuscated and reconstructed faces
-(recognition.py; computed where LFW is, else read from results/), and the strength sweep
-(strengths.py). A run that did not happen, failed or was interrupted appears as missing: an
-empty cell in CSV (with its status), "missing" in Markdown and LaTeX, a gap in figures.
+(recognition.py; computed where LFW is, else read from results/), the strength sweep
+(strengths.py), and the findings that open it all (findings.py). A run that did not happen,
+failed or was interrupted appears as missing: an empty cell in CSV (with its status), "missing"
+in Markdown and LaTeX, a gap in figures.
 
     python -m facerecon report --profile quick
 """
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from ..core import io
 from ..experiment.config import OBFUSCATION_NAMES, Profile
-from . import figures, formatting, latex, recognition_report, reproduction, strengths, tables
+from . import figures, findings, formatting, latex, recognition_report, reproduction, strengths, tables
 from .evidence import gather_evidence
 
 
@@ -34,9 +35,12 @@ def build_report(settings: Profile, results_root, figures_root) -> dict:
     reproduction.write_reproduction(report, results_root, profile, sweep["text"])
     identity = recognition_report.write_recognition(settings, results_root, figures_root,
                                                    evidence.runs)
-    document = latex.write_and_compile(results, Path(figures_root) / profile, profile)
+    answer = findings.write_findings(evidence, report, results)
+    document = latex.write_and_compile(results, Path(figures_root) / profile, profile,
+                                       answer["tex_source"], formatting.LEGEND)
     return {"evidence": evidence, "runs": evidence.runs, "figures": written_figures,
             "tables": {**{name: t.frame for name, t in study_tables.items()},
                        "reproduction": report},
             "captions": {name: t.caption for name, t in study_tables.items()},
-            "recognition": identity, "sweep": sweep, "document": document}
+            "study_tables": study_tables,
+            "recognition": identity, "sweep": sweep, "findings": answer, "document": document}

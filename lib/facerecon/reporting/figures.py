@@ -126,12 +126,17 @@ def comparison_figures(evidence: Evidence, folder: Path) -> list[Path]:
     if done.empty:
         return []
     rows = loss_comparison_rows(evidence)
+
+    def compared(part, width):
+        return result_plots.loss_comparison(part, list(LOSSES), width)
+
     return (plots.save_in_both_widths(
                 lambda width: result_plots.metric_heatmaps(done, width),
-                folder / "test_psnr_ssim_architectures_x_losses")
+                folder / "test_psnr_ssim_architectures_x_losses",
+                plots.by_obfuscation(result_plots.metric_heatmaps, done))
             + plots.save_in_both_widths(
-                lambda width: result_plots.loss_comparison(rows, list(LOSSES), width),
-                folder / "test_psnr_ssim_losses_with_baselines"))
+                lambda width: compared(rows, width), folder / "test_psnr_ssim_losses_with_baselines",
+                plots.by_obfuscation(compared, rows)))
 
 
 def identity_figure(evidence: Evidence, folder: Path) -> list[Path]:
@@ -145,7 +150,8 @@ def identity_figure(evidence: Evidence, folder: Path) -> list[Path]:
     if done.empty and rows.empty:
         return []
     return plots.save_in_both_widths(
-        lambda width: result_plots.identity_vs_psnr(done, rows, width), folder / "identity_vs_psnr")
+        lambda width: result_plots.identity_vs_psnr(done, rows, width), folder / "identity_vs_psnr",
+        plots.by_obfuscation(result_plots.identity_vs_psnr, done, rows))
 
 
 def write_figures(evidence: Evidence, figures_root) -> list[Path]:

@@ -21,7 +21,8 @@ LEGEND = ("Mean ± standard deviation over seeds (n: seeds) and, for test metric
           "drawing seeds and then images, excludes zero; needs at least two seeds). Bold: the "
           "best network mean. ID distance: dlib's face-descriptor distance to the original "
           "(lower: closer; under 0.6 dlib calls it the same person). retrain: the runs were "
-          "trained before the measure was recorded and need a retrain.")
+          "trained before the measure was recorded and need a retrain. Rows under the rule (LaTeX): "
+          "the non-learned baselines (no model).")
 
 
 RETRAIN = "retrain"  # a trained run that did not record this measure (it predates it)
@@ -73,17 +74,24 @@ def digits_of(metric: str) -> int:
 
 
 def metric_label(column: str) -> str:
-    """'Test PSNR' for test_psnr, 'Train SSIM' for train_ssim."""
+    """'Test PSNR (dB)' for test_psnr, 'Train SSIM' for train_ssim."""
     subset, measure = column.rsplit("_", 1)
-    return f"{subset.capitalize()} {TABLE_MEASURES[measure].label}"
+    return f"{subset.capitalize()} {TABLE_MEASURES[measure].heading}"
 
 
 def labels(column: pd.Series, registry) -> pd.Series:
     return column.map(lambda name: registry[name].label if name in registry else name)
 
 
-def significance_printed(frame: pd.DataFrame) -> pd.DataFrame:
-    """significance_vs_l2 with readable headers and names, one interval column."""
+VERDICT_ORDER = ("higher", "lower", "not resolved", "one seed")
+
+
+def significance_printed(frame: pd.DataFrame, resolved_first: bool = False) -> pd.DataFrame:
+    """significance_vs_l2 with readable headers and names, one interval column; resolved_first:
+    the resolved differences first (a notebook shows a long table's head)."""
+    if resolved_first:
+        frame = frame.sort_values("verdict", kind="stable", key=lambda v: v.map(
+            {name: i for i, name in enumerate(VERDICT_ORDER)}))
     digits = frame["metric"].map(digits_of)
     return pd.DataFrame({
         "Architecture": labels(frame["architecture"], ARCHITECTURES),
@@ -99,23 +107,22 @@ def significance_printed(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def identity_printed(frame: pd.DataFrame) -> pd.DataFrame:
-    """identity_disjoint with readable headers: the drops, the seed spread and the tests."""
-
-    shown = pd.DataFrame({
-        "Architecture": labels(frame["architecture"], ARCHITECTURES),
-        "Loss": labels(frame["loss"], LOSSES),
-        "Obfuscation": labels(frame["obfuscation"], OBFUSCATIONS),
-        "n": frame["n_seeds"]})
-    for metric, unit in (("psnr", " (dB)"), ("ssim", "")):
-        name = metric.upper()
-        d = digits_of(metric)
-        shown[f"{name} drop{unit}"] = frame[f"drop_test_{metric}"].map(lambda v: number(v, d))
-        shown[f"{name} drop, seen people"] = frame[f"drop_seen_people_test_{metric}"].map(
-            lambda v: number(v, d))
-        shown[f"{name} seed SD"] = frame[f"random_seed_sd_test_{metric}"].map(
-            lambda v: number(v, d))
-        shown[f"{name} p (Holm)"] = frame[f"p_holm_{metric}"].map(p_value)
-    return shown
+    """identity_disjoint with readable headers, one row per configuration and measure: the drops,
+    the seed spread and the test (narrow enough for a page)."""
+    rows = []
+    for _, row in frame.iterrows():
+        for metric in ("psnr", "ssim"):
+            d = digits_of(metric)
+            rows.append({
+                "Architecture": ARCHITECTURES[row["architecture"]].label,
+                "Loss": LOSSES[row["loss"]].label,
+                "Obfuscation": OBFUSCATIONS[row["obfuscation"]].label, "n": row["n_seeds"],
+                "Measure": MEASURES[metric].heading,
+                "Drop": number(row[f"drop_test_{metric}"], d),
+                "Drop, seen people": number(row[f"drop_seen_people_test_{metric}"], d),
+                "Seed SD": number(row[f"random_seed_sd_test_{metric}"], d),
+                "p (Holm)": p_value(row[f"p_holm_{metric}"])})
+    return pd.DataFrame(rows)
 
 
 def sweep_printed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -156,22 +163,45 @@ PRINTED = {"significance_vs_l2": significance_printed, "identity_disjoint": iden
            "strength_sweep": sweep_printed}
 
 
+def empty_text(table: Table) -> str | None:
+    """The sentence that replaces a table with nothing to show (no row, or no network row
+    that finished); None where the table has something."""
+    frame = table.frame
+    if frame.empty:
+        return table.empty
+    if "kind" in frame and not ((frame["kind"] == "model") & frame["test_psnr"].notna()).any():
+        return "No network of this table has finished a run yet."
+    return None
+
+
 def write_table(table: Table, folder: Path, name: str) -> None:
-    """<name>.csv (every number), .md and .tex (booktabs, sized for a page: latex.table_tex):
-    comparison tables (model and baseline rows) print formatted cells with the best values in
-    bold, the others with readable headers (PRINTED) or as they are."""
+    """<name>.csv (every number), .md and .tex (booktabs: latex.table_tex): comparison tables
+    (model and baseline rows) print formatted cells with the best values in bold, the others
+    with readable headers (PRINTED) or as they are; a table with nothing to show is one sentence.
+    The comparison tables' legend (LEGEND) is in their Markdown; the report says it once."""
     frame, legend = table.frame, table.legend or LEGEND
     io.write_csv(folder / f"{name}.csv", frame)
+    empty = empty_text(table)
+    if empty is not None:
+        io.write_text(folder / f"{name}.md", f"{table.caption}: {empty}\n")
+        io.write_text(folder / f"{name}.tex", f"\\paragraph{{{latex.text(table.caption)}.}} "
+                      f"{latex.text(empty)}\n")
+        return
+    rule = None
     if "kind" in frame:
         md_frame = formatted(frame, "**{}**")
-        tex_frame = formatted(frame, latex.BOLD_OPEN + "{}" + latex.BOLD_CLOSE)
+        tex_frame = formatted(frame, latex.BOLD_OPEN + "{}" + latex.BOLD_CLOSE).map(latex.stacked)
+        # The baselines under a rule, named without '(no model)', which the rule says.
+        tex_frame.iloc[:, 0] = tex_frame.iloc[:, 0].str.replace(" (no model)", "", regex=False)
+        baselines = (frame["kind"] == "baseline").to_numpy().nonzero()[0]
+        rule = int(baselines[0]) if len(baselines) else None
     else:
         md_frame = tex_frame = PRINTED.get(name, lambda f: f)(frame)
     md = md_frame.to_markdown(index=False, floatfmt=".4g")
     io.write_text(folder / f"{name}.md", f"{table.caption}\n\n{md}\n\n{legend}\n")
+    caption = table.caption if table.legend is None else f"{table.caption}. {legend}"
     io.write_text(folder / f"{name}.tex", latex.table_tex(
-        tex_frame.map(lambda v: f"{v:.4g}" if isinstance(v, float) else v),
-        f"{table.caption}. {legend}", name))
+        tex_frame.map(lambda v: f"{v:.4g}" if isinstance(v, float) else v), caption, name, rule))
 
 
 def write_tables(tables: dict[str, Table], folder: Path) -> None:
@@ -238,8 +268,7 @@ def significance_text(table: pd.DataFrame) -> str:
     for metric, rows in table.groupby("metric", sort=False):
         counts = rows["verdict"].value_counts()
         parts.append(f"{measure_of(metric).label}: "
-                     + ", ".join(f"{counts[v]} {v}" for v in ("higher", "lower", "not resolved",
-                                                              "one seed") if v in counts)
+                     + ", ".join(f"{counts[v]} {v}" for v in VERDICT_ORDER if v in counts)
                      + f" of {len(rows)} differences (seeds per comparison: "
                      f"{rows['n_seeds'].min()}–{rows['n_seeds'].max()})")
     return "Each loss against L2 — " + "; ".join(parts) + "."

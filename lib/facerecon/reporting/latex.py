@@ -1,11 +1,13 @@
-"""LaTeX for a paper: every table as booktabs that fits a page (a float scaled down to the text
-width where wider, or a longtable across pages when it is long), with readable headers and
-escaped text; results/<profile>/report.tex, which inputs every table and includes every figure
-with its caption; and report.pdf where pdflatex exists. Tables need booktabs, graphicx and
-longtable only (all in texlive-latex-recommended)."""
+"""LaTeX for a paper: every table as booktabs in one font size (a float, or a longtable across
+pages when it is long), numbers right-aligned, with readable headers and escaped text;
+results/<profile>/report.tex, which opens with the findings, then the key figures, the tables in
+the study's order (the shared legend said once), the other figures and the face grids last; and
+report.pdf where pdflatex exists. The report's figures are copied into results/<profile>/figures/,
+so that the folder compiles on its own. Tables need booktabs, graphicx and longtable only, the
+fonts lmodern (Type 1): all in texlive-latex-recommended."""
 from __future__ import annotations
 
-import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -19,75 +21,161 @@ from ..core import io
 PREAMBLE = r"""\documentclass[10pt]{article}
 \usepackage[T1]{fontenc}
 \usepackage[utf8]{inputenc}
-\usepackage[margin=0.8in]{geometry}
+\usepackage{lmodern}
+\usepackage[margin=1in]{geometry}
 \usepackage{booktabs,longtable,graphicx}
 """
 LONG_ROWS = 30  # a table longer than this breaks across pages
+TABLE_SIZE = r"\footnotesize\setlength{\tabcolsep}{3pt}"  # every table's font size and spacing
 SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
             "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
             "^": r"\textasciicircum{}", "±": r"$\pm$", "−": "--", "–": "--", "σ": r"$\sigma$"}
 BOLD_OPEN, BOLD_CLOSE = "\x02", "\x03"  # marks the best cells until they are escaped
+# A cell on two lines (a mean and its interval below it), until it is escaped.
+STACK_OPEN, STACK_BREAK, STACK_CLOSE = "\x05", "\x04", "\x06"
+MARKS = {BOLD_OPEN: r"\textbf{", BOLD_CLOSE: "}", STACK_OPEN: r"\begin{tabular}[t]{@{}r@{}}",
+         STACK_BREAK: r"\\{}", STACK_CLOSE: r"\end{tabular}"}
 
 
 def text(value) -> str:
-    """A cell or caption with LaTeX's special characters escaped; marked cells in bold."""
-    escaped = "".join(SPECIALS.get(char, char) for char in str(value))
-    return escaped.replace(BOLD_OPEN, r"\textbf{").replace(BOLD_CLOSE, "}")
+    """A cell or caption with LaTeX's special characters escaped; marked cells in bold or on
+    two lines."""
+    return "".join(MARKS.get(char, SPECIALS.get(char, char)) for char in str(value))
+
+
+def stacked(cell) -> str:
+    """'mean ± sd [low, high]' on two lines, the interval under the mean (bold kept around
+    both): a table of intervals then fits a page's width."""
+    cell = str(cell)
+    if " [" not in cell:
+        return cell
+    bold = cell.startswith(BOLD_OPEN)
+    inner = cell.strip(BOLD_OPEN + BOLD_CLOSE)
+    star = "*" if inner.endswith("*") else ""  # the mark goes beside the mean
+    inner = inner.removesuffix("*").replace(" [", star + STACK_BREAK + "[", 1)
+    inner = STACK_OPEN + inner + STACK_CLOSE
+    return BOLD_OPEN + inner + BOLD_CLOSE if bold else inner
+
+
+NOT_A_NUMBER = ("missing", "retrain", "—", "")  # cells a numeric column may hold
 
 
 def is_number(column: pd.Series) -> bool:
-    values = column.dropna().astype(str).str.replace(r"[\s*±\[\],.\-−+e%<]|missing", "",
-                                                     regex=True)
+    """Whether a column of printed cells holds numbers (marks, intervals and the words for a
+    missing value aside)."""
+    values = column.dropna().astype(str).str.replace(f"[{''.join(MARKS)}]", " ", regex=True).str.strip()
+    values = values[~values.isin(NOT_A_NUMBER)].str.replace(r"[\s*±\[\],.\-−+e%<()n=]", "",
+                                                           regex=True)
     return len(values) > 0 and values.str.fullmatch(r"\d*").all()
 
 
-def table_tex(frame: pd.DataFrame, caption: str, label: str) -> str:
-    """A frame of printed cells as a booktabs table: numbers right-aligned (fixed decimals, so
-    decimal points line up), text left; scaled down to the text width where wider; a longtable
-    where it has more than LONG_ROWS rows."""
+HEADER_CHARS = 12  # a header wraps onto lines of about this many characters
+CELL_CHARS = 22    # a longer text cell breaks at its ', ' or ' (' nearest the middle
+
+
+def wrapped(value: str, width: int) -> list[str]:
+    """Words onto lines of at most `width` characters (a longer word keeps its line)."""
+    lines: list[str] = []
+    for word in value.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def broken(value: str) -> list[str]:
+    """A long text cell on two lines, at the ', ' or ' (' nearest its middle (else a space)."""
+    if len(value) <= CELL_CHARS:
+        return [value]
+    cuts = ([i for i in range(len(value)) if value.startswith((", ", " ("), i)]
+            or [i for i, char in enumerate(value) if char == " "])
+    if not cuts:
+        return [value]
+    cut = min(cuts, key=lambda i: abs(i - len(value) / 2))
+    first = value[:cut + 1] if value[cut] == "," else value[:cut]
+    return [first, value[cut + 1:].lstrip()]
+
+
+def lines_tex(lines: list[str], align: str, anchor: str = "t") -> str:
+    """Lines of one cell, escaped; several as a nested tabular aligned as the column."""
+    if len(lines) == 1:
+        return text(lines[0])
+    return (f"\\begin{{tabular}}[{anchor}]{{@{{}}{align}@{{}}}}"
+            + r"\\{}".join(text(line) for line in lines) + r"\end{tabular}")
+
+
+def cell_tex(value, align: str) -> str:
+    if pd.isna(value):
+        return ""
+    value = str(value)
+    if align == "l" and not any(mark in value for mark in MARKS):
+        return lines_tex(broken(value), "l")
+    return text(value)
+
+
+def table_tex(frame: pd.DataFrame, caption: str, label: str, rule_before: int | None = None
+              ) -> str:
+    """A frame of printed cells as a booktabs table in the one size of every table
+    (TABLE_SIZE): numbers right-aligned (fixed decimals, so decimal points line up), text left;
+    a longtable where it has more than LONG_ROWS rows; a rule before row `rule_before` (the
+    baselines under the networks). Every table fits a 6.5 in text width (tests/test_report.py
+    compiles them all so)."""
     align = "".join("r" if is_number(frame[c]) else "l" for c in frame.columns)
-    header = " & ".join(text(c) for c in frame.columns) + r" \\"
-    rows = "\n".join(" & ".join("" if pd.isna(v) else text(v) for v in row) + r" \\"
-                     for row in frame.itertuples(index=False))
+    header = " & ".join(lines_tex(wrapped(str(c), HEADER_CHARS), a, "b")
+                        for c, a in zip(frame.columns, align)) + r" \\"
+    rows = "\n".join(("\\midrule\n" if i == rule_before else "")
+                     + " & ".join(cell_tex(v, a) for v, a in zip(row, align)) + r" \\"
+                     for i, row in enumerate(frame.itertuples(index=False)))
     caption = rf"\caption{{{text(caption)}}}\label{{tab:{label}}}"
     if len(frame) > LONG_ROWS:
-        return (f"{{\\footnotesize\\setlength{{\\tabcolsep}}{{3pt}}"
-                f"\\setlength{{\\LTcapwidth}}{{\\linewidth}}\n"
+        return (f"{{{TABLE_SIZE}\\setlength{{\\LTcapwidth}}{{\\linewidth}}\n"
                 f"\\begin{{longtable}}{{{align}}}\n{caption}\\\\\n\\toprule\n{header}\n"
                 f"\\midrule\n\\endfirsthead\n\\toprule\n{header}\n\\midrule\n\\endhead\n"
                 f"\\bottomrule\n\\endlastfoot\n{rows}\n\\end{{longtable}}}}\n")
-    # Measured in a box first: scaled to the text width only where wider.
-    return (f"\\begin{{table}}[htbp]\n\\centering\\small\n{caption}\n"
-            f"\\sbox0{{\\begin{{tabular}}{{{align}}}\n\\toprule\n{header}\n\\midrule\n{rows}\n"
-            f"\\bottomrule\n\\end{{tabular}}}}\n"
-            f"\\ifdim\\wd0>\\linewidth\\resizebox{{\\linewidth}}{{!}}{{\\usebox0}}"
-            f"\\else\\usebox0\\fi\n\\end{{table}}\n")
+    return (f"\\begin{{table}}[htbp]\n\\centering{TABLE_SIZE}\n{caption}\n"
+            f"\\begin{{tabular}}{{{align}}}\n\\toprule\n{header}\n\\midrule\n{rows}\n"
+            f"\\bottomrule\n\\end{{tabular}}\n\\end{{table}}\n")
 
 
 def document(body: str) -> str:
     return f"{PREAMBLE}\\begin{{document}}\n{body}\n\\end{{document}}\n"
 
 
-def figure_tex(path: Path, caption: str, folder: Path) -> str:
-    """A figure (its PDF, by a path relative to the .tex in `folder`) with its caption."""
-    where = Path(os.path.relpath(Path(path).resolve(), Path(folder).resolve())).as_posix()
+def figure_tex(name: str, caption: str) -> str:
+    """A figure (figures/<name>, beside report.tex) with its caption."""
     return (f"\\begin{{figure}}[htbp]\n\\centering\n"
             f"\\includegraphics[width=\\linewidth,height=0.8\\textheight,keepaspectratio]"
-            f"{{{where}}}\n"
+            f"{{figures/{name}}}\n"
             f"\\caption{{{text(caption)}}}\n\\end{{figure}}\n")
 
 
-def write_report(folder: Path, profile: str, sections: list[tuple[str, list[str]]],
-                 figures: list[tuple[Path, str]]) -> Path:
-    """results/<profile>/report.tex: each section's tables (\\input from tables/) and every
-    figure (PDF) with its caption."""
-    body = [f"\\section*{{Results: {text(profile)} profile}}"]
-    for title, names in sections:
-        body.append(f"\\subsection*{{{text(title)}}}")
-        body += [f"\\input{{tables/{name}.tex}}" for name in names]
-        body.append("\\clearpage")  # the section's tables before the next heading
-    body.append("\\subsection*{Figures}")
-    body += [figure_tex(path, caption, folder) for path, caption in figures]
+def markdown_tex(markdown: str) -> str:
+    """The findings' Markdown in LaTeX: **bold**, bullet lists, paragraphs and \\input lines
+    (all it uses)."""
+    out, listed = [], False
+    for line in markdown.splitlines():
+        bullet = line.startswith("- ")
+        if bullet != listed:
+            out.append("\\begin{itemize}" if bullet else "\\end{itemize}")
+            listed = bullet
+        if line.startswith("\\input{"):  # LaTeX already (a table's input)
+            out.append(line)
+            continue
+        body = text(line[2:] if bullet else line)
+        body = re.sub(r"\*\*(.+?)\*\*", r"\\textbf{\1}", body)
+        out.append(f"\\item {body}" if bullet else body)
+    return "\n".join(out + (["\\end{itemize}"] if listed else []))
+
+
+def write_report(folder: Path, profile: str, findings: str, parts: list[tuple[str, list[str]]]
+                 ) -> Path:
+    """results/<profile>/report.tex: the findings (Markdown), then each part: a heading and its
+    lines (table inputs, figures, text)."""
+    body = [f"\\section*{{Results: {text(profile)} profile}}",
+            "\\subsection*{Findings}", markdown_tex(findings)]
+    for title, lines in parts:
+        body += ["\\clearpage", f"\\subsection*{{{text(title)}}}", *lines]
     path = folder / "report.tex"
     io.write_text(path, document("\n".join(body)))
     return path
@@ -131,14 +219,15 @@ def figure_caption(stem: str) -> str:
         "95% bootstrap interval over test faces), the non-learned baselines as lines.",
         "strength_sweep": "Test PSNR and SSIM of one network trained at every candidate "
         "strength, beside the obfuscated input and the study's number for that network.",
-        "recognition_vs_psnr": "Top-1 face recognition against test PSNR, one point per run; "
-        "lines: original faces, obfuscated faces, a recogniser trained on obfuscated faces, "
-        "chance.",
+        "recognition_vs_psnr": "Top-1 face recognition (eigenfaces + SVM) against test PSNR, "
+        "one point per scored configuration (mean over its scored seeds, 95% interval) at the "
+        "grid's mean test PSNR; lines: original faces, obfuscated faces, a recogniser trained "
+        "on obfuscated faces, chance where it falls inside the axis.",
         "recognition_vs_psnr_dlib": "Top-1 face recognition by dlib's deep descriptor against "
-        "test PSNR, one point per run; lines as for eigenfaces.",
+        "test PSNR, one point per scored configuration; lines as for eigenfaces.",
         "identity_vs_psnr": "Identity distance of the test faces to their originals (dlib's "
         "descriptor; under the dashed line dlib calls them the same person) against test PSNR, "
-        "one point per run; crosses: non-learned baselines.",
+        "one point per run that recorded it; crosses: non-learned baselines.",
     }
     if stem in fixed:
         return fixed[stem]
@@ -151,6 +240,9 @@ def figure_caption(stem: str) -> str:
     return stem.replace("_", " ")
 
 
+KEY_FIGURES = ("test_psnr_ssim_losses_with_baselines", "test_psnr_ssim_architectures_x_losses",
+               "identity_vs_psnr", "recognition_vs_psnr", "recognition_vs_psnr_dlib",
+               "strength_sweep")
 TABLE_SECTIONS = [("Each loss: the architectures and baselines", "loss_"),
                   ("Each architecture: the losses side by side", "architecture_"),
                   ("Obfuscated input against the best reconstruction", "input_vs_reconstruction"),
@@ -160,17 +252,69 @@ TABLE_SECTIONS = [("Each loss: the architectures and baselines", "loss_"),
                   ("The strength sweep", "strength_sweep")]
 
 
-def write_and_compile(results: Path, figures: Path, profile: str) -> Path:
-    """report.tex from every table in results/tables and every figure PDF in `figures`, and
-    report.pdf beside it where pdflatex exists (the path of what was written last)."""
-    names = sorted(p.stem for p in (results / "tables").glob("*.tex"))
-    sections = [(title, [n for n in names if n.startswith(prefix)])
-                for title, prefix in TABLE_SECTIONS]
+def study_order(name: str) -> tuple:
+    """Tables in the study's order: losses L2, L1, PSNR, SSIM, PSNR+SSIM, MS-SSIM+L1; the
+    study's architectures, the reference row last; blurred before pixelated."""
+    from ..axes.losses import LOSSES
+
+    kind, _, rest = name.partition("_")
+    axis = {"loss": list(LOSSES), "architecture": list(ARCHITECTURES)}.get(kind)
+    head, _, obfuscation = rest.rpartition("_")
+    if axis is None or head not in axis or obfuscation not in OBFUSCATIONS:
+        return (0, name)
+    return (axis.index(head), list(OBFUSCATIONS).index(obfuscation))
+
+
+def figure_order(stem: str) -> tuple:
+    """The key figures first (KEY_FIGURES' order), the face grids last."""
+    if stem in KEY_FIGURES:
+        return (0, KEY_FIGURES.index(stem), stem)
+    from .plots import is_face_grid
+
+    return (2 if is_face_grid(stem) else 1, 0, stem)
+
+
+def copy_figures(figures: Path, results: Path) -> list[str]:
+    """The page-wide figure PDFs copied into results/<profile>/figures/ (the folder's own copy,
+    stale ones removed); their file names, in the report's order."""
     from .plots import is_page_wide
 
-    pictures = [(p, figure_caption(p.stem)) for p in sorted(figures.glob("*.pdf"))
-                if is_page_wide(p)]
-    tex = write_report(results, profile, [s for s in sections if s[1]], pictures)
+    target = io.writable_dir(results / "figures")
+    pictures = sorted((p for p in figures.glob("*.pdf") if is_page_wide(p)),
+                      key=lambda p: figure_order(p.stem))
+    for stale in set(target.glob("*.pdf")) - {target / p.name for p in pictures}:
+        stale.unlink()
+    for path in pictures:
+        io.write_bytes(target / path.name, path.read_bytes())
+    return [p.name for p in pictures]
+
+
+def write_and_compile(results: Path, figures: Path, profile: str, findings: str,
+                      legend: str) -> Path:
+    """report.tex from the findings, every table in results/tables (the comparison tables'
+    `legend` said once, before them) and every figure PDF in `figures`, and report.pdf beside it
+    where pdflatex exists (the path of what was written last)."""
+    names = [p.stem for p in (results / "tables").glob("*.tex")]
+    pictures = copy_figures(figures, results)
+
+    def shown(names_: list[str]) -> list[str]:
+        return [figure_tex(n, figure_caption(Path(n).stem)) for n in names_]
+
+    key = [n for n in pictures if Path(n).stem in KEY_FIGURES]
+    from .plots import is_face_grid
+
+    grids = [n for n in pictures if is_face_grid(n)]
+    tables = [(title, [f"\\input{{tables/{n}.tex}}" for n in
+                       sorted((n for n in names if n.startswith(prefix)), key=study_order)])
+              for title, prefix in TABLE_SECTIONS]
+    tables = [(title, lines) for title, lines in tables if lines]
+    if tables:
+        tables[0] = (tables[0][0], [f"\\paragraph{{Legend of every comparison table.}} "
+                                    f"{text(legend)}", *tables[0][1]])
+    parts = [("Key figures", shown(key)), *tables,
+             ("Further figures", shown([n for n in pictures if n not in key + grids])),
+             ("Faces", shown(grids))]
+    tex = write_report(results, profile, findings, [p for p in parts if p[1]])
     try:
         return compile_pdf(tex) or tex
     except io.OutputError as error:  # the tables and figures stand; the PDF is a convenience

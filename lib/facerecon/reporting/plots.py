@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
+from pathlib import Path
 
 import matplotlib
 import matplotlib.ticker
@@ -63,24 +64,69 @@ def legend_below(figure, handles, width: float, columns: int) -> None:
 
 
 COLUMN_SUFFIX = "_column"  # the one-column copy of a figure: <stem>_column.png/.pdf
+COLUMN_MAX_HEIGHT_IN = 4.5  # a one-column figure taller than this is split into parts
 
 
-def save_in_both_widths(draw, stem) -> list:
+def save_in_both_widths(draw, stem, column_parts: dict | None = None) -> list:
     """draw(width) at a page's full width as <stem>.png/.pdf and at one column's width as
-    <stem>_column.png/.pdf (io.save_figure); each figure is closed once written."""
+    <stem>_column.png/.pdf (io.save_figure); a figure whose panels would stack taller than
+    COLUMN_MAX_HEIGHT_IN in one column gives `column_parts` instead (part -> its own draw, see
+    by_obfuscation), saved as <stem>_<part>_column. Each figure is closed once written."""
     from ..core import io
 
+    drawings = [(draw, FULL_WIDTH_IN, "")]
+    drawings += ([(part_draw, COLUMN_WIDTH_IN, f"_{part}{COLUMN_SUFFIX}")
+                  for part, part_draw in column_parts.items()] if column_parts
+                 else [(draw, COLUMN_WIDTH_IN, COLUMN_SUFFIX)])
+    if column_parts:  # a copy of the figure in one piece, from before it was split, goes
+        for stale in Path(stem).parent.glob(f"{Path(stem).name}{COLUMN_SUFFIX}.*"):
+            stale.unlink()
     paths = []
-    for width, suffix in ((FULL_WIDTH_IN, ""), (COLUMN_WIDTH_IN, COLUMN_SUFFIX)):
-        figure = draw(width)
+    for drawing, width, suffix in drawings:
+        figure = drawing(width)
         paths += io.save_figure(figure, f"{stem}{suffix}")
         plt.close(figure)
     return paths
 
 
+def by_obfuscation(draw, *frames) -> dict:
+    """One drawing per obfuscation in the frames (their `obfuscation` column):
+    draw(*each frame's rows of it, width), for save_in_both_widths' column_parts."""
+    names = dict.fromkeys(o for frame in frames for o in frame["obfuscation"].dropna())
+    return {name: (lambda width, name=name: draw(
+        *(frame[frame["obfuscation"] == name] for frame in frames), width)) for name in names}
+
+
 def is_page_wide(path) -> bool:
     """Whether a figure file is the page-wide copy (not <stem>_column)."""
     return not path.stem.endswith(COLUMN_SUFFIX)
+
+
+SCREEN_DPI = 150  # a notebook's copy of a figure: sharp on a screen, a quarter of the print file
+
+
+def on_screen(path):
+    """A figure's PNG as a notebook shows it, at SCREEN_DPI: the 300 dpi print file would make
+    every executed notebook four times heavier for nothing a screen shows."""
+    import cv2
+    from IPython.display import Image
+
+    from ..core.io import PRINT_DPI
+
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    scale = SCREEN_DPI / PRINT_DPI
+    small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    if is_face_grid(path):  # photographs: JPEG keeps them sharp at a fraction of a PNG
+        return Image(data=cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 90])[1]
+                     .tobytes(), format="jpeg")
+    return Image(data=cv2.imencode(".png", small)[1].tobytes(), format="png")
+
+
+FACE_GRIDS = ("sample_faces_", "reconstructions_")  # figures of faces, not of numbers
+
+
+def is_face_grid(path) -> bool:
+    return Path(path).stem.startswith(FACE_GRIDS)
 
 
 def shown_pngs(paths) -> list:

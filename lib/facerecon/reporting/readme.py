@@ -1,7 +1,9 @@
 """The README's results, written from a profile's CSVs between two markers, so that no number in
-the README is typed by hand: `./run_all.sh --profile quick|paper` rewrites its profile's block
-(only when the results are the project's own, under results/).
+the README is typed by hand: `./run_all.sh --profile quick|paper` rewrites its profile's blocks,
+its headline near the top and its results (only when the results are the project's own, under
+results/).
 
+    <!-- headline:paper begin --> ... <!-- headline:paper end -->
     <!-- results:paper begin --> ... <!-- results:paper end -->
 """
 from __future__ import annotations
@@ -18,37 +20,23 @@ from ..axes.measures import measure_of
 from ..axes.obfuscation import OBFUSCATIONS
 from ..core import io
 from ..core.io import PROJECT_ROOT
-from ..data.baselines import METHODS, per_image_scores
+from ..data.baselines import METHODS, per_image_scores, selection_text
 from ..data.calibration import calibration_text
 from ..experiment.config import OBFUSCATION_NAMES, REFERENCE_ARCHITECTURE, STUDY_ARCHITECTURES
 from . import recognition_report, strengths
-from .reproduction import held
+from .findings import answer_text
 
 README = PROJECT_ROOT / "README.md"
 PROFILES_IN_README = ("quick", "paper")
 
 
-def markers(profile: str) -> tuple[str, str]:
-    return f"<!-- results:{profile} begin -->", f"<!-- results:{profile} end -->"
+def markers(name: str) -> tuple[str, str]:
+    """The comments around a generated block: 'results:paper', 'headline:quick'."""
+    return f"<!-- {name} begin -->", f"<!-- {name} end -->"
 
 
 def cell(value: float, digits: int) -> str:
     return "—" if pd.isna(value) else f"{value:.{digits}f}"
-
-
-def run_status(runs: pd.DataFrame) -> str:
-    """How many runs finished, per split and seed, and what the rest are."""
-    parts = []
-    for split in dict.fromkeys(["random", *runs["split"]]):
-        mine = runs[runs["split"] == split]
-        if len(mine):
-            seeds = ", ".join(f"seed {int(seed)} {int((g['status'] == 'finished').sum())} of "
-                              f"{len(g)}" for seed, g in mine.groupby("seed"))
-            parts.append(f"{'random' if split == 'random' else split + '-disjoint'} split: {seeds}")
-    finished = int((runs["status"] == "finished").sum())
-    others = runs.loc[runs["status"] != "finished", "status"].value_counts()
-    rest = "".join(f"; {n} {status}" for status, n in others.items())
-    return f"**{finished} of {len(runs)} runs finished**{rest} ({'; '.join(parts)})."
 
 
 def baseline_means(results: Path) -> pd.DataFrame:
@@ -104,19 +92,6 @@ def results_table(runs: pd.DataFrame, baselines: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def conclusions(results: Path) -> str:
-    """The study's conclusions with whether each holds in the study's numbers and in ours."""
-    path = results / "reproduction.csv"
-    if not path.exists():
-        return "No reproduction report yet."
-    table = pd.read_csv(path).query("section == 'conclusion'")
-    lines = ["| The study's conclusion | In the study's numbers | In ours |", "|---|---|---|"]
-    said = {True: "yes", False: "no", None: "unknown (runs missing)"}
-    lines += [f"| {r.item} | {said[held(r.holds_in_study)]} | {said[held(r.holds_in_ours)]} |"
-              for r in table.itertuples()]
-    return "\n".join(lines)
-
-
 def obfuscation_placement(results: Path) -> str:
     """Where the study's example faces fall among ours (calibration.py), from its CSVs."""
     names = ("obfuscation_quality.csv", "obfuscation_examples.csv",
@@ -127,17 +102,30 @@ def obfuscation_placement(results: Path) -> str:
             + calibration_text(*(pd.read_csv(results / name) for name in names)))
 
 
+def stored(results: Path, name: str, missing: str) -> str:
+    path = results / name
+    return path.read_text().strip() if path.exists() else missing
+
+
+def baseline_settings(results: Path) -> str:
+    path = results / "baselines" / "selection.csv"
+    if not path.exists():
+        return ""
+    return "Baselines' settings:\n\n" + selection_text(pd.read_csv(path))
+
+
 def results_block(profile: str, results_root) -> str:
+    """The profile's results for the README: the findings first, then the table of test means,
+    the baselines' settings, the obfuscation strengths, the gap to the study and recognition."""
     results = Path(results_root) / profile
     runs = pd.read_csv(results / "all_runs.csv")
-    return "\n\n".join([
-        run_status(runs),
+    return "\n\n".join(part for part in [
+        stored(results, "findings.md", "No findings yet (`python -m facerecon report`)."),
         f"Test PSNR / SSIM, means over seeds (`results/{profile}/all_runs.csv`; — is a run "
-        f"that has not finished; bold: the best network of a column, a mean over the seeds of "
-        f"its row; baselines chosen on validation faces):",
+        f"that has not finished; bold: the best network of a column, a mean over the seeds its "
+        f"row's Seeds column counts; baselines chosen on validation faces):",
         results_table(runs, baseline_means(results)),
-        f"The study's conclusions, checked (evidence in `results/{profile}/reproduction.md`):",
-        conclusions(results),
+        baseline_settings(results),
         obfuscation_placement(results),
         f"**The gap to the study's numbers, and the obfuscation strength** "
         f"(`results/{profile}/tables/strength_sweep.md`, figure "
@@ -147,19 +135,46 @@ def results_block(profile: str, results_root) -> str:
         f"obfuscated and reconstructed test faces (`results/{profile}/recognition.csv`, "
         f"figure `figures/{profile}/recognition_vs_psnr.png`):",
         recognition_report.stored_text(results),
-    ])
+    ] if part)
+
+
+def headline(profile: str, results_root) -> str:
+    """The first screen's line for a profile: the answer's first sentence and how complete the
+    grid is (findings.csv and all_runs.csv)."""
+    results = Path(results_root) / profile
+    paths = results / "findings.csv", results / "all_runs.csv"
+    if not all(p.exists() for p in paths):
+        return f"**{profile.capitalize()} profile**: no results yet."
+    table = pd.read_csv(paths[0], keep_default_na=False, na_values=[""])
+    table["best_loss"] = table["best_loss"].fillna("")
+    runs = pd.read_csv(paths[1])
+    finished = int((runs["status"] == "finished").sum())
+    answer = answer_text(table).split("\n")[0].removeprefix(
+        "**Which loss restores faces best?** ")
+    return (f"- **{profile.capitalize()} profile** ({finished} of {len(runs)} runs; "
+            f"{PROFILE_NOTES[profile]}): {answer}")
+
+
+PROFILE_NOTES = {"quick": "32×32 on a CPU: the direction of effects, not the study's numbers",
+                 "paper": "the study's settings"}
 
 
 def update_readme(profile: str, results_root, readme: Path = README) -> bool:
-    """Rewrites the profile's block of the README; False where there is none to write (the
-    smoke profile, results elsewhere than the project's, or a README without the markers)."""
+    """Rewrites the profile's blocks of the README (its headline near the top and its results);
+    False where there is none to write (the smoke profile, results elsewhere than the
+    project's, or a README without the markers)."""
     if profile not in PROFILES_IN_README or Path(results_root).resolve() != PROJECT_ROOT / "results":
         return False
     text = readme.read_text()
-    begin, end = markers(profile)
-    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
-    if not pattern.search(text):
-        return False
-    block = f"{begin}\n{results_block(profile, results_root)}\n{end}"
-    io.write_text(readme, pattern.sub(lambda _: block, text))
-    return True
+    blocks = {f"results:{profile}": results_block(profile, results_root),
+              f"headline:{profile}": headline(profile, results_root)}
+    written = False
+    for name, block in blocks.items():
+        begin, end = markers(name)
+        pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
+        if pattern.search(text):
+            text = pattern.sub(lambda _, b=block: f"{begin}\n{b}\n{end}", text)
+            written = True
+    if written:
+        io.write_text(readme, text)
+    return written

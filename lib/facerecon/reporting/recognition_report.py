@@ -24,6 +24,8 @@ from ..training.runs import finished, grid, select
 from . import latex, plots, result_plots
 from .formatting import RETRAIN
 
+NOT_TRAINED = "not trained"  # a configuration of the grid with no finished run
+
 
 def accuracy(frame: pd.DataFrame) -> dict:
     """Top-k accuracy over probes averaged over seeds, with the two-level (seeds, then probes)
@@ -199,10 +201,10 @@ def recogniser_text(name: str, table: pd.DataFrame, strengths: pd.DataFrame,
             best = nets.loc[nets["top1"].idxmax()]
             seeds = f"{best['n_seeds']} seed{'s' if best['n_seeds'] > 1 else ''}"
             text += (f" The best reconstruction ({best['label']}, {best['split']} split, "
-                     f"{seeds}) is named right for {with_interval(best)}. Against the obfuscated "
-                     f"faces, of {len(nets)} network configurations "
+                     f"{seeds}) is named right for {with_interval(best)}. Top-1 of the "
+                     f"{len(nets)} scored network configurations against the obfuscated faces: "
                      + verdict_counts(nets["top1_vs_obfuscated"]) + "; against the recogniser "
-                     "trained on obfuscated faces, " + verdict_counts(
+                     "trained on obfuscated faces: " + verdict_counts(
                          nets["top1_vs_trained_on_obfuscated"]) + " (paired over seeds and "
                      "faces; resolved only with at least two seeds).")
         status = select(part, condition="run")["status"]
@@ -210,10 +212,10 @@ def recogniser_text(name: str, table: pd.DataFrame, strengths: pd.DataFrame,
         if retrain:
             text += (f" {retrain} trained network configuration{'s' if retrain > 1 else ''} "
                      "cannot be scored here: their test faces are not kept, so they need a "
-                     "retrain (retrain).")
+                     "retrain ('retrain' in the tables).")
         if missing:
             text += (f" {missing} network configuration{'s' if missing > 1 else ''} of the grid "
-                     f"{'are' if missing > 1 else 'is'} not trained yet (missing).")
+                     f"{'are' if missing > 1 else 'is'} not trained yet ('not trained').")
         lines.append(text + psnr_relation(table, obfuscation))
     lines.append(privacy_text(strengths, protocol, name))
     return "\n\n".join(lines)
@@ -253,13 +255,6 @@ def span(tried: pd.DataFrame, column: str) -> str:
             f"({low['strength']})")
 
 
-def run_accuracy(per_probe: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
-    """Top-1 accuracy of every scored run with its fields and test PSNR (the figure's points)."""
-    scored = select(per_probe, condition="run")
-    top1 = scored.assign(hit=scored["rank"] <= 1).groupby("key")["hit"].mean().rename("top1")
-    return runs.merge(top1, left_on="key", right_index=True)
-
-
 def verdict_counts(verdicts: pd.Series) -> str:
     """'2 higher, 1 lower, 16 not resolved, 3 on one seed' (on one seed: nothing to resolve)."""
     counts = verdicts.value_counts()
@@ -283,6 +278,18 @@ def psnr_relation(table: pd.DataFrame, obfuscation: str) -> str:
     rho, p = spearmanr(nets["test_psnr"], nets["top1"])
     return (f" Across the {len(nets)} network configurations, top-1 accuracy and test PSNR have "
             f"Spearman ρ = {rho:.2f} (p = {p:.2g}).")
+
+
+def by_obfuscation(points: pd.DataFrame, table: pd.DataFrame, level: float) -> dict:
+    """One column-wide recognition figure per obfuscation (both panels and the legend would
+    stack taller than a column figure may be), each keeping the original faces' line."""
+    def draw(obfuscation):
+        return lambda width: result_plots.recognition_vs_psnr(
+            points[points["obfuscation"] == obfuscation],
+            table[(table["obfuscation"] == obfuscation) | (table["condition"] == "original")],
+            level, width)
+
+    return {o: draw(o) for o in OBFUSCATIONS if (table["obfuscation"] == o).any()}
 
 
 def write_recognition(profile: Profile, results_root, figures_root, runs: pd.DataFrame,
@@ -311,12 +318,13 @@ def write_recognition(profile: Profile, results_root, figures_root, runs: pd.Dat
     write_privacy(strengths, results / "tables", profile_name)
     level, paths = chance(protocol), []
     for name in names:
-        points, part = run_accuracy(select(per_probe, recogniser=name), runs), select(
-            table, recogniser=name)
+        part = select(table, recogniser=name)
+        points = part[(part["condition"] == "run") & part["top1"].notna()
+                      & part["split"].eq("random")]
         paths += plots.save_in_both_widths(
             lambda width: result_plots.recognition_vs_psnr(points, part, level, width),
             io.writable_dir(Path(figures_root) / profile_name)
-            / stem_for("recognition_vs_psnr", name))
+            / stem_for("recognition_vs_psnr", name), by_obfuscation(points, part, level))
     return {"table": table, "strengths": strengths, "figures": paths,
             "text": recognition_text(table, strengths, protocol)}
 
@@ -329,28 +337,31 @@ def printed(table: pd.DataFrame) -> pd.DataFrame:
         "Faces": table["label"].str.replace(" (no model)", "", regex=False) + split,
         "Obfuscation": table["obfuscation"].map(
             lambda o: OBFUSCATIONS[o].label if isinstance(o, str) else "none"),
-        "n": table["n_seeds"],
+        "Seeds scored": table["n_seeds"],
         "Top-1 (%)": [percent_cell(r, "", 1) for _, r in table.iterrows()],
         "Top-5 (%)": [percent_cell(r, "", 5) for _, r in table.iterrows()],
-        MEASURES["psnr"].heading: table["test_psnr"].map(
+        f"Test {MEASURES['psnr'].heading}, all seeds": table["test_psnr"].map(
             lambda v: "" if pd.isna(v) else f"{v:.{MEASURES['psnr'].digits}f}"),
         "vs obf.": table["top1_vs_obfuscated"].fillna(""),
         "vs trained": table["top1_vs_trained_on_obfuscated"].fillna("")})
 
 
-def printed_tables(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def printed_tables(table: pd.DataFrame, scored_only: bool = False) -> dict[str, pd.DataFrame]:
     """The printed recognition table of each recogniser (name -> table, without the recogniser
-    column)."""
+    column); with scored_only, only its scored rows (the text counts the others)."""
+    if scored_only:
+        table = table[table["status"] == "finished"]
     return {name: printed(select(table, recogniser=name).reset_index(drop=True)).drop(
                 columns="Recogniser") for name in dict.fromkeys(table["recogniser"])}
 
 
 def percent_cell(row, prefix: str, k: int) -> str:
     """'54 [38, 69]': a top-k accuracy in percent with its 95% interval; 'retrain' for a
-    trained configuration that could not be scored, else 'missing'."""
+    trained configuration that could not be scored (its faces are not kept), else 'not
+    trained'."""
     value = row.get(f"{prefix}top{k}")
     if pd.isna(value):
-        return RETRAIN if row.get("status") == RETRAIN else "missing"
+        return RETRAIN if row.get("status") == RETRAIN else NOT_TRAINED
     return (f"{100 * value:.0f} [{100 * row[f'{prefix}top{k}_ci_low']:.0f}, "
             f"{100 * row[f'{prefix}top{k}_ci_high']:.0f}]")
 
@@ -383,12 +394,13 @@ def write_printed(table: pd.DataFrame, folder: Path, profile: str) -> None:
     for name, shown in printed_tables(table).items():
         caption = (f"Face recognition by {RECOGNISERS[name].label} on original, obfuscated and "
                    f"reconstructed test faces ({profile} profile). Top-k: the true person among "
-                   f"the recogniser's first k, mean over seeds (n) with a 95% bootstrap interval "
-                   f"drawing seeds, then faces; PSNR: mean over all test faces; vs obf., vs "
+                   f"the recogniser's first k, mean over the seeds scored with a 95% bootstrap "
+                   f"interval drawing seeds, then faces; test PSNR: mean over all test faces "
+                   f"and all the grid's finished seeds (as in every table); vs obf., vs "
                    f"trained: the paired difference in top-1 against the obfuscated faces and "
                    f"against a recogniser trained on obfuscated faces, resolved with at least two "
                    f"seeds; retrain: trained, but its test faces for this recogniser are not kept "
-                   f"here; missing: not trained")
+                   f"here (it needs a retrain); not trained: no run yet")
         write_table(shown, caption, folder, stem_for("recognition", name))
 
 
@@ -398,10 +410,10 @@ def stem_for(base: str, name: str) -> str:
 
 
 def write_table(shown: pd.DataFrame, caption: str, folder: Path, name: str) -> None:
-    """tables/<name>.md and .tex of a printed table."""
+    """tables/<name>.md and .tex of a printed table (in LaTeX, intervals under their means)."""
     io.write_text(io.writable_dir(folder) / f"{name}.md",
                   f"{caption}\n\n{shown.to_markdown(index=False)}\n")
-    io.write_text(folder / f"{name}.tex", latex.table_tex(shown, caption, name))
+    io.write_text(folder / f"{name}.tex", latex.table_tex(shown.map(latex.stacked), caption, name))
 
 
 STORED = ("recognition.csv", "recognition_strengths.csv", "recognition_protocol.csv")

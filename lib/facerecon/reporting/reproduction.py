@@ -15,7 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..axes.architectures import ARCHITECTURES
+from ..axes.losses import LOSSES
 from ..axes.metrics import SCORES
+from ..axes.obfuscation import OBFUSCATIONS
 from ..core import io
 from ..core.io import PROJECT_ROOT
 from ..experiment.config import OBFUSCATION_NAMES, STUDY_ARCHITECTURES, STUDY_LOSSES
@@ -68,8 +71,21 @@ def verdict(comparisons: list[tuple[str, float, float]], strict: bool = True) ->
     return len(wins) == len(comparisons), evidence
 
 
+def named(*names: str) -> str:
+    """'Simple CNN, blurred, SSIM': codes of the axes (and 'test_psnr') as a reader reads them."""
+    def one(name):
+        for registry in (ARCHITECTURES, LOSSES):
+            if name in registry:
+                return registry[name].label
+        if name in OBFUSCATIONS:
+            return OBFUSCATIONS[name].label.lower()
+        return name.replace("test_", "test ").replace("psnr", "PSNR").replace("ssim", "SSIM")
+
+    return ", ".join(one(name) for name in names)
+
+
 def ssim_losses_beat_l2(means):
-    return verdict([(f"{a}/{o}/{loss}", value(means, a, loss, o, "test_ssim"),
+    return verdict([(named(a, o, loss), value(means, a, loss, o, "test_ssim"),
                      value(means, a, "l2", o, "test_ssim"))
                     for a in STUDY_ARCHITECTURES for o in OBFUSCATION_NAMES
                     for loss in ("ssim", "psnr_ssim")])
@@ -84,26 +100,26 @@ def psnr_ssim_best_or_tied(means):
             for loss in STUDY_LOSSES:
                 if loss != "psnr_ssim":
                     other = round(value(means, a, loss, o, "test_ssim"), DIGITS["test_ssim"])
-                    comparisons.append((f"{a}/{o} vs {loss}", ours, other))
+                    comparisons.append((f"{named(a, o)} vs {named(loss)}", ours, other))
     return verdict(comparisons, strict=False)
 
 
 def residual_autoencoder_best_blur_ssim(means):
-    return verdict([(f"{loss} vs {a}", value(means, "residual_autoencoder", loss, "blur", "test_ssim"),
+    return verdict([(f"{named(loss)} vs {named(a)}", value(means, "residual_autoencoder", loss, "blur", "test_ssim"),
                      value(means, a, loss, "blur", "test_ssim"))
                     for loss in STUDY_LOSSES for a in STUDY_ARCHITECTURES
                     if a != "residual_autoencoder"])
 
 
 def blur_beats_pixelation(means):
-    return verdict([(f"{a}/{loss} {m}", value(means, a, loss, "blur", m),
+    return verdict([(f"{named(a, loss)} {named(m)}", value(means, a, loss, "blur", m),
                      value(means, a, loss, "pixelate", m))
                     for a in STUDY_ARCHITECTURES for loss in STUDY_LOSSES
                     for m in ("test_psnr", "test_ssim")])
 
 
 def l1_beats_l2(means):
-    return verdict([(f"{a}/{o} {m}", value(means, a, "l1", o, m), value(means, a, "l2", o, m))
+    return verdict([(f"{named(a, o)} {named(m)}", value(means, a, "l1", o, m), value(means, a, "l2", o, m))
                     for a in STUDY_ARCHITECTURES for o in OBFUSCATION_NAMES
                     for m in ("test_psnr", "test_ssim")])
 
@@ -133,7 +149,7 @@ def significance_note(significance: pd.DataFrame, losses, metric: str = "test_ss
                                              int(rows["n_seeds"].max())}))
     up = int((rows["networks_differ"] & (rows["difference"] > 0)).sum())
     down = int((rows["networks_differ"] & (rows["difference"] < 0)).sum())
-    return (f"; loss minus L2 ({metric}, bootstrap over {seeds} seed(s) and test images): "
+    return (f"; loss minus L2 ({named(metric)}, bootstrap over {seeds} seed(s) and test images): "
             f"{verdicts.get('higher', 0)} resolved higher, {verdicts.get('lower', 0)} resolved "
             f"lower, {verdicts.get('not resolved', 0)} not resolved, "
             f"{verdicts.get('one seed', 0)} on one seed (training noise unseen) of {len(rows)}; "
@@ -168,7 +184,7 @@ def number_rows(runs: pd.DataFrame, baselines: pd.DataFrame, reference: pd.DataF
     for _, ref in reference.iterrows():
         if ref["source"].startswith(COMPARED_SOURCE):
             part = select(done, **{ARCH: ref[ARCH], LOSS: ref[LOSS], OBF: ref[OBF]})
-            what = f"{ref[ARCH]}, {ref[LOSS]}"
+            what = f"{ARCHITECTURES[ref[ARCH]].label}, {LOSSES[ref[LOSS]].label}"
         elif ref["source"].startswith(INPUT_SOURCE) and ref[ARCH] == "input":
             part = select(baselines, method="input", **{OBF: ref[OBF]}, subset=ref["subset"])
             part = part.rename(columns={m: f"{ref['subset']}_{m}"
@@ -177,7 +193,8 @@ def number_rows(runs: pd.DataFrame, baselines: pd.DataFrame, reference: pd.DataF
         elif ref["source"].startswith(INPUT_SOURCE):
             arch, loss = best.get(ref[OBF]) or (None, None)
             part = select(done, **{ARCH: arch, LOSS: loss, OBF: ref[OBF]})
-            what = f"best reconstruction (ours: {arch}, {loss})"
+            what = (f"best reconstruction (ours: {ARCHITECTURES[arch].label}, "
+                    f"{LOSSES[loss].label})" if arch else "best reconstruction (none yet)")
         else:
             continue
         column = f"{ref['subset']}_{ref['metric']}"
@@ -188,8 +205,8 @@ def number_rows(runs: pd.DataFrame, baselines: pd.DataFrame, reference: pd.DataF
                  "ours_y": f"{column}_y"}
         others = {name: float(part[c].mean()) if c in part and part[c].notna().any() else np.nan
                   for name, c in other.items()}
-        rows.append({"section": "number", "item": f"{what}, {ref[OBF]}, {ref['subset']} "
-                     f"{ref['metric'].upper()}", ARCH: ref[ARCH], LOSS: ref[LOSS],
+        rows.append({"section": "number", "item": f"{what}, {OBFUSCATIONS[ref[OBF]].label.lower()}, "
+                     f"{ref['subset']} {ref['metric'].upper()}", ARCH: ref[ARCH], LOSS: ref[LOSS],
                      OBF: ref[OBF], "subset": ref["subset"], "metric": ref["metric"],
                      "study": ref["value"], "ours": ours, **others,
                      "n_seeds": int(part["seed"].nunique()) if "seed" in part and len(part) else 0,
@@ -281,3 +298,18 @@ def conclusions_text(table: pd.DataFrame) -> str:
     return "\n".join(f"- **{r.item}.** In the study's numbers it {said[held(r.holds_in_study)]}; "
                      f"in ours it {said[held(r.holds_in_ours)]}. Evidence: {r.evidence}."
                      for r in rows.itertuples())
+
+
+def numbers_printed(table: pd.DataFrame) -> pd.DataFrame:
+    """The study's numbers beside ours as a reader reads them (display names, the study's
+    digits, 'missing' for a run that has not finished)."""
+    numbers = table[table["section"] == "number"]
+    digits = numbers["metric"].map({"psnr": 2, "ssim": 4})
+
+    def shown(values):
+        return [("missing" if pd.isna(v) else f"{v:.{d}f}") for v, d in zip(values, digits)]
+
+    return pd.DataFrame({"Number": numbers["item"].str.replace(" PSNR", " PSNR (dB)"),
+                         "Study": shown(numbers["study"]), "Ours": shown(numbers["ours"]),
+                         "Seeds": numbers["n_seeds"].astype(int),
+                         "Ours − study": shown(numbers["difference"])})

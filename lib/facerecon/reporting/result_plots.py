@@ -25,7 +25,7 @@ def training_curves(histories: pd.DataFrame, hue: str, registry, title: str = ""
     the legend below. `histories` has the columns of history.csv, `seed` and `hue`."""
     metrics = [("loss", "loss (own scale)"), *((n, m.heading) for n, m in MEASURES.items())]
     with paper_fonts():
-        figure, axes = panels(1, 3, width, 2.0 if width >= FULL_WIDTH_IN else 1.5)
+        figure, axes = panels(1, 3, width, 2.0 if width >= FULL_WIDTH_IN else 1.1)
         for ax, (metric, label) in zip(axes.flat, metrics):
             for (name, seed), group in histories.groupby([hue, "seed"]):
                 ax.plot(group["epoch"], group[f"val_{metric}"], color=registry[name].colour, lw=1)
@@ -39,35 +39,46 @@ def training_curves(histories: pd.DataFrame, hue: str, registry, title: str = ""
         shown = [n for n in registry if n in set(histories[hue])]
         handles = [plt.Line2D([], [], color=registry[n].colour, label=registry[n].label)
                    for n in shown]
-        handles += [plt.Line2D([], [], color="0.3", label="validation"),
-                    plt.Line2D([], [], color="0.3", ls="--", label="training")]
+        # Line styles in light grey: no colour that an entry of the axes has.
+        handles += [plt.Line2D([], [], color="0.65", label="validation"),
+                    plt.Line2D([], [], color="0.65", ls="--", label="training")]
         legend_below(figure, handles, width, min(len(handles), 8))
         if title:
             figure.suptitle(title)
     return figure
 
 
+def untied_digits(values, digits: int) -> int:
+    """The fewest decimals, from the measure's own up to two more, at which values that differ
+    still print differently (rounding must not invent ties)."""
+    values = pd.Series(values).dropna().unique()
+    for more in range(3):
+        if len({round(v, digits + more) for v in values}) == len(values):
+            return digits + more
+    return digits + 2
+
+
 def metric_heatmaps(runs: pd.DataFrame, width: float = FULL_WIDTH_IN):
     """Test PSNR and SSIM for every architecture x loss, one panel per obfuscation and metric;
-    each cell carries its number (so no colour bar; fewer digits at one column's width), runs
-    that did not happen stay blank."""
+    each cell carries its number, with the decimals that keep distinct means distinct (so no
+    colour bar); a loss or run that did not happen is a blank cell, every loss a column."""
     obfuscations = [o for o in OBFUSCATIONS if (runs["obfuscation"] == o).any()]
     narrow = width < FULL_WIDTH_IN
     with paper_fonts():
         figure, axes = panels(2, len(obfuscations), width, 1.9 if narrow else 2.2)
         for c, obfuscation in enumerate(obfuscations):
             subset = runs[runs["obfuscation"] == obfuscation]
-            for r, (metric, fmt) in enumerate([("test_psnr", ".1f" if narrow else ".2f"),
-                                               ("test_ssim", ".2f" if narrow else ".3f")]):
+            for r, metric in enumerate(("test_psnr", "test_ssim")):
                 ax = axes[r, c]
                 table = subset.pivot_table(index="architecture", columns="loss", values=metric,
                                            aggfunc="mean")
                 table = table.reindex(index=[a for a in ARCHITECTURES if a in table.index],
-                                      columns=[l for l in LOSSES if l in table.columns])
+                                      columns=list(LOSSES))
+                digits = untied_digits(table.to_numpy().ravel(), measure_of(metric).digits)
                 table.index = [ARCHITECTURES[a].label for a in table.index]
                 table.columns = [LOSSES[l].label for l in table.columns]
-                sns.heatmap(table, annot=True, fmt=fmt, cmap="viridis", ax=ax, cbar=False,
-                            annot_kws={"fontsize": 6})
+                sns.heatmap(table, annot=True, fmt=f".{digits}f", cmap="viridis", ax=ax,
+                            cbar=False, annot_kws={"fontsize": 5.5})
                 ax.set_title(f"{OBFUSCATIONS[obfuscation].label}: test {measure_of(metric).heading}")
                 ax.set_xlabel("")
                 ax.set_ylabel("")
@@ -105,6 +116,8 @@ def loss_comparison(rows: pd.DataFrame, losses: list[str], width: float = FULL_W
                         ax.axhline(line[metric], color="0.45", ls=styles[i % 3], lw=0.8)
                 ax.set_xticks(range(len(losses)), [LOSSES[l].label for l in losses],
                               rotation=25)
+                ax.margins(y=0.12)  # no point or baseline line on the frame
+                ax.set_xlim(-0.5, len(losses) - 0.5)  # every loss a slot, trained or not
                 ax.set_title(f"{OBFUSCATIONS[obfuscation].label}: test {measure_of(metric).heading}")
         handles = [plt.Line2D([], [], color=ARCHITECTURES[a].colour, ls="",
                               marker=ARCHITECTURES[a].marker, label=ARCHITECTURES[a].label)
@@ -124,10 +137,10 @@ def calibration_distributions(per_image: pd.DataFrame, table: pd.DataFrame,
     """Per-image PSNR and SSIM of our obfuscated faces under every candidate strength (boxes:
     test and training faces), with the study's example faces marked; the used strength is
     starred."""
-    colours = {"test": "#0072B2", "train": "#E69F00"}  # Okabe-Ito: colour-blind safe
+    colours = {"test": "0.35", "train": "0.8"}  # greys: colour is for architectures and losses
     names = list(dict.fromkeys(table["obfuscation"]))
     with paper_fonts():
-        figure, axes = panels(2, len(names), width, 2.1)
+        figure, axes = panels(2, len(names), width, 2.1 if width >= FULL_WIDTH_IN else 1.7)
         for col, name in enumerate(names):
             rows = table[table["obfuscation"] == name]
             order = list(rows["setting"])
@@ -167,7 +180,7 @@ def strength_sweep(table: pd.DataFrame, network: str, width: float = FULL_WIDTH_
     arch = table["architecture"].iloc[0]
     names = list(dict.fromkeys(table["obfuscation"]))
     with paper_fonts():
-        figure, axes = panels(2, len(names), width, 2.0)
+        figure, axes = panels(2, len(names), width, 2.0 if width >= FULL_WIDTH_IN else 1.6)
         for col, name in enumerate(names):
             rows = table[table["obfuscation"] == name].reset_index(drop=True)
             x = np.arange(len(rows))
@@ -180,6 +193,7 @@ def strength_sweep(table: pd.DataFrame, network: str, width: float = FULL_WIDTH_
                 study = rows[f"study_test_{metric}"].iloc[0]
                 if pd.notna(study):
                     ax.axhline(study, color="black", linestyle=":", linewidth=1)
+                ax.margins(x=0.06, y=0.15)  # no point or line on the frame
                 ax.set_xticks(x, [f"{r.setting}{' *' if r.profile_strength else ''}"
                                   f"{'' if r.status == 'finished' else ' (missing)'}"
                                   for r in rows.itertuples()], rotation=35, ha="right")
@@ -188,7 +202,7 @@ def strength_sweep(table: pd.DataFrame, network: str, width: float = FULL_WIDTH_
                     ax.set_title(f"{OBFUSCATIONS[name].label} faces")
         handles = [plt.Line2D([], [], color=ARCHITECTURES[arch].colour,
                               marker=ARCHITECTURES[arch].marker,
-                              label=f"{network} (mean over seeds)"),
+                              label=network),
                    plt.Line2D([], [], color="0.55", marker="o", linestyle="--",
                               label="obfuscated input"),
                    plt.Line2D([], [], color="black", linestyle=":",
@@ -200,45 +214,58 @@ def strength_sweep(table: pd.DataFrame, network: str, width: float = FULL_WIDTH_
 
 def recognition_vs_psnr(points: pd.DataFrame, table: pd.DataFrame, chance: float,
                         width: float = FULL_WIDTH_IN):
-    """Top-1 recognition accuracy against test PSNR, one point per run (colour: architecture,
-    marker: loss), one panel per obfuscation; the baselines as grey crosses; horizontal lines for
-    the original faces, the obfuscated faces, the recogniser trained on obfuscated faces and
-    chance."""
+    """Top-1 recognition accuracy against test PSNR, one point per scored configuration (colour:
+    architecture, marker: loss; its mean over the scored seeds with the 95% interval, at the
+    grid's mean test PSNR), one panel per obfuscation; the baselines as grey crosses;
+    horizontal lines for the original faces, the obfuscated faces and the recogniser trained on
+    obfuscated faces. The axis shows the data: chance is drawn only where it falls inside, and
+    named in the legend."""
     obfuscations = [o for o in OBFUSCATIONS if (table["obfuscation"] == o).any()]
     lines = {"original": ("Original faces", "-"), "obfuscated": ("Obfuscated faces", "--"),
              "trained_on_obfuscated": ("Obfuscated, recogniser trained on obfuscated", "-.")}
+
+    def with_interval(ax, rows, **style):
+        y = 100 * rows["top1"].to_numpy()
+        error = np.abs(100 * rows[["top1_ci_low", "top1_ci_high"]].to_numpy().T - y)
+        ax.errorbar(rows["test_psnr"], y, yerr=error, ls="", lw=0.6, capsize=1.2, **style)
+
     with paper_fonts():
-        figure, axes = panels(1, len(obfuscations), width, 2.4 if width >= FULL_WIDTH_IN else 2.0,
+        figure, axes = panels(1, len(obfuscations), width, 2.4 if width >= FULL_WIDTH_IN else 1.5,
                               sharey=True)
-        for ax, obfuscation in zip(axes[0], obfuscations):
+        for ax, obfuscation in zip(axes.flat, obfuscations):
             for _, run in points[points["obfuscation"] == obfuscation].iterrows():
-                ax.scatter(run["test_psnr"], 100 * run["top1"], s=18, linewidths=0.4,
-                           color=ARCHITECTURES[run["architecture"]].colour if run["architecture"] in ARCHITECTURES else "0.3",
-                           marker=LOSSES[run["loss"]].marker if run["loss"] in LOSSES else "o", edgecolors="black")
+                with_interval(ax, run.to_frame().T, color=ARCHITECTURES[run["architecture"]].colour,
+                              marker=LOSSES[run["loss"]].marker, ms=4, mec="black", mew=0.4)
             part = table[(table["obfuscation"] == obfuscation) | (table["condition"] == "original")]
             for condition, (label, style) in lines.items():
                 rows = part[part["condition"] == condition]
                 if len(rows):
                     ax.axhline(100 * rows["top1"].iloc[0], color="0.25", ls=style, lw=0.9)
-            ax.axhline(100 * chance, color="0.5", ls=":", lw=0.9)
-            for _, row in part[part["condition"] == "baseline"].iterrows():
-                ax.scatter(row["test_psnr"], 100 * row["top1"], marker="x", color="0.4", s=22)
+            baselines = part[(part["condition"] == "baseline") & part["top1"].notna()]
+            if len(baselines):
+                with_interval(ax, baselines, color="0.4", marker="x", ms=4)
+            ax.margins(x=0.08, y=0.12)
             ax.set_title(OBFUSCATIONS[obfuscation].label)
             ax.set_xlabel("test PSNR (dB)")
+        for ax in axes.flat:
+            low, high = ax.get_ylim()
+            if low <= 100 * chance <= high:
+                ax.axhline(100 * chance, color="0.5", ls=":", lw=0.9)
         for ax in axes[:, 0] if width >= FULL_WIDTH_IN else axes.flat:
             ax.set_ylabel("top-1 recognition (%)")
         handles = [plt.Line2D([], [], color="0.25", ls=style, label=label)
                    for label, style in lines.values()]
-        handles.append(plt.Line2D([], [], color="0.5", ls=":", label="Chance"))
+        handles.append(plt.Line2D([], [], color="0.5", ls=":",
+                                  label=f"Chance ({100 * chance:.0f}%)"))
         handles.append(plt.Line2D([], [], color="0.4", marker="x", ls="", label="Non-learned baseline"))
         handles += [plt.Line2D([], [], color=ARCHITECTURES[a].colour, marker="o", ls="",
                                markeredgecolor="black", markeredgewidth=0.4,
                                label=ARCHITECTURES[a].label)
-                    for a in dict.fromkeys(points["architecture"]) if a in ARCHITECTURES]
+                    for a in ARCHITECTURES if a in set(points["architecture"])]
         handles += [plt.Line2D([], [], color="0.6", marker=LOSSES[l].marker, ls="",
                                markeredgecolor="black", markeredgewidth=0.4,
                                label=LOSSES[l].label)
-                    for l in dict.fromkeys(points["loss"]) if l in LOSSES]
+                    for l in LOSSES if l in set(points["loss"])]
         legend_below(figure, handles, width, 4)
     return figure
 

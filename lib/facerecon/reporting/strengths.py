@@ -92,18 +92,31 @@ def spread(rows: pd.DataFrame) -> str:
     return text
 
 
+def seeds_said(rows: pd.DataFrame) -> str:
+    """'seed 0', 'seeds 0, 1': the seeds the sweep's numbers rest on (fewer than the grid's,
+    so said beside every number)."""
+    seeds = sorted({int(float(s)) for text in rows["seeds"].dropna().astype(str)
+                    for s in text.split()})
+    return (f"seed{'s' if len(seeds) != 1 else ''} {', '.join(map(str, seeds))}" if seeds
+            else "no seed")
+
+
+def trained_at(rows: pd.DataFrame) -> str:
+    """'trained at 1 of 6 strengths (k 13, σ 7)': said once, for a sweep not trained at all."""
+    trained = rows[rows["status"] == "finished"]
+    return (f"trained at {len(trained)} of {len(rows)} strengths"
+            + (f" ({'; '.join(trained['setting'])})" if len(trained) else ""))
+
+
 def placement(rows: pd.DataFrame) -> str:
     """Where the study's number for the sweep's network falls among the trained strengths."""
     study = rows["study_test_psnr"].iloc[0]
     if pd.isna(study):
         return " The study reports no number for this network."
     trained = rows[rows["status"] == "finished"]
-    missing = rows.loc[rows["status"] != "finished", "setting"].tolist()
-    lacking = (f"; {len(missing)} of {len(rows)} strengths are missing ({'; '.join(missing)})"
-               if missing else "")
     said = f" The study's {study:.2f} dB for this network"
     if len(trained) < 2:
-        return f"{said} cannot be placed yet{lacking}."
+        return f"{said} cannot be placed until the sweep has at least two strengths."
     above, below = trained[trained["test_psnr"] >= study], trained[trained["test_psnr"] < study]
     if len(above) and len(below):
         a, b = above.loc[above["test_psnr"].idxmin()], below.loc[below["test_psnr"].idxmax()]
@@ -117,7 +130,7 @@ def placement(rows: pd.DataFrame) -> str:
         high = below.loc[below["test_psnr"].idxmax()]
         where = (f" is above every strength trained (highest: {high['setting']}, "
                  f"{high['test_psnr']:.2f} dB)")
-    return f"{said}{where}{lacking}."
+    return f"{said}{where}."
 
 
 def gap_text(runs: pd.DataFrame, table: pd.DataFrame, reference: pd.DataFrame) -> str:
@@ -144,13 +157,15 @@ def gap_text(runs: pd.DataFrame, table: pd.DataFrame, reference: pd.DataFrame) -
             lines.append(text + " This profile sweeps no other strength.")
             continue
         network = formatting.network_label(rows)
+        trained = rows[rows["status"] == "finished"]
         listed = "; ".join(
             f"{r['setting']}{' (the profile’s)' if r['profile_strength'] else ''} "
-            + (f"{r['test_psnr']:.2f} dB" if r["status"] == "finished" else "missing")
-            + f" (input {r['input_test_psnr']:.2f} dB)" for _, r in rows.iterrows())
-        text += (f" The study does not state its strengths. The strength sweep trains the "
-                 f"{network} at every calibration candidate; test PSNR of its reconstructions "
-                 f"(mean over seeds): {listed}.") + spread(rows) + placement(rows)
+            f"{r['test_psnr']:.2f} dB (input {r['input_test_psnr']:.2f} dB)"
+            for _, r in trained.iterrows())
+        text += (f" The study does not state its strengths. The strength sweep of the {network} "
+                 f"is {trained_at(rows)}, on {seeds_said(rows)}"
+                 + (f"; test PSNR of its reconstructions: {listed}." if listed else ".")
+                 + spread(rows) + placement(rows))
         lines.append(text)
     return "\n".join(lines)
 
@@ -168,7 +183,8 @@ def stored_text(results: Path) -> str:
 # --- what it writes ----------------------------------------------------------------------------
 
 CAPTION = ("The strength sweep: one network at every candidate strength. Test PSNR (dB) and SSIM "
-           "of its reconstructions (mean over seeds) beside those of the obfuscated input")
+           "of its reconstructions (mean over the sweep's seeds: column Seeds) beside those of "
+           "the obfuscated input")
 
 
 def read_calibration(results: Path) -> pd.DataFrame:
@@ -188,6 +204,10 @@ def write_sweep(runs: pd.DataFrame, sweep_runs: pd.DataFrame, profile: Profile, 
     formatting.write_table(Table(table, CAPTION, formatting.sweep_legend(table)),
                            io.writable_dir(results / "tables"), "strength_sweep")
     network = formatting.network_label(table)
-    paths = plots.save_in_both_widths(lambda width: result_plots.strength_sweep(table, network, width),
-                                      io.writable_dir(figures) / "strength_sweep")
+    network = f"{network} ({seeds_said(table)})"
+    paths = plots.save_in_both_widths(
+        lambda width: result_plots.strength_sweep(table, network, width),
+        io.writable_dir(figures) / "strength_sweep",
+        plots.by_obfuscation(lambda part, width: result_plots.strength_sweep(part, network, width),
+                             table))
     return {"table": table, "text": gap_text(runs, table, reference), "figures": paths}

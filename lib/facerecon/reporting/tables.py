@@ -27,6 +27,7 @@ class Table:
     frame: pd.DataFrame
     caption: str
     legend: str | None = None  # None: the legend of comparison tables (formatting.LEGEND)
+    empty: str = "No finished run yet."  # what a reader is told where the table has no row
 
 
 def summary_row(label: str, runs: pd.DataFrame, images: pd.DataFrame) -> dict:
@@ -121,14 +122,15 @@ def input_vs_reconstruction_table(evidence: Evidence) -> pd.DataFrame:
     rows = []
     for obfuscation in OBFUSCATIONS:
         row = next(r for r in baseline_rows(evidence, obfuscation) if r["architecture"] == "input")
-        rows.append({**row, "row": f"{obfuscation}: obfuscated input"})
+        label = OBFUSCATIONS[obfuscation].label
+        rows.append({**row, "row": f"{label}: obfuscated input"})
         best = best_run(evidence, obfuscation)
         if best is None:
-            rows.append({"row": f"{obfuscation}: best reconstruction (missing)", "kind": "model",
+            rows.append({"row": f"{label}: best reconstruction (missing)", "kind": "model",
                          **{m: np.nan for m in METRICS}, "n_seeds": 0, "status": "missing"})
         else:
             arch, loss = best
-            rows.append(model_row(evidence, f"{obfuscation}: best reconstruction "
+            rows.append(model_row(evidence, f"{label}: best reconstruction "
                                   f"({ARCHITECTURES[arch].label}, {LOSSES[loss].label})",
                                   arch, loss, obfuscation))
     return pd.DataFrame(rows)
@@ -159,7 +161,8 @@ def study_tables(evidence: Evidence) -> dict[str, Table]:
         "Verdict: higher or lower where the interval excludes zero with at least two seeds. "
         "Secondary, a test of these trained networks rather than of the losses: Wilcoxon "
         "signed-rank on each image's mean over seeds, Holm-corrected over every row (the CSV's "
-        "networks_differ: p_holm < 0.05).")
+        "networks_differ: p_holm < 0.05).",
+        "No loss can be compared with L2 yet: L2 or the other loss has no finished run.")
     tables["identity_disjoint"] = Table(
         identity_table(evidence),
         f"Random against identity-disjoint split, same test faces ({profile} profile)",
@@ -167,5 +170,6 @@ def study_tables(evidence: Evidence) -> dict[str, Table]:
         "people: test faces whose person the random split trains on; seed SD: standard "
         "deviation over seeds of the random split's runs (a drop within it is not the split's "
         "doing); p (Holm): Wilcoxon signed-rank on all test faces, Holm-corrected over the table "
-        "(it treats images, not trainings, as the sample).")
+        "(it treats images, not trainings, as the sample).",
+        "No identity-disjoint run has finished yet, so the split cannot be compared.")
     return tables

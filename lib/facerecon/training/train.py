@@ -201,6 +201,15 @@ def publish_trained(config: RunConfig, profile, store: RunStore, model, dataset:
     return metrics
 
 
+def summary_line(summary: dict) -> str:
+    """'finished: test PSNR 23.03 dB, SSIM 0.9178, 12 epochs' (or the status and its reason)."""
+    said = [f"test PSNR {summary['test_psnr']:.2f} dB"] if "test_psnr" in summary else []
+    said += [f"SSIM {summary['test_ssim']:.4f}"] if "test_ssim" in summary else []
+    said += [f"{int(summary['epochs_run'])} epochs"] if "epochs_run" in summary else []
+    said += [summary["reason"]] if "reason" in summary else []
+    return f"{summary['status']}: {', '.join(said)}" if said else summary["status"]
+
+
 def train_many(runs: list[RunConfig], results_root="results", force=False, data_home=None,
                verbose: int | str = "auto") -> pd.DataFrame:
     """Trains runs one after another; a run that raises is reported and the others go on."""
@@ -222,6 +231,6 @@ def train_many(runs: list[RunConfig], results_root="results", force=False, data_
             result = {"status": "error", "reason": f"{type(error).__name__}: {error}"}
         summary = {k: result.get(k) for k in ("status", "test_psnr", "test_ssim", "epochs_run",
                                                "reason") if result.get(k) is not None}
-        print(f"    {summary}", flush=True)
+        print(f"    {summary_line(summary)}", flush=True)
         rows.append({"key": config.key, **config.as_dict(), **summary})
     return pd.DataFrame(rows, columns=None if rows else ["key", "status"])
