@@ -16,13 +16,12 @@ from ..core.io import PROJECT_ROOT
 from ..experiment.config import (LOSS_NAMES, OBFUSCATION_NAMES, PROFILE_NAMES,
                                  REFERENCE_ARCHITECTURE, REFERENCE_LOSS, parse_list)
 from ..reporting import face_plots, figures, formatting, result_plots, strengths, tables
+from ..reporting.formatting import NOT_TRAINED
 from ..reporting.evidence import gather_evidence
 from ..reporting.reproduction import load_reference
 from ..training.runs import RunStore, grid, select, sweep
 from ..training.train import train_many
 from .pipeline import ArchitectureNotebookParams
-
-NOT_TRAINED = "not trained"  # a run a report-only notebook shows but does not train
 
 IPYTHON_NAMES = {"In", "Out", "exit", "quit", "get_ipython", "open"}
 

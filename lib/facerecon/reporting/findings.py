@@ -186,30 +186,31 @@ TABLE_NOTE = ("Against L2: the paired difference of the leading loss and L2 (whe
               "faces; resolved where it excludes zero on at least two seeds.")
 
 
-def findings_text(runs: pd.DataFrame, table: pd.DataFrame, reproduction: pd.DataFrame,
+def findings_text(answer: str, completeness: str, conclusions: list[str],
                   shown_table: str) -> str:
     """The findings section in Markdown: the answer, the grid's completeness, the table of leads
     (`shown_table`: the table as the document includes it) and the study's conclusions."""
-    conclusions = "\n".join(f"- {line}" for line in conclusion_sentences(reproduction))
-    return (f"{answer_text(table)}\n\n**Completeness.** {completeness_text(runs)}\n\n"
-            f"{shown_table}\n\n{TABLE_NOTE}\n\n**The study's conclusions.**\n\n{conclusions}\n")
+    listed = "\n".join(f"- {line}" for line in conclusions)
+    return (f"{answer}\n\n**Completeness.** {completeness}\n\n{shown_table}\n\n{TABLE_NOTE}\n\n"
+            f"**The study's conclusions.**\n\n{listed}\n")
+
+
+TABLE_INPUT = "\\input{tables/findings.tex}"  # markdown_tex keeps a line that is LaTeX
 
 
 def write_findings(evidence: Evidence, reproduction: pd.DataFrame, results: Path) -> dict:
     """findings.csv (the leads, as numbers), findings.md (the section as Markdown) and
-    tables/findings.tex; `tex` is the section for the report (its Markdown with the table
-    input, latex.markdown_tex turns it into LaTeX)."""
+    tables/findings.tex; `tex_source` is the section for the report (its Markdown with the
+    table's input, which latex.markdown_tex turns into LaTeX)."""
     table = findings_table(evidence)
     io.write_csv(results / "findings.csv", table)
     shown = printed(table)
     io.write_text(io.writable_dir(results / "tables") / "findings.tex", latex.table_tex(
         shown, f"The loss with the best test mean, per obfuscation, architecture and measure "
         f"({evidence.profile} profile)", "findings"))
-    text = findings_text(evidence.runs, table, reproduction, shown.to_markdown(index=False))
+    pieces = (answer_text(table), completeness_text(evidence.runs),
+              conclusion_sentences(reproduction))
+    text = findings_text(*pieces, shown.to_markdown(index=False))
     io.write_text(results / "findings.md", text)
-    return {"table": table, "text": text, "answer": answer_text(table),
-            "completeness": completeness_text(evidence.runs),
-            "tex_source": findings_text(evidence.runs, table, reproduction, TABLE_INPUT)}
-
-
-TABLE_INPUT = "\\input{tables/findings.tex}"  # markdown_tex keeps a line that is LaTeX
+    return {"table": table, "text": text, "answer": pieces[0], "completeness": pieces[1],
+            "tex_source": findings_text(*pieces, TABLE_INPUT)}

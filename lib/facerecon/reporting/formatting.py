@@ -26,6 +26,7 @@ LEGEND = ("Mean ± standard deviation over seeds (n: seeds) and, for test metric
 
 
 RETRAIN = "retrain"  # a trained run that did not record this measure (it predates it)
+NOT_TRAINED = "not trained"  # a run, or a configuration of the grid, with no finished run
 
 
 def metric_cell(row, m: str) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..axes.architectures import ARCHITECTURES
+from ..axes.losses import LOSSES
 from ..axes.obfuscation import OBFUSCATIONS
 from ..core import io
 
@@ -255,8 +256,6 @@ TABLE_SECTIONS = [("Each loss: the architectures and baselines", "loss_"),
 def study_order(name: str) -> tuple:
     """Tables in the study's order: losses L2, L1, PSNR, SSIM, PSNR+SSIM, MS-SSIM+L1; the
     study's architectures, the reference row last; blurred before pixelated."""
-    from ..axes.losses import LOSSES
-
     kind, _, rest = name.partition("_")
     axis = {"loss": list(LOSSES), "architecture": list(ARCHITECTURES)}.get(kind)
     head, _, obfuscation = rest.rpartition("_")
@@ -294,6 +293,8 @@ def write_and_compile(results: Path, figures: Path, profile: str, findings: str,
     """report.tex from the findings, every table in results/tables (the comparison tables'
     `legend` said once, before them) and every figure PDF in `figures`, and report.pdf beside it
     where pdflatex exists (the path of what was written last)."""
+    from .plots import is_face_grid
+
     names = [p.stem for p in (results / "tables").glob("*.tex")]
     pictures = copy_figures(figures, results)
 
@@ -301,8 +302,6 @@ def write_and_compile(results: Path, figures: Path, profile: str, findings: str,
         return [figure_tex(n, figure_caption(Path(n).stem)) for n in names_]
 
     key = [n for n in pictures if Path(n).stem in KEY_FIGURES]
-    from .plots import is_face_grid
-
     grids = [n for n in pictures if is_face_grid(n)]
     tables = [(title, [f"\\input{{tables/{n}.tex}}" for n in
                        sorted((n for n in names if n.startswith(prefix)), key=study_order)])

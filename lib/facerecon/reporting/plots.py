@@ -91,10 +91,15 @@ def save_in_both_widths(draw, stem, column_parts: dict | None = None) -> list:
 
 def by_obfuscation(draw, *frames) -> dict:
     """One drawing per obfuscation in the frames (their `obfuscation` column):
-    draw(*each frame's rows of it, width), for save_in_both_widths' column_parts."""
+    draw(*each frame's rows of it, width), for save_in_both_widths' column_parts. A row without
+    an obfuscation (the original faces) belongs to every part."""
     names = dict.fromkeys(o for frame in frames for o in frame["obfuscation"].dropna())
-    return {name: (lambda width, name=name: draw(
-        *(frame[frame["obfuscation"] == name] for frame in frames), width)) for name in names}
+
+    def part(frame, name):
+        return frame[(frame["obfuscation"] == name) | frame["obfuscation"].isna()]
+
+    return {name: (lambda width, name=name: draw(*(part(f, name) for f in frames), width))
+            for name in names}
 
 
 def is_page_wide(path) -> bool:

@@ -22,9 +22,7 @@ from ..recognition.protocol import CONDITIONS, RECOGNISERS, TOP_K, profile_stren
 from ..recognition.recognise import recognise
 from ..training.runs import finished, grid, select
 from . import latex, plots, result_plots
-from .formatting import RETRAIN
-
-NOT_TRAINED = "not trained"  # a configuration of the grid with no finished run
+from .formatting import NOT_TRAINED, RETRAIN
 
 
 def accuracy(frame: pd.DataFrame) -> dict:
@@ -280,18 +278,6 @@ def psnr_relation(table: pd.DataFrame, obfuscation: str) -> str:
             f"Spearman ρ = {rho:.2f} (p = {p:.2g}).")
 
 
-def by_obfuscation(points: pd.DataFrame, table: pd.DataFrame, level: float) -> dict:
-    """One column-wide recognition figure per obfuscation (both panels and the legend would
-    stack taller than a column figure may be), each keeping the original faces' line."""
-    def draw(obfuscation):
-        return lambda width: result_plots.recognition_vs_psnr(
-            points[points["obfuscation"] == obfuscation],
-            table[(table["obfuscation"] == obfuscation) | (table["condition"] == "original")],
-            level, width)
-
-    return {o: draw(o) for o in OBFUSCATIONS if (table["obfuscation"] == o).any()}
-
-
 def write_recognition(profile: Profile, results_root, figures_root, runs: pd.DataFrame,
                       data_home=None, force: bool = False) -> dict:
     """Computes what is missing (recognise), writes results/<profile>/recognition.csv,
@@ -324,7 +310,9 @@ def write_recognition(profile: Profile, results_root, figures_root, runs: pd.Dat
         paths += plots.save_in_both_widths(
             lambda width: result_plots.recognition_vs_psnr(points, part, level, width),
             io.writable_dir(Path(figures_root) / profile_name)
-            / stem_for("recognition_vs_psnr", name), by_obfuscation(points, part, level))
+            / stem_for("recognition_vs_psnr", name), plots.by_obfuscation(
+                lambda runs, rows, width: result_plots.recognition_vs_psnr(runs, rows, level,
+                                                                           width), points, part))
     return {"table": table, "strengths": strengths, "figures": paths,
             "text": recognition_text(table, strengths, protocol)}
 
