@@ -1,25 +1,26 @@
 #!/usr/bin/env bash
 # Paper-profile runs on a lent GPU machine: Python 3.12 with JAX, no TensorFlow, no internet.
 #
-#   scripts/device_paper.sh pack       (here) the wheels Keras and dlib need there (.whl/), dlib's
-#                                      two model files gzipped (.device/dlib_models/) and the
-#                                      paper data cache without LFW and without the identity split
-#                                      (.device/prepared/), all git-ignored: carry .whl, .device
-#   scripts/device_paper.sh OUT_DIR    (there) trains the grid in priority order until the time
-#                                      is up, one run per process, six side by side (python -m
-#                                      facerecon schedule), and packs the run folders (parts of at
-#                                      most 15 MiB: cat the parts | tar xz) and the weights of each
-#                                      architecture x obfuscation's best seed-0 run (by validation
-#                                      PSNR) that fit what a call brings back.
+#   scripts/device_paper.sh pack       (here) the wheels Keras, Ray and dlib need there (.whl/),
+#                                      dlib's two model files gzipped (.device/dlib_models/) and
+#                                      the paper data cache without LFW and without the identity
+#                                      split (.device/prepared/), all git-ignored: carry .whl,
+#                                      .device
+#   scripts/device_paper.sh OUT_DIR    (there) trains the grid's missing runs on the random split
+#                                      in priority order through Ray until the time is up
+#                                      (python -m facerecon schedule: RUNS_PER_GPU side by side,
+#                                      default the best of the last measurement), and packs the
+#                                      run folders (parts of at most 15 MiB: cat the parts | tar
+#                                      xz) and the weights of each architecture x obfuscation's
+#                                      best seed-0 run (by validation PSNR) that fit what a call
+#                                      brings back.
 #   scripts/device_paper.sh unpack DIR (here) the runs and weights a call brought back into
 #                                      results/ (a run already here is kept as it is). Unpack
 #                                      before the next call: its tree is this checkout's, and a
 #                                      run finished there but not here is trained again.
-# env: PROFILE=paper TOTAL_S=540 PYTHON=python3 WORKERS=6, SKIP_WHEELS=1 where Keras is installed,
-#      BENCH=0 skips the throughput measurement before the runs.
-#      TRAINER=grid trains in lock-step groups instead (python -m facerecon grid), after printing
-#      each strategy's throughput (GROUP=12 BENCH_ARCH=srresnet STRATEGIES=vmap,map); on an H200
-#      at the paper profile it was slower than one process (results/paper/device/2026-11-26/).
+# env: PROFILE=paper TOTAL_S=540 PYTHON=python3 RUNS_PER_GPU=, SKIP_WHEELS=1 where Keras and Ray
+#      are installed, MEASURE=1,3,6 measures images/s at those runs per GPU first (schedule
+#      --measure; the result comes back in results/<profile>/device/runs_per_gpu.csv).
 set -u
 profile=${PROFILE:-paper}
 py=${PYTHON:-python3}
@@ -27,9 +28,11 @@ py=${PYTHON:-python3}
 if [ "${1:?usage: scripts/device_paper.sh pack | OUT_DIR}" = pack ]; then
   mkdir -p .whl .device/prepared
   "$py" -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
-    --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 -d .whl \
+    --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 -d .whl \
     "keras==$("$py" -c 'from importlib.metadata import version; print(version("keras"))')" namex optree \
-    "dlib-bin==$("$py" -c 'from importlib.metadata import version; print(version("dlib-bin"))')" || exit 1
+    "dlib-bin==$("$py" -c 'from importlib.metadata import version; print(version("dlib-bin"))')" \
+    "ray==$("$py" -c 'from importlib.metadata import version; print(version("ray"))')" \
+    jsonschema jsonschema-specifications referencing rpds-py || exit 1
   # dlib's two model files (the deep face descriptor, axes/identity.py), gzipped: 27 of 31 MB
   mkdir -p .device/dlib_models
   PYTHONPATH=lib "$py" -c 'from facerecon.axes import identity; print(identity.model_folder())' \
@@ -51,6 +54,9 @@ with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
 print(f"{target}: the random split of {source.name}")
 PY
   du -sh .whl .device
+  carried=$(du -cb .whl .device | tail -1 | cut -f1)
+  [ "$carried" -gt $(( 64 * 2**20 )) ] && echo "warning: .whl and .device hold" \
+    "$(( carried / 2**20 )) MiB, more than a device call carries with the tree (64 MiB in all)"
   exit 0
 fi
 
@@ -66,9 +72,6 @@ fi
 
 out=$1
 total_s=${TOTAL_S:-540}
-group=${GROUP:-12}
-bench_arch=${BENCH_ARCH:-srresnet}
-strategies=${STRATEGIES:-vmap,map}
 mkdir -p "$out" data/prepared
 for cache in .device/prepared/*.npz; do  # the carried cache, unless one is there already
   [ -e "$cache" ] && [ ! -e "data/prepared/${cache##*/}" ] && cp "$cache" data/prepared/
@@ -76,7 +79,7 @@ done
 if [ -z "${SKIP_WHEELS:-}" ]; then
   "$py" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
     --target /tmp/site .whl/*.whl || exit 1
-  export PYTHONPATH=/tmp/site:$PWD/lib
+  export PYTHONPATH=/tmp/site:$PWD/lib PATH=/tmp/site/bin:$PATH
   mkdir -p /tmp/dlib_models
   for model in .device/dlib_models/*.gz; do
     name=${model##*/}; gunzip -c "$model" > "/tmp/dlib_models/${name%.gz}" || exit 1
@@ -85,36 +88,24 @@ if [ -z "${SKIP_WHEELS:-}" ]; then
 else
   export PYTHONPATH=$PWD/lib
 fi
-# A second call in the same window reuses what the first compiled.
+# Ray's workers inherit this environment; a second call in the same window reuses what the
+# first compiled (JAX's persistent compilation cache).
 export KERAS_BACKEND=jax PYTHONUNBUFFERED=1 JAX_COMPILATION_CACHE_DIR=${JAX_COMPILATION_CACHE_DIR:-/tmp/jax_cache}
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null
-"$py" -c 'import jax, keras; print("jax", jax.__version__, jax.devices(), "keras", keras.__version__)'
+"$py" -c 'import jax, keras, ray; print("jax", jax.__version__, jax.devices(), "keras", keras.__version__, "ray", ray.__version__)'
 
-if [ "${TRAINER:-processes}" = grid ]; then
-  echo "== grid strategies ($profile, $bench_arch, $group runs per group) =="
-  "$py" -m facerecon bench --profile "$profile" --arch "$bench_arch" --strategy "$strategies" \
-    --group-size "$group" | tee "$out/strategies.txt"
-  best=$("$py" - "$out/strategies.txt" <<'PY'
-import re, sys
-rates = re.findall(r"strategy (\w+), group_size \d+, images_per_s ([\d.]+)", open(sys.argv[1]).read())
-rates = [r for r in rates if r[0] != "fit"]  # fit is the baseline: one run per process
-print(max(rates, key=lambda r: float(r[1]))[0] if rates else "vmap")
-PY
-)
-  left=$(( total_s - SECONDS - 75 ))
-  echo "== grid trainer, strategy $best; $left s left =="
-  # The deadline stops new epochs; the hard limit keeps time to pack what finished.
-  timeout -s INT $(( left + 45 )) "$py" -m facerecon grid --profile "$profile" --strategy "$best" \
-    --group-size "$group" --deadline-s "$left" --results-root results 2>&1 | tee "$out/grid_log.txt"
-else
-  echo "== processes side by side =="
-  [ "${BENCH:-1}" = 0 ] || "$py" -m facerecon bench --profile "$profile" | tee "$out/bench.txt"
-  left=$(( total_s - SECONDS - 60 ))
-  "$py" -m facerecon schedule --profile "$profile" --workers "${WORKERS:-6}" --results-root results \
-    --deadline-s $(( left > 240 ? left - 150 : left / 2 )) --grace-s $(( left > 240 ? 140 : left / 3 )) \
-    --log-dir "results/$profile/logs" | tee "$out/schedule_log.txt"
+if [ -n "${MEASURE:-}" ]; then
+  "$py" -m facerecon schedule --profile "$profile" --results-root results --measure "$MEASURE" \
+    | tee "$out/measure.txt"
 fi
-tar czf - --exclude='.*' "results/$profile/runs" | split -b 15m - "$out/runs.tar.gz.part_"
+left=$(( total_s - SECONDS - 60 ))
+# No run starts after the deadline; at the hard limit Ctrl-C (SIGINT) stops the runs still
+# training within seconds and publishes none of them half, leaving time to pack what finished.
+timeout -s INT $(( left > 240 ? left - 10 : left )) "$py" -m facerecon schedule \
+  --profile "$profile" --split random --results-root results \
+  ${RUNS_PER_GPU:+--runs-per-gpu "$RUNS_PER_GPU"} --deadline-s $(( left > 240 ? left - 150 : left / 2 )) \
+  2>&1 | tee "$out/schedule_log.txt"
+tar czf - --exclude='.*' "results/$profile/runs" $(ls "results/$profile/device/runs_per_gpu.csv" 2>/dev/null) | split -b 15m - "$out/runs.tar.gz.part_"
 # Weights, best first, while the files stay within what comes back (8 files, 60 MiB in all).
 "$py" - "$profile" "$out" <<'PY'
 import glob, json, os, sys, tarfile

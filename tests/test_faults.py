@@ -341,6 +341,7 @@ def test_training_says_what_it_will_train_and_how_long_it_should_take(finished_r
 @pytest.mark.parametrize("command", [
     ["train", "--arch", "srresnet", "--loss", "l2", "--obfuscation", "blur", "--seed", "0"],
     ["run", "--only", "srresnet", "--loss", "l2"],
+    ["schedule", "--arch", "srresnet", "--loss", "l2", "--obfuscation", "blur", "--seed", "0"],
 ])
 def test_the_paper_profile_does_not_train_on_a_cpu_unasked(tmp_path, capsys, monkeypatch, command):
     monkeypatch.setattr(pipeline, "execute", lambda steps: pytest.fail("a notebook started"))

@@ -1,9 +1,10 @@
 """Ctrl-C (SIGINT to the process group) and SIGTERM (to the process) stop ./run_all.sh while it
-trains: within seconds, with no kernel left running, no half-published run and no half-written
-notebook, and a rerun completes. Smoke profile, one architecture and loss, on the real LFW."""
+trains (its training phase, through Ray): within seconds, with no Ray process or worker left
+running, no half-published run and no half-written notebook, and a rerun completes. Smoke profile, one architecture and loss, on the real LFW."""
 import os
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -44,23 +45,31 @@ def alive(pid: int) -> bool:
 
 
 def interrupt_while_training(results: Path, figures: Path, send) -> tuple[subprocess.Popen, str]:
+    """Starts run_all and interrupts its training phase once Ray's workers train."""
     process = subprocess.Popen([str(ROOT / "run_all.sh"), *SLICE, "--force",
                                 "--results-root", str(results), "--figures-root", str(figures)],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                start_new_session=True)
-    staging = results / "smoke" / "runs"
-    deadline = time.monotonic() + 900
-    while not list(staging.glob(".*.partial")):  # a run is training
-        assert process.poll() is None and time.monotonic() < deadline, "training never started"
-        time.sleep(0.2)
-    time.sleep(1)
+    lines, training = [], threading.Event()
+
+    def read():
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith("a local Ray instance"):
+                training.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    assert training.wait(900), "training never started: " + "".join(lines)[-3000:]
+    time.sleep(3)  # a worker is training its first run
     below = descendants(process.pid)
-    assert below, "no kernel below run_all"
+    assert below, "no Ray process below run_all"
     send(process)
-    output = process.communicate(timeout=STOP_WITHIN_S)[0]
-    time.sleep(1)  # a killed kernel's exit reaches /proc
-    assert not [pid for pid in below if alive(pid)], "a kernel or training process is left"
-    return process, output
+    process.wait(timeout=STOP_WITHIN_S)
+    reader.join(10)
+    time.sleep(1)  # a killed process's exit reaches /proc
+    assert not [pid for pid in below if alive(pid)], "a Ray or training process is left"
+    return process, "".join(lines)
 
 
 def nothing_half_done(results: Path) -> None:

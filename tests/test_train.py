@@ -121,15 +121,6 @@ def test_the_command_line_rejects_unknown_names(capsys):
     assert "unknown split 'people'; valid: random, identity" in capsys.readouterr().err
 
 
-def test_the_scheduler_starts_each_run_on_its_own_split():
-    from facerecon.training.schedule import train_command
-
-    run = RunConfig("srresnet", "l2", "blur", 2, "paper", split="identity")
-    command = train_command(run, "results")
-    assert command[command.index("--split") + 1] == "identity"
-    assert command[command.index("--seed") + 1] == "2"
-
-
 def test_the_scheduler_puts_the_issue_priorities_first():
     from facerecon.training.schedule import priority_order
 

@@ -8,7 +8,7 @@
                --strength), or its strength sweep (--sweep)
   grid         the same, many runs in lock-step per architecture (JAX backend; a GPU's way)
   bench        training throughput per architecture (and grid strategy) on this device
-  schedule     the grid in priority order, several training processes on one GPU
+  schedule     the grid's missing runs as Ray tasks: a local instance, several GPUs, a cluster
   recognise    face recognition on original, obfuscated and reconstructed faces (report too)
   report       tables, figures and the reproduction report from the finished runs
   run          the notebooks, executed with papermill (what ./run_all.sh runs)
@@ -19,6 +19,7 @@ lists a command's options.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
@@ -114,17 +115,16 @@ def selected_runs(args) -> list:
     return list(dict.fromkeys(at))
 
 
-def planned(runs: list, args):
-    """Prints what the command will train (training.plan) and checks that this device may
-    train it; returns the plan."""
+def planned(runs: list, args, check: bool = True):
+    """Prints what the command will train (training.plan) and (with check) that this device
+    may train it; returns the plan."""
     from ..training.plan import check_device, training_plan
     from ..training.runs import RunStore
 
-    split = getattr(args, "split", None)  # schedule trains the whole grid: no --split, no --force
-    plan = training_plan(runs, RunStore(args.results_root, args.profile),
-                         getattr(args, "force", False))
-    print(plan.text(split_given=split is not None), flush=True)
-    check_device(plan, args.allow_cpu)
+    plan = training_plan(runs, RunStore(args.results_root, args.profile), args.force)
+    print(plan.text(split_given=args.split is not None), flush=True)
+    if check:
+        check_device(plan, args.allow_cpu)
     return plan
 
 
@@ -143,11 +143,9 @@ def train(args) -> int:
 
 
 def grid_train(args) -> int:
-    from ..training.schedule import priority_order
+    from ..training.schedule import in_priority_order
 
-    chosen = selected_runs(args)
-    order = priority_order(args.profile)
-    runs = [run for run in order if run in chosen] + [run for run in chosen if run not in order]
+    runs = in_priority_order(selected_runs(args), args.profile)
     planned(runs, args)
     from ..core.quiet_keras import keras
 
@@ -176,16 +174,28 @@ def bench(args) -> int:
 
 
 def schedule(args) -> int:
-    from ..training import schedule
+    from ..training import cluster, schedule
+    from ..training.runs import RunStore
 
+    address = args.address or os.environ.get("RAY_ADDRESS")
+    if address and address != "auto":
+        cluster.reachable(address)  # before anything is said or started
     if args.measure:
-        schedule.measure_parallel_throughput(args.profile, args.measure_arch,
-                                             integers(args.measure, "--measure"), args.steps)
-    else:
-        planned(schedule.priority_order(args.profile), args)
-        schedule.schedule_grid(args.profile, args.workers, args.deadline_s, args.grace_s,
-                               str(args.results_root), args.log_dir)
-    return 0
+        check_choice("--measure-arch", args.measure_arch, ARCHITECTURE_NAMES)
+        with cluster.ray_session(args.address) as where:
+            print(where, flush=True)
+            schedule.measure(args.profile, args.measure_arch, integers(args.measure, "--measure"),
+                             args.steps, args.results_root)
+        return 0
+    runs = schedule.in_priority_order(selected_runs(args), args.profile)
+    # Joining a cluster, the device check is the cluster's (train_on_ray), not this machine's.
+    plan = planned(runs, args, check=not address)
+    if not plan.to_train:
+        return 0
+    outcome = schedule.train_on_ray(plan, RunStore(args.results_root, args.profile),
+                                    args.data_home, args.force, args.address, args.runs_per_gpu,
+                                    args.retries, args.deadline_s, args.allow_cpu)
+    return 0 if outcome.ok else 1
 
 
 def report(args) -> int:
@@ -290,15 +300,22 @@ def parser() -> argparse.ArgumentParser:
                      "(Keras' fit, one run) and the grid trainer's " + ", ".join(STRATEGIES)
                      + " (JAX backend)")
     sub.add_argument("--group-size", type=int, default=6, help="runs per group in --strategy")
-    sub = command("schedule", schedule, [profile, results, cpu],
-                  "the grid in priority order, several runs side by side on one GPU")
-    sub.add_argument("--workers", type=int, default=4)
-    sub.add_argument("--deadline-s", type=float, default=420)
-    sub.add_argument("--grace-s", type=float, default=60)
-    sub.add_argument("--log-dir", default="results/logs")
-    sub.add_argument("--measure", help="comma list of process counts to benchmark instead")
-    sub.add_argument("--measure-arch", default="srresnet")
-    sub.add_argument("--steps", type=int, default=30)
+    sub = command("schedule", schedule, [profile, results, data, runs, cpu],
+                  "the grid's missing runs (or a slice) as Ray tasks in priority order: a "
+                  "local instance, or a cluster (docs/running.md)")
+    sub.add_argument("--address", help="a Ray cluster's head, host:port or auto (default: "
+                     "RAY_ADDRESS, else a local instance)")
+    sub.add_argument("--runs-per-gpu", type=int, help="runs sharing each GPU (default: the best "
+                     "of the last --measure; on machines without GPUs, runs sharing a machine's "
+                     "cores: 1)")
+    sub.add_argument("--retries", type=int, default=2, help="times a run whose worker was lost "
+                     "is sent again")
+    sub.add_argument("--deadline-s", type=float, help="start no run after this many seconds")
+    sub.add_argument("--measure", help="comma list of runs per GPU to measure total images/s "
+                     "at instead (results/<profile>/device/runs_per_gpu.csv)")
+    sub.add_argument("--measure-arch", default="srresnet",
+                     help="the architecture --measure trains (default: srresnet)")
+    sub.add_argument("--steps", type=int, default=30, help="training steps per --measure run")
     command("recognise", recognise, [profile, results, figures, data],
             "face recognition on original, obfuscated and reconstructed test faces"
             ).add_argument("--force", action="store_true", help="recompute every condition")

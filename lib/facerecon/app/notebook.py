@@ -123,8 +123,9 @@ def network_summary(arch: str, params: ArchitectureNotebookParams) -> pd.DataFra
 
 
 def train_or_read(runs: list, params) -> pd.DataFrame:
-    """Trains (or loads from the cache) the runs, one summary row each; with report_only, trains
-    none and says which exist (status finished) and which not ('not trained')."""
+    """Trains (or loads from the cache) the runs, one summary row each; with report_only
+    (./run_all.sh has trained them before, through Ray), trains none and says which exist
+    (finished), which failed (with the reason) and which not ('not trained')."""
     if not params.report_only:
         return train_many(runs, results_root(params), params.force, params.data_home, verbose=2)
     found = store(params).collect().set_index("key")
@@ -132,11 +133,12 @@ def train_or_read(runs: list, params) -> pd.DataFrame:
     rows = []
     for run in runs:
         record = found.loc[run.key] if run.key in found.index else None
-        done = record is not None and record["status"] == "finished"
-        rows.append({"key": run.key, **run.as_dict(),
-                     "status": "finished" if done else NOT_TRAINED,
-                     **({m: record[m] for m in ("test_psnr", "test_ssim", "epochs_run")}
-                        if done else {})})
+        status = record["status"] if record is not None and record["status"] in (
+            "finished", "failed") else NOT_TRAINED
+        shown = {"finished": ("test_psnr", "test_ssim", "epochs_run"),
+                 "failed": ("reason",)}.get(status, ())
+        rows.append({"key": run.key, **run.as_dict(), "status": status,
+                     **{m: record[m] for m in shown}})
     return pd.DataFrame(rows)
 
 
@@ -197,7 +199,8 @@ def parameters_view(params):
             OBFUSCATIONS[o].label.lower() for o in params.obfuscations)
         said["seeds"] = "seeds " + ", ".join(map(str, params.seeds or params.settings.seeds))
     if getattr(params, "report_only", False):
-        said["report_only"] = "report only: shows the runs that exist and trains none"
+        said["report_only"] = ("shows the runs that exist and trains none (./run_all.sh trains "
+                               "the missing ones before, through Ray, unless --report-only)")
     elif getattr(params, "force", False):
         said["force"] = "retrains finished runs"
     return Markdown("Parameters: " + "; ".join(said.values()) + ".")

@@ -1,6 +1,7 @@
-"""Executes the study's notebooks with papermill, as ./run_all.sh asks: 00_data_prep, each
-architecture notebook once per loss, 40_strength_sweep (where the profile has a sweep), then
-90_comparison. Executed copies go to
+"""Executes the study's notebooks with papermill, as ./run_all.sh asks: first the training
+phase (the runs the notebooks show that are missing, through Ray: training/schedule.py), then
+00_data_prep, each architecture notebook once per loss, 40_strength_sweep (where the profile
+has a sweep) and 90_comparison, which read the runs and train none. Executed copies go to
 results/<profile>/notebooks/. A failing notebook does not stop the others; the exit status is
 non-zero and the failures are listed at the end.
 
@@ -242,6 +243,20 @@ def execute(steps: list[Step]) -> list[str]:
     return failed
 
 
+def train_first(steps: list[Step], store: RunStore, force: bool, data_home: str | None,
+                allow_cpu: bool) -> None:
+    """The training phase: says what the steps' notebooks show that is not trained yet (with
+    force: all of it) and trains it through Ray, a local instance, before any notebook runs.
+    Runs that fail are recorded and shown by their notebooks."""
+    training = training_plan([run for step in steps for run in step.trains], store, force)
+    print(training.text(), flush=True)
+    check_device(training, allow_cpu)
+    if training.to_train:
+        from ..training.schedule import train_on_ray
+
+        train_on_ray(training, store, data_home, force, allow_cpu=allow_cpu)
+
+
 @contextmanager
 def one_invocation_at_a_time(results_root: Path, profile: str):
     """Held while an invocation runs a profile's notebooks on a results root: a second one waits
@@ -265,10 +280,10 @@ def one_invocation_at_a_time(results_root: Path, profile: str):
 def run_notebooks(settings: Profile, architectures: list[str] | None, losses: list[str] | None,
                   force: bool, report_only: bool, results_root, figures_root,
                   data_home: str | None, allow_cpu: bool = False) -> int:
-    """Checks every step's parameters, says what the notebooks will train (and refuses a
-    profile that needs an accelerator on a CPU unless allow_cpu), then executes the steps
-    (with report_only, every notebook from the runs that exist, training none) and says where
-    the results are; 1 if a notebook failed, else 0."""
+    """Checks every step's parameters, says what the notebooks need trained (and refuses a
+    profile that needs an accelerator on a CPU unless allow_cpu) and trains it through Ray
+    (with report_only: nothing), then executes the steps, which show the runs that exist, and
+    says where the results are; 1 if a notebook failed, else 0."""
     profile = settings.name
     results_root, figures_root = Path(results_root).resolve(), Path(figures_root).resolve()
     store = RunStore(results_root, settings)
@@ -277,14 +292,12 @@ def run_notebooks(settings: Profile, architectures: list[str] | None, losses: li
     io.writable_dir(results_root / profile / "notebooks")
     io.writable_dir(figures_root / profile)
     steps = plan(settings, architectures or list(ARCHITECTURE_NOTEBOOKS), losses or list(LOSS_NAMES),
-                 force, results_root, figures_root, data_home, report_only)
+                 force, results_root, figures_root, data_home, report_only=True)
     for step in steps:
         check_parameters(step.notebook, step.parameters)
     with one_invocation_at_a_time(results_root, profile):
         if not report_only:
-            training = training_plan([run for step in steps for run in step.trains], store, force)
-            print(training.text(), flush=True)
-            check_device(training, allow_cpu)
+            train_first(steps, store, force, data_home, allow_cpu)
         try:
             failed = execute(steps)
         except KeyboardInterrupt:

@@ -94,6 +94,19 @@ def provenance() -> dict:
             "packages": package_versions()}
 
 
+def set_threads(threads: int) -> None:
+    """The backend's CPU threads per operation, so that runs side by side do not oversubscribe
+    the cores; before the backend's first operation (TensorFlow refuses it after)."""
+    name = backend()
+    if name == "tensorflow":
+        tf = importlib.import_module("tensorflow")
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    elif name == "torch":
+        importlib.import_module("torch").set_num_threads(threads)
+    # JAX's CPU client takes every core: one run at a time per CPU machine keeps it in bounds.
+
+
 def enable_determinism() -> bool:
     """Deterministic ops where the backend offers a switch (TensorFlow); True if enabled."""
     if backend() == "tensorflow":

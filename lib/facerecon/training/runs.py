@@ -66,6 +66,21 @@ class RunBusy(RuntimeError):
 
 
 @dataclass(frozen=True)
+class StagedRun:
+    """A run's published files as bytes, to carry from where it trained (a Ray worker's own
+    folder) to the one process that writes the results root (RunStore.receive)."""
+
+    key: str
+    record: str                # metrics.json or failed.json: what it ended with
+    files: dict[str, bytes]    # the run folder's files, by name
+    weights: bytes | None      # results/<profile>/weights/<key>.weights.h5, where it has one
+
+    @property
+    def content(self) -> dict:
+        return json.loads(self.files[self.record])
+
+
+@dataclass(frozen=True)
 class RunStore:
     """The runs of one profile under a results root (its folders are the profile's name)."""
 
@@ -165,6 +180,31 @@ class RunStore:
         for path in sorted(staging.iterdir(), key=lambda p: p.name == record):
             os.replace(path, folder / path.name)
         staging.rmdir()
+
+    def packed(self, key: str) -> StagedRun:
+        """A finished or failed run of this store as a StagedRun."""
+        folder = self.folder(key)
+        record = "metrics.json" if self.status(key) == "finished" else "failed.json"
+        weights = self.weights(key)
+        return StagedRun(key, record, {p.name: p.read_bytes() for p in folder.iterdir()},
+                         weights.read_bytes() if weights.exists() else None)
+
+    def receive(self, run: StagedRun) -> None:
+        """Publishes a run trained elsewhere as train_run publishes its own: staged first, its
+        record last. The caller holds the run's lock."""
+        staging = self.staging(run.key)
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            io.writable_dir(staging)
+            for name, data in run.files.items():
+                if name != run.record:
+                    io.write_bytes(staging / name, data)
+            if run.weights is not None:
+                io.write_bytes(staging / STAGED_WEIGHTS, run.weights)
+            self.publish(run.key, run.record, run.content)
+        except BaseException:
+            self.discard(run.key)
+            raise
 
     def finish(self, key: str, metrics: dict) -> None:
         self.publish(key, "metrics.json", metrics)

@@ -205,7 +205,8 @@ def summary_line(summary: dict) -> str:
     """'finished: test PSNR 23.03 dB, SSIM 0.9178, 12 epochs' (or the status and its reason)."""
     said = [f"test PSNR {summary['test_psnr']:.2f} dB"] if "test_psnr" in summary else []
     said += [f"SSIM {summary['test_ssim']:.4f}"] if "test_ssim" in summary else []
-    said += [f"{int(summary['epochs_run'])} epochs"] if "epochs_run" in summary else []
+    if "epochs_run" in summary:
+        said.append(f"{int(summary['epochs_run'])} epoch{'' if summary['epochs_run'] == 1 else 's'}")
     said += [summary["reason"]] if "reason" in summary else []
     return f"{summary['status']}: {', '.join(said)}" if said else summary["status"]
 
