@@ -19,7 +19,6 @@ lists a command's options.
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 from pathlib import Path
@@ -177,12 +176,10 @@ def schedule(args) -> int:
     from ..training import cluster, schedule
     from ..training.runs import RunStore
 
-    address = args.address or os.environ.get("RAY_ADDRESS")
-    if address and address != "auto":
-        cluster.reachable(address)  # before anything is said or started
+    address = cluster.cluster_address(args.address)  # checked before anything is said or started
     if args.measure:
         check_choice("--measure-arch", args.measure_arch, ARCHITECTURE_NAMES)
-        with cluster.ray_session(args.address) as where:
+        with cluster.ray_session(address) as where:
             print(where, flush=True)
             schedule.measure(args.profile, args.measure_arch, integers(args.measure, "--measure"),
                              args.steps, args.results_root)
@@ -193,7 +190,7 @@ def schedule(args) -> int:
     if not plan.to_train:
         return 0
     outcome = schedule.train_on_ray(plan, RunStore(args.results_root, args.profile),
-                                    args.data_home, args.force, args.address, args.runs_per_gpu,
+                                    args.data_home, args.force, address, args.runs_per_gpu,
                                     args.retries, args.deadline_s, args.allow_cpu)
     return 0 if outcome.ok else 1
 

@@ -31,6 +31,15 @@ GPU_MEMORY_SHARED = 0.9  # of a GPU's memory, split between the runs that share 
 REACH_TIMEOUT_S = 5
 
 
+def cluster_address(given: str | None) -> str | None:
+    """The cluster to join: `given`, else RAY_ADDRESS, else None (a local instance); a
+    host:port is checked to answer first."""
+    address = given or os.environ.get("RAY_ADDRESS") or None
+    if address and address != "auto":
+        reachable(address)
+    return address
+
+
 def reachable(address: str) -> None:
     """Fails in one line unless a Ray head answers at host:port (ray.init would wait for
     minutes, printing a warning every few seconds)."""
@@ -56,9 +65,7 @@ def ray_session(address: str | None):
     if ray.is_initialized():
         yield describe("this process's Ray")
         return
-    address = address or os.environ.get("RAY_ADDRESS") or None
-    if address and address != "auto":
-        reachable(address)
+    address = cluster_address(address)
     # Ray starts its services with fork+exec; JAX's warning about forking a threaded process
     # does not apply to a child that execs at once.
     warnings.filterwarnings("ignore", message=r"os\.fork\(\) was called", category=RuntimeWarning)
@@ -131,11 +138,12 @@ def resources(runs_per_gpu: int) -> Resources:
         env.update(XLA_PYTHON_CLIENT_MEM_FRACTION=f"{GPU_MEMORY_SHARED / runs_per_gpu:.3f}",
                    TF_FORCE_GPU_ALLOW_GROWTH="true")
         return Resources(1, 1 / runs_per_gpu, 1, gpus * runs_per_gpu, env | {"OMP_NUM_THREADS": "1"})
-    cores = int(min(cpu_nodes()))
+    nodes = cpu_nodes()
+    cores = int(min(nodes))
     if cores < 1:
         raise ConfigError("the Ray cluster has no CPU to train on")
     threads = max(1, cores // runs_per_gpu)
-    slots = sum(int(n // threads) for n in cpu_nodes())
+    slots = sum(int(n // threads) for n in nodes)
     return Resources(threads, 0, threads, slots, env | {"OMP_NUM_THREADS": str(threads)})
 
 

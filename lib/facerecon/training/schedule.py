@@ -65,7 +65,8 @@ def in_priority_order(runs: list[RunConfig], profile: Profile) -> list[RunConfig
     """The runs, those of the priority order first and in its order."""
     chosen = set(runs)
     order = [run for run in priority_order(profile) if run in chosen]
-    return order + [run for run in runs if run not in set(order)]
+    ordered = set(order)
+    return order + [run for run in runs if run not in ordered]
 
 
 @dataclass
@@ -98,7 +99,7 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
-        return not (self.counts()["failed"] or self.counts()["lost"])
+        return not {"failed", "lost"} & set(self.status.values())
 
 
 @contextmanager
