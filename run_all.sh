@@ -6,22 +6,12 @@
 #   ./run_all.sh [--profile smoke|quick|paper] [--only ARCH[,ARCH]] [--loss LOSS[,LOSS]] [--force]
 #                [--report-only] [--results-root DIR] [--figures-root DIR] [--data-home DIR]
 #
+# Without --profile: paper where the Keras backend sees a GPU, else quick (it says which and why).
 # Relative folders are relative to the folder you run it from, as for python -m facerecon.
 set -euo pipefail
 caller=$PWD
 cd "$(dirname "$0")"
 source scripts/ensure_env.sh
-args=("$@")
-if [[ " ${args[*]-} " != *" --profile "* && " ${args[*]-} " != *" --profile="* ]]; then
-  gpu=$(python -c 'from facerecon.runtime import accelerator_name; print(accelerator_name() or "")' 2>/dev/null || true)
-  if [ -n "$gpu" ]; then
-    echo "no --profile given: the paper profile, since the Keras backend sees a GPU ($gpu)"
-    args+=(--profile paper)
-  else
-    echo "no --profile given: the quick profile, since the Keras backend sees no GPU (paper needs one)"
-    args+=(--profile quick)
-  fi
-fi
 [ -n "${LFW_HOME:-}" ] && echo "LFW: using the copy at $LFW_HOME"
 cd "$caller"
-exec python -m facerecon run "${args[@]}"
+exec python -m facerecon run "$@"

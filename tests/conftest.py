@@ -14,6 +14,19 @@ SHARED_LFW = ROOT.parent / "shared" / "lfw_home"
 collect_ignore = [] if os.environ.get("KERAS_BACKEND") == "jax" else ["jax_backend"]
 
 
+def require_tools(*tools: str) -> None:
+    """Skips a test whose command-line tools are missing, with the reason; under CI, which
+    installs them (.ci/run), fails it instead: a check CI is meant to run never skips there."""
+    import shutil
+
+    missing = [tool for tool in tools if shutil.which(tool) is None]
+    if missing:
+        reason = f"no {' or '.join(missing)}: .ci/run lists the Debian packages that bring it"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
 def lfw_copy() -> Path | None:
     candidate = Path(os.environ.get("LFW_HOME") or SHARED_LFW)
     return candidate if (candidate / "lfw").is_dir() or (candidate / "lfw_funneled").is_dir() else None

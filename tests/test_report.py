@@ -10,7 +10,7 @@ from facerecon.reporting import build as report
 from facerecon.reporting import formatting, reproduction
 from facerecon.training import train
 
-from conftest import synthetic_dataset_of
+from conftest import require_tools, synthetic_dataset_of
 
 
 @pytest.fixture(scope="module")
@@ -139,13 +139,11 @@ def test_every_committed_table_compiles_and_fits_the_page(tmp_path):
     width): pdflatex must compile it with no line wider than the text (an overfull box over
     1 pt), every table in one font size (none scaled to fit)."""
     import re
-    import shutil
     import subprocess
 
     from facerecon.reporting import latex
 
-    if shutil.which("pdflatex") is None:
-        pytest.skip("no pdflatex: install texlive-latex-recommended to compile the tables")
+    require_tools("pdflatex")
     tables = sorted(reproduction.PROJECT_ROOT.glob("results/*/tables/*.tex"))
     assert tables
     body = "\\typeout{TEXTWIDTH \\the\\linewidth}\n" + "\n".join(
@@ -246,9 +244,7 @@ def test_the_report_folder_compiles_alone_in_type1_fonts(single_run_report, tmp_
 
     from facerecon.reporting import latex
 
-    if shutil.which("pdflatex") is None or shutil.which("pdffonts") is None:
-        pytest.skip("no pdflatex or pdffonts: install texlive-latex-recommended and "
-                    "poppler-utils to compile the report")
+    require_tools("pdflatex", "pdffonts")
     root, _ = single_run_report
     alone = tmp_path / "alone"
     shutil.copytree(root / "results" / "smoke", alone)

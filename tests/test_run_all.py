@@ -203,14 +203,27 @@ def test_executed_notebooks_are_kept(smoke_run):
     assert "tables:" in smoke_run[2].stdout and "figures:" in smoke_run[2].stdout
 
 
-def test_a_second_invocation_trains_nothing(smoke_run):
+def contents(*folders: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for folder in folders for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.name.startswith(".")}
+
+
+def test_a_second_invocation_trains_nothing_and_rewrites_nothing(smoke_run):
+    """Run again with no number changed, every notebook, table and figure it writes is byte
+    for byte what it was (no clock time, duration or random id in them)."""
     results, figures, _ = smoke_run
     before = {p: p.stat().st_mtime_ns for p in (results / "smoke" / "runs").glob("*/metrics.json")}
+    written = contents(results / "smoke" / "notebooks", results / "smoke" / "tables",
+                       figures / "smoke")
     again = run_all("--profile", "smoke", "--only", "srresnet", "--loss", "l2",
                     "--results-root", str(results), "--figures-root", str(figures))
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
     after = {p: p.stat().st_mtime_ns for p in (results / "smoke" / "runs").glob("*/metrics.json")}
     assert after == before
+    rewritten = contents(results / "smoke" / "notebooks", results / "smoke" / "tables",
+                         figures / "smoke")
+    assert rewritten.keys() == written.keys()
+    assert [p.name for p in written if rewritten[p] != written[p]] == []
 
 
 def test_two_invocations_on_one_results_root_wait_for_each_other(smoke_invocations):

@@ -197,6 +197,7 @@ def schedule(args) -> int:
 
 def report(args) -> int:
     from ..reporting.build import build_report
+    from ..reporting.latex import compile_report
     from ..training.runs import RunStore
 
     RunStore(args.results_root, args.profile).check_has_runs()
@@ -205,6 +206,7 @@ def report(args) -> int:
     print(runs.groupby("status").size().to_string())
     print(f"tables:  {args.results_root / args.profile.name / 'tables'}")
     print(f"figures: {args.figures_root / args.profile.name}")
+    print(compile_report(args.results_root / args.profile.name))
     return 0
 
 
@@ -230,9 +232,32 @@ def run(args) -> int:
                          args.allow_cpu)
 
 
+def default_profile() -> str:
+    """The profile of a run given none: paper where the Keras backend sees a GPU, else quick;
+    says which and why in one line, also when the GPU probe itself fails."""
+    from ..core.runtime import backend, find_accelerator
+
+    try:
+        gpu = find_accelerator()
+    except Exception as error:  # the probe's own failure is said, not taken for "no GPU"
+        print(f"no --profile given: the quick profile, since the GPU probe of the {backend()} "
+              f"backend failed ({type(error).__name__}: {error})", flush=True)
+        return "quick"
+    if gpu:
+        print(f"no --profile given: the paper profile, since the Keras backend sees a GPU ({gpu})",
+              flush=True)
+        return "paper"
+    print(f"no --profile given: the quick profile, since the {backend()} backend sees no GPU "
+          "(paper needs one)", flush=True)
+    return "quick"
+
+
 def parser() -> argparse.ArgumentParser:
     profile = argparse.ArgumentParser(add_help=False)
     profile.add_argument("--profile", required=True, help=", ".join(PROFILE_NAMES))
+    chosen_profile = argparse.ArgumentParser(add_help=False)
+    chosen_profile.add_argument("--profile", help=", ".join(PROFILE_NAMES) + " (default: paper "
+                                "where the Keras backend sees a GPU, else quick)")
     results = argparse.ArgumentParser(add_help=False)
     results.add_argument("--results-root", type=Path, default=PROJECT_ROOT / "results")
     figures = argparse.ArgumentParser(add_help=False)
@@ -318,7 +343,7 @@ def parser() -> argparse.ArgumentParser:
             ).add_argument("--force", action="store_true", help="recompute every condition")
     command("report", report, [profile, results, figures],
             "tables, figures and the reproduction report from finished runs")
-    sub = command("run", run, [profile, results, figures, data, cpu],
+    sub = command("run", run, [chosen_profile, results, figures, data, cpu],
                   "the notebooks with papermill: data, each architecture per loss, comparison")
     sub.add_argument("--only", help="architectures, comma list of: "
                      + ", ".join(STUDY_ARCHITECTURES))
@@ -343,7 +368,7 @@ def main(argv=None) -> int:
         if argv is None:  # the command line, not a caller inside Python
             stop_cleanly_on_sigterm()
         if hasattr(args, "profile"):  # read (and checked whole) once, before any work starts
-            args.profile = load_profile(args.profile)
+            args.profile = load_profile(args.profile or default_profile())
         return args.handler(args)
     except (ConfigError, DataError, OutputError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import functools
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -160,9 +161,44 @@ def plan(profile: Profile, architectures: list[str], losses: list[str], force: b
     return steps
 
 
+# What an execution records that is not its result: clock times, durations, the interpreter's
+# patch release; ids drawn at random (papermill's injected cell, pandas Styler tables) and
+# objects' memory addresses (a Styler's plain-text form).
+TIMING = ("start_time", "end_time", "duration")
+STYLER_ID = re.compile(r"\bT_([0-9a-f]{5})(?=[_\"\s{])")
+ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
+
+
+def stable_outputs(executed) -> None:
+    """Strips what changes between two executions with the same numbers, so that regenerating
+    a notebook whose results did not change leaves it byte for byte as it was: Styler tables
+    are numbered in the order they appear."""
+    for record in (executed.metadata.get("papermill", {}),
+                   *(cell.metadata.get("papermill", {}) for cell in executed.cells)):
+        for key in TIMING:
+            record.pop(key, None)
+    language = executed.metadata.get("language_info", {})
+    if "version" in language:
+        language["version"] = ".".join(language["version"].split(".")[:2])
+    tables: dict[str, str] = {}
+    for cell in executed.cells:
+        cell.metadata.pop("execution", None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "text/plain" in data:
+                data["text/plain"] = ADDRESS.sub(">", data["text/plain"])
+            if "text/html" in data:
+                data["text/html"] = STYLER_ID.sub(
+                    lambda match: tables.setdefault(match[1], f"T_table{len(tables)}"),
+                    data["text/html"])
+
+
 def whole_notebook(path: Path, step: Step) -> bool:
     """Whether the file is a complete, valid notebook (not one cut short by a full disk); if it
-    is, it records its source and its place as portable paths."""
+    is, it records its source and its place as portable paths, and nothing that differs
+    between two executions with the same results (stable_outputs)."""
     import nbformat
 
     try:
@@ -172,6 +208,7 @@ def whole_notebook(path: Path, step: Step) -> bool:
         return False
     executed.metadata.setdefault("papermill", {}).update(
         input_path=portable(NOTEBOOKS / step.notebook), output_path=portable(step.output))
+    stable_outputs(executed)
     io.write_text(path, nbformat.writes(executed))
     return True
 
@@ -308,7 +345,11 @@ def run_notebooks(settings: Profile, architectures: list[str] | None, losses: li
         print(f"tables:  {results_root / profile / 'tables'}")
         print(f"figures: {figures_root / profile}")
         print(f"runs:    {results_root / profile / 'all_runs.csv'}")
+        from ..reporting.latex import compile_report
         from ..reporting.readme import update_readme
+
+        if (results_root / profile / "report.tex").exists():  # 90_comparison wrote it
+            print(compile_report(results_root / profile))
 
         if not failed and update_readme(profile, results_root):
             print(f"README:  its {profile} results rewritten from these")

@@ -28,27 +28,33 @@ def cpu_name() -> str:
 
 
 @functools.cache
-def accelerator_name() -> str | None:
-    """The first GPU the current Keras backend sees, or None."""
+def find_accelerator() -> str | None:
+    """The first GPU the current Keras backend sees, or None; raises where the backend's GPU
+    runtime cannot be asked (a broken CUDA install, say)."""
     name = backend()
+    if name == "jax":
+        jax = importlib.import_module("jax")
+        gpus = [d for d in jax.devices() if d.platform == "gpu"]
+        return gpus[0].device_kind if gpus else None
+    if name == "torch":
+        torch = importlib.import_module("torch")
+        return torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    if name == "tensorflow":
+        tf = importlib.import_module("tensorflow")
+        gpus = tf.config.list_physical_devices("GPU")
+        if not gpus:
+            return None
+        details = tf.config.experimental.get_device_details(gpus[0])
+        return details.get("device_name", gpus[0].name)
+    return None
+
+
+def accelerator_name() -> str | None:
+    """find_accelerator, with a GPU runtime that cannot be asked counted as no accelerator."""
     try:
-        if name == "jax":
-            jax = importlib.import_module("jax")
-            gpus = [d for d in jax.devices() if d.platform == "gpu"]
-            return gpus[0].device_kind if gpus else None
-        if name == "torch":
-            torch = importlib.import_module("torch")
-            return torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
-        if name == "tensorflow":
-            tf = importlib.import_module("tensorflow")
-            gpus = tf.config.list_physical_devices("GPU")
-            if not gpus:
-                return None
-            details = tf.config.experimental.get_device_details(gpus[0])
-            return details.get("device_name", gpus[0].name)
+        return find_accelerator()
     except Exception:  # a broken GPU runtime means: no usable accelerator
         return None
-    return None
 
 
 def device_name() -> str:

@@ -288,11 +288,11 @@ def copy_figures(figures: Path, results: Path) -> list[str]:
     return [p.name for p in pictures]
 
 
-def write_and_compile(results: Path, figures: Path, profile: str, findings: str,
-                      legend: str) -> Path:
+def write_report_tex(results: Path, figures: Path, profile: str, findings: str,
+                     legend: str) -> Path:
     """report.tex from the findings, every table in results/tables (the comparison tables'
-    `legend` said once, before them) and every figure PDF in `figures`, and report.pdf beside it
-    where pdflatex exists (the path of what was written last)."""
+    `legend` said once, before them) and every figure PDF in `figures`; compile_report makes
+    the PDF, on the console (a notebook never shows LaTeX's complaints)."""
     from .plots import is_face_grid
 
     names = [p.stem for p in (results / "tables").glob("*.tex")]
@@ -313,9 +313,15 @@ def write_and_compile(results: Path, figures: Path, profile: str, findings: str,
     parts = [("Key figures", shown(key)), *tables,
              ("Further figures", shown([n for n in pictures if n not in key + grids])),
              ("Faces", shown(grids))]
-    tex = write_report(results, profile, findings, [p for p in parts if p[1]])
+    return write_report(results, profile, findings, [p for p in parts if p[1]])
+
+
+def compile_report(results: Path) -> str:
+    """report.pdf from results/report.tex where pdflatex exists; one line saying what happened
+    (the tables and figures stand without it: the PDF is a convenience)."""
+    tex = results / "report.tex"
     try:
-        return compile_pdf(tex) or tex
-    except io.OutputError as error:  # the tables and figures stand; the PDF is a convenience
-        print(f"report.pdf not built: {error}")
-        return tex
+        pdf = compile_pdf(tex)
+    except io.OutputError as error:
+        return f"report.pdf not built: {error}"
+    return f"report:  {pdf}" if pdf else f"report:  {tex} (no pdflatex here to build the PDF)"
