@@ -24,6 +24,7 @@ from pathlib import Path
 from ..core import io
 from ..core.checks import ConfigError
 from ..core.io import PROJECT_ROOT
+from ..data.dataset import prepare_cache
 from ..experiment.config import (LOSS_NAMES, REFERENCE_ARCHITECTURE, REFERENCE_LOSS, Profile,
                                  RunConfig, load_profile)
 from ..training.plan import check_device, duration, training_plan
@@ -317,8 +318,9 @@ def one_invocation_at_a_time(results_root: Path, profile: str):
 def run_notebooks(settings: Profile, architectures: list[str] | None, losses: list[str] | None,
                   force: bool, report_only: bool, results_root, figures_root,
                   data_home: str | None, allow_cpu: bool = False) -> int:
-    """Checks every step's parameters, says what the notebooks need trained (and refuses a
-    profile that needs an accelerator on a CPU unless allow_cpu) and trains it through Ray
+    """Checks every step's parameters, draws the profile's faces (data/prepared/), says what the
+    notebooks need trained (and refuses a profile that needs an accelerator on a CPU unless
+    allow_cpu) and trains it through Ray
     (with report_only: nothing), then executes the steps, which show the runs that exist, and
     says where the results are; 1 if a notebook failed, else 0."""
     profile = settings.name
@@ -333,6 +335,10 @@ def run_notebooks(settings: Profile, architectures: list[str] | None, losses: li
     for step in steps:
         check_parameters(step.notebook, step.parameters)
     with one_invocation_at_a_time(results_root, profile):
+        # The faces drawn and cached here, on the console: a fresh clone's first loading of LFW
+        # never writes its lines (and this machine's paths) into 00_data_prep, and a missing
+        # LFW stops the invocation before anything starts.
+        prepare_cache(settings, data_home)
         if not report_only:
             train_first(steps, store, force, data_home, allow_cpu)
         try:
