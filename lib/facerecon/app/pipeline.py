@@ -27,6 +27,7 @@ from ..core.io import PROJECT_ROOT
 from ..data.dataset import prepare_cache
 from ..experiment.config import (LOSS_NAMES, REFERENCE_ARCHITECTURE, REFERENCE_LOSS, Profile,
                                  RunConfig, load_profile)
+from ..recognition.recognise import recognise
 from ..training.plan import check_device, duration, training_plan
 from ..training.runs import RunStore, grid, sweep
 
@@ -341,6 +342,9 @@ def run_notebooks(settings: Profile, architectures: list[str] | None, losses: li
         prepare_cache(settings, data_home)
         if not report_only:
             train_first(steps, store, force, data_home, allow_cpu)
+        # Face recognition scored on the console too (what is scored is kept): 90_comparison
+        # reads the scores, and a notebook shows the same outputs however often it runs.
+        recognise(settings, results_root, data_home)
         try:
             failed = execute(steps)
         except KeyboardInterrupt:

@@ -44,3 +44,14 @@ def measure_of(column: str) -> Measure:
 def best_of(values, measure: Measure):
     """The best of some values under a measure (the highest, or the lowest distance)."""
     return values.max() if measure.higher_is_better else values.min()
+
+
+def better_than(value: float, other: float, measure: Measure) -> bool:
+    """Whether `value` is strictly better than `other` under the measure (False where either
+    is missing)."""
+    return bool(value > other if measure.higher_is_better else value < other)
+
+
+def shown(value: float, measure: Measure) -> str:
+    """'25.01 dB', '0.8012': a value as the measure's tables print it."""
+    return f"{value:.{measure.digits}f}" + (f" {measure.unit}" if measure.unit else "")

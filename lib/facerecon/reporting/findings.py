@@ -1,7 +1,8 @@
 """The study's answer, first: for each obfuscation and architecture, the loss that gives the best
-test PSNR, SSIM and identity distance (means over the grid's seeds), whether that is decided
-against L2 over seeds and test images, how complete the grid is, and the study's conclusions in
-one sentence each. Computed from the evidence (and the reproduction table); written as
+test PSNR, SSIM and identity distance (means over the grid's seeds) among the networks that
+restore (beat their obfuscated input on that measure), whether that is decided against L2 over
+seeds and test images, how complete the grid is, and the study's conclusions in one sentence
+each. Computed from the evidence (and the reproduction table); written as
 results/<profile>/findings.{csv,md} and tables/findings.tex, which the notebook, the report and
 the README open with."""
 from __future__ import annotations
@@ -12,7 +13,8 @@ import pandas as pd
 
 from ..axes.architectures import ARCHITECTURES
 from ..axes.losses import LOSSES
-from ..axes.measures import TABLE_MEASURES, best_of
+from ..axes.measures import TABLE_MEASURES, best_of, better_than, shown
+from ..data.baselines import METHODS
 from ..axes.obfuscation import OBFUSCATIONS
 from ..core import io
 from ..experiment.config import REFERENCE_LOSS, STUDY_ARCHITECTURES
@@ -22,6 +24,7 @@ from .evidence import Evidence
 from .reproduction import held
 
 NOT_RECORDED = "not recorded: the runs need a retrain"
+NO_RESTORATION = "no network restores here"
 
 
 def completeness_text(runs: pd.DataFrame) -> str:
@@ -75,22 +78,49 @@ def against_l2(evidence: Evidence, arch: str, obfuscation: str, leader: str, met
     return f"not resolved on {seeds} seeds{later}"
 
 
+def baseline_means(evidence: Evidence, obfuscation: str, name: str) -> pd.Series:
+    """Test mean of one measure per non-learned method ('input': the obfuscated faces)."""
+    test = select(evidence.baselines, obfuscation=obfuscation, subset="test")
+    return test.groupby("method")[name].mean() if name in test else pd.Series(dtype=float)
+
+
+def baseline_fields(baselines: pd.Series, name: str) -> dict:
+    """The obfuscated input's mean and the best other non-learned method with its mean."""
+    others = baselines.drop("input", errors="ignore").dropna()
+    best = others.index[others == best_of(others, TABLE_MEASURES[name])][0] if len(others) else ""
+    return {"input_mean": float(baselines.get("input", float("nan"))), "best_baseline": best,
+            "best_baseline_mean": float(others[best]) if best else float("nan")}
+
+
 def leader_row(evidence: Evidence, arch: str, obfuscation: str, name: str) -> dict:
     """The loss with the best mean over seeds of one test measure, for one architecture and
-    obfuscation, its mean and seeds, and the verdict against L2."""
+    obfuscation, among the losses whose networks beat the obfuscated input on that measure
+    (none leads where none does); its mean and seeds, and the verdict against L2."""
     measure, metric = TABLE_MEASURES[name], f"test_{name}"
     grid = select(evidence.runs, architecture=arch, obfuscation=obfuscation, split="random")
     done = grid[grid["status"] == "finished"]
     missing = len(grid) - len(done)
+    baselines = baseline_fields(baseline_means(evidence, obfuscation, name), name)
     row = {"obfuscation": obfuscation, "architecture": arch, "measure": name, "best_loss": "",
-           "mean": float("nan"), "n_seeds": 0, "runs_missing": missing}
+           "mean": float("nan"), "n_seeds": 0, "runs_missing": missing, "restoring": 0,
+           **baselines}
     scored = done[done[metric].notna()] if metric in done else done.iloc[:0]
     absent = [loss for loss in LOSSES if loss not in set(scored["loss"])]
     if scored.empty:
         verdict = NOT_RECORDED if len(done) else f"cannot be decided: {missing} runs missing"
         return {**row, "verdict": verdict}
     means = scored.groupby("loss")[metric].mean()
-    leader = means.index[means == best_of(means, measure)][0]
+    given = baselines["input_mean"]
+    if pd.isna(given):  # whether a network restores cannot be told
+        return {**row, "verdict": "cannot be decided: the input is not scored"}
+    restoring = means[[better_than(m, given, measure) for m in means]]
+    row["restoring"] = len(restoring)
+    later = f"; {missing} runs missing" if missing else ""
+    if restoring.empty:
+        best = best_of(means, measure)
+        return {**row, "verdict": f"{NO_RESTORATION} "
+                f"({LOSSES[means.index[means == best][0]].label}: {shown(best, measure)}){later}"}
+    leader = restoring.index[restoring == best_of(restoring, measure)][0]
     row.update(best_loss=leader, mean=float(means[leader]),
                n_seeds=int(scored.loc[scored["loss"] == leader, "seed"].nunique()))
     if absent and missing:
@@ -116,26 +146,51 @@ def tally(leads: pd.Series) -> str:
 
 def open_reasons(verdicts: pd.Series) -> str:
     """'4 cannot be decided, 2 one seed': why the undecided cells are undecided."""
-    reasons = verdicts.str.extract(r"^(cannot be decided|one seed|not resolved|not recorded)")[0]
+    reasons = verdicts.str.extract(r"^(cannot be decided|one seed|not resolved|not recorded|"
+                                   f"{NO_RESTORATION})")[0]
     return ", ".join(f"{n} {reason}" for reason, n in reasons.value_counts().items())
 
 
+def against_baselines(led: pd.DataFrame) -> str:
+    """How many leading networks beat the best non-learned baseline on their measure."""
+    compared = led[led["best_baseline"].fillna("") != ""]  # "" or NaN (read from CSV): none
+    if compared.empty:
+        return ""
+    beaten = sum(better_than(row.mean, row.best_baseline_mean, TABLE_MEASURES[row.measure])
+                 for row in compared.itertuples())
+    behind = compared[[not better_than(row.mean, row.best_baseline_mean,
+                                       TABLE_MEASURES[row.measure])
+                       for row in compared.itertuples()]]
+    methods = ", ".join(sorted({METHODS[m].label.replace(" (no model)", "")
+                                for m in behind["best_baseline"]}))
+    return (f"- Against the best non-learned baseline of each cell: the leading network is "
+            f"better in {beaten} of the {len(compared)} cells with a lead"
+            + (f"; in the others {methods} is better." if len(behind) else "."))
+
+
 def answer_text(table: pd.DataFrame) -> str:
-    """The answer to the study's question: which loss leads most often and whether it is decided
-    against L2, then per measure which losses lead and how many leads are decided."""
+    """The answer to the study's question: which loss leads most often among networks that
+    restore, and whether it is decided against L2, then per measure which losses lead and how
+    many leads are decided, and how the leaders fare against the non-learned baselines."""
     led = table[table["best_loss"] != ""]
+    unrestored = int(table["verdict"].str.startswith(NO_RESTORATION).sum())
+    cells = f"{len(table)} cells (obfuscation × architecture × test measure)"
     if led.empty:
-        return ("**Which loss restores faces best?** Not answerable yet: no network run of the "
-                "grid has finished.")
+        why = (f"no network beats its obfuscated input in {unrestored} of the {cells}"
+               if unrestored else "no network run of the grid has finished")
+        return f"**Which loss restores faces best?** Not answerable yet: {why}."
     decided = led["verdict"].str.startswith("resolved")
     top = led["best_loss"].value_counts()
-    headline = (f"{LOSSES[top.index[0]].label} leads most often: in {top.iloc[0]} of the "
-                f"{len(table)} cells (obfuscation × architecture × test measure)")
+    where = (f"in {top.iloc[0]} of the {len(led)} cells where a network beats its obfuscated "
+             "input" if unrestored else f"in {top.iloc[0]} of the {cells}")
+    headline = f"{LOSSES[top.index[0]].label} leads most often: {where}"
     if not decided.any():
-        headline = f"Not decided yet. {headline}, but no lead is resolved against L2"
+        headline = f"Not decided yet. {headline}; no lead is resolved against L2."
     else:
-        headline += f"; {int(decided.sum())} of the {len(table)} leads are resolved against L2"
-    lines = [f"**Which loss restores faces best?** {headline}.", ""]
+        headline += f"; {int(decided.sum())} of the {len(led)} leads are resolved against L2."
+    if unrestored:
+        headline += f" In {unrestored} of the {cells} no network beats its obfuscated input."
+    lines = [f"**Which loss restores faces best?** {headline}", ""]
     for name, rows in table.groupby("measure", sort=False):
         measure, scored = TABLE_MEASURES[name], rows[rows["best_loss"] != ""]
         resolved = scored[scored["verdict"].str.startswith("resolved")]
@@ -147,7 +202,8 @@ def answer_text(table: pd.DataFrame) -> str:
         if len(undecided):
             said += f"; open: {open_reasons(undecided['verdict'])}"
         lines.append(f"- Test {measure.label}: {said}.")
-    return "\n".join(lines)
+    baselines = against_baselines(led)
+    return "\n".join(lines + ([baselines] if baselines else []))
 
 
 def conclusion_sentences(reproduction: pd.DataFrame) -> list[str]:
@@ -164,13 +220,12 @@ def conclusion_sentences(reproduction: pd.DataFrame) -> list[str]:
 
 
 def printed(table: pd.DataFrame) -> pd.DataFrame:
-    """The findings with display names and each mean with its unit and seeds."""
+    """The findings with display names, each mean with its unit and seeds, and the obfuscated
+    input's mean beside it."""
     def mean(row) -> str:
         if not row["best_loss"]:
             return "—"
-        measure = TABLE_MEASURES[row["measure"]]
-        unit = f" {measure.unit}" if measure.unit else ""
-        return f"{row['mean']:.{measure.digits}f}{unit} (n = {row['n_seeds']})"
+        return f"{shown(row['mean'], TABLE_MEASURES[row['measure']])} (n = {row['n_seeds']})"
 
     return pd.DataFrame({
         "Obfuscation": table["obfuscation"].map(lambda o: OBFUSCATIONS[o].label),
@@ -178,21 +233,58 @@ def printed(table: pd.DataFrame) -> pd.DataFrame:
         "Measure": table["measure"].map(lambda m: TABLE_MEASURES[m].label),
         "Best loss": table["best_loss"].map(lambda loss: LOSSES[loss].label if loss else "—"),
         "Mean over seeds": [mean(row) for _, row in table.iterrows()],
+        "Input": [shown(row["input_mean"], TABLE_MEASURES[row["measure"]])
+                  for _, row in table.iterrows()],
         "Against L2": table["verdict"]})
 
 
-TABLE_NOTE = ("Against L2: the paired difference of the leading loss and L2 (where L2 leads, of "
-              "every other loss), with a 95% bootstrap interval drawing seeds and then test "
-              "faces; resolved where it excludes zero on at least two seeds.")
+TABLE_NOTE = ("A loss leads a cell only where its networks' mean beats the obfuscated input's "
+              "(Input) on that measure; where no network does, the cell says so, naming the "
+              "best network's loss and mean. Against L2: the paired difference of the leading "
+              "loss and L2 (where L2 leads, of every other loss), with a 95% bootstrap interval "
+              "drawing seeds and then test faces; resolved where it excludes zero on at least "
+              "two seeds.")
 
 
-def findings_text(answer: str, completeness: str, conclusions: list[str],
+# The profile whose loss-versus-L2 differences a profile's are set beside.
+COMPARED_PROFILE = {"quick": "paper", "paper": "quick"}
+DIFFERENCE_KEY = ["architecture", "obfuscation", "loss", "metric"]
+
+
+def direction_agreement(significance: pd.DataFrame, profile: str, results_root: Path) -> str:
+    """Whether this profile's loss-versus-L2 differences point the way the compared profile's
+    do: of the differences both have, the share with the same sign (and among those resolved in
+    both); '' where there is no compared profile or nothing in common."""
+    other = COMPARED_PROFILE.get(profile)
+    path = Path(results_root) / str(other) / "tables" / "significance_vs_l2.csv"
+    if other is None or not path.exists():
+        return ""
+    both = significance.merge(pd.read_csv(path), on=DIFFERENCE_KEY, suffixes=("", "_other"))
+    both = both[both["difference"].notna() & both["difference_other"].notna()]
+    if both.empty:
+        return ""
+    same = (both["difference"] > 0) == (both["difference_other"] > 0)
+    resolved = both["verdict"].isin(["higher", "lower"]) & \
+        both["verdict_other"].isin(["higher", "lower"])
+    quick, paper = (profile, other) if profile == "quick" else (other, profile)
+    return (f"**Does the {quick} profile point the way the {paper} profile does?** Of the "
+            f"{len(both)} loss-versus-L2 differences both profiles have (architecture × "
+            f"obfuscation × loss × test measure), {int(same.sum())} "
+            f"({same.mean():.0%}) have the same sign"
+            + (f"; of the {int(resolved.sum())} resolved in both, "
+               f"{int((same & resolved).sum())} agree." if resolved.any()
+               else "; none is resolved in both."))
+
+
+def findings_text(answer: str, completeness: str, agreement: str, conclusions: list[str],
                   shown_table: str) -> str:
     """The findings section in Markdown: the answer, the grid's completeness, the table of leads
-    (`shown_table`: the table as the document includes it) and the study's conclusions."""
+    (`shown_table`: the table as the document includes it), whether the compared profile points
+    the same way, and the study's conclusions."""
     listed = "\n".join(f"- {line}" for line in conclusions)
+    compared = f"{agreement}\n\n" if agreement else ""
     return (f"{answer}\n\n**Completeness.** {completeness}\n\n{shown_table}\n\n{TABLE_NOTE}\n\n"
-            f"**The study's conclusions.**\n\n{listed}\n")
+            f"{compared}**The study's conclusions.**\n\n{listed}\n")
 
 
 TABLE_INPUT = "\\input{tables/findings.tex}"  # markdown_tex keeps a line that is LaTeX
@@ -209,8 +301,10 @@ def write_findings(evidence: Evidence, reproduction: pd.DataFrame, results: Path
         shown, f"The loss with the best test mean, per obfuscation, architecture and measure "
         f"({evidence.profile} profile)", "findings"))
     pieces = (answer_text(table), completeness_text(evidence.runs),
+              direction_agreement(evidence.significance, evidence.profile, evidence.results_root),
               conclusion_sentences(reproduction))
     text = findings_text(*pieces, shown.to_markdown(index=False))
     io.write_text(results / "findings.md", text)
     return {"table": table, "text": text, "answer": pieces[0], "completeness": pieces[1],
+            "agreement": pieces[2],
             "tex_source": findings_text(*pieces, TABLE_INPUT)}
