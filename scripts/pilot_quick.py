@@ -1,7 +1,8 @@
 """A pilot for the quick profile, not a test: L2 runs of seed 0 under candidate settings (the
 quick profile with some fields replaced), each measured for minutes, epochs, whether it stopped
 converged and its test PSNR/SSIM against its obfuscated input. Rows are appended to
-docs/quick_pilot.csv (a run already there is not trained again); docs/methods.md shows them.
+docs/quick_pilot.csv (a run already there is not trained again) and shown in docs/methods.md
+(its `quick-pilot` block, rewritten from the CSV).
 
     .venv/bin/python scripts/pilot_quick.py SETTING [SETTING ...] [--arch A,B] [--obfuscation O]
 """
@@ -18,9 +19,11 @@ import pandas as pd
 from facerecon.core import io
 from facerecon.data.dataset import load_dataset
 from facerecon.experiment.config import RunConfig, load_profile
+from facerecon.reporting.readme import with_block
 from facerecon.training.train import train_run
 
 OUT = io.PROJECT_ROOT / "docs" / "quick_pilot.csv"
+METHODS = io.PROJECT_ROOT / "docs" / "methods.md"
 WIDE = {"simple_cnn": {"filters": 32, "middle_layers": 3},
         "srresnet": {"filters": 32, "blocks": 5},
         "residual_autoencoder": {"widths": [16, 32, 64], "blocks": 3},
@@ -53,6 +56,19 @@ def pilot_run(setting: str, arch: str, obfuscation: str) -> dict:
             "device": result["device"], "code_version": result["code_version"]}
 
 
+def show(rows: pd.DataFrame) -> None:
+    """The pilot's rows as docs/methods.md's `quick-pilot` table, with the settings' fields."""
+    settings = "\n".join(f"- **{name}**: " + ", ".join(
+        f"{key} {value}" for key, value in fields.items() if key != "architectures")
+        + "; widths " + "; ".join(f"{arch} {sizes}" for arch, sizes in
+                                 fields.get("architectures", {}).items())
+        for name, fields in SETTINGS.items() if name in set(rows["setting"]))
+    table = rows.drop(columns=["device", "code_version"]).to_markdown(index=False)
+    machine = "; ".join(sorted(set(rows["device"])))
+    io.write_text(METHODS, with_block(METHODS.read_text(), "quick-pilot",
+                                      f"{settings}\n\n{table}\n\nMeasured on {machine}."))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("settings", nargs="+", choices=list(SETTINGS))
@@ -71,6 +87,7 @@ def main() -> None:
                 print(row, flush=True)
                 done = pd.concat([done, pd.DataFrame([row])], ignore_index=True)
                 io.write_csv(OUT, done)
+                show(done)
 
 
 if __name__ == "__main__":

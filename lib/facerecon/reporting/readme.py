@@ -35,6 +35,15 @@ def markers(name: str) -> tuple[str, str]:
     return f"<!-- {name} begin -->", f"<!-- {name} end -->"
 
 
+def with_block(text: str, name: str, block: str) -> str | None:
+    """The text with its generated block `name` replaced by `block`; None where it has none."""
+    begin, end = markers(name)
+    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
+    if not pattern.search(text):
+        return None
+    return pattern.sub(lambda _: f"{begin}\n{block}\n{end}", text)
+
+
 def cell(value: float, digits: int) -> str:
     return "—" if pd.isna(value) else f"{value:.{digits}f}"
 
@@ -170,11 +179,8 @@ def update_readme(profile: str, results_root, readme: Path = README) -> bool:
               f"headline:{profile}": headline(profile, results_root)}
     written = False
     for name, block in blocks.items():
-        begin, end = markers(name)
-        pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
-        if pattern.search(text):
-            text = pattern.sub(lambda _, b=block: f"{begin}\n{b}\n{end}", text)
-            written = True
+        if (replaced := with_block(text, name, block)) is not None:
+            text, written = replaced, True
     if written:
         io.write_text(readme, text)
     return written
