@@ -32,6 +32,13 @@ WIDE = {"simple_cnn": {"filters": 32, "middle_layers": 3},
 SETTINGS = {
     "A": {"n_train": 1000, "n_val": 200, "n_test": 200, "batch_size": 16, "learning_rate": 1e-3,
           "patience": 4, "max_epochs": 40, "architectures": WIDE},
+    # A's two networks that did not restore or stopped at once: smaller, steadier steps.
+    "B": {"n_train": 1000, "n_val": 200, "n_test": 200, "batch_size": 16, "learning_rate": 5e-4,
+          "patience": 6, "max_epochs": 60, "architectures": WIDE},
+    # The residual autoencoder halves 32x32 three times, to 4x4: 48x48 keeps more of the face.
+    "C": {"height": 48, "width": 48, "n_train": 1000, "n_val": 200, "n_test": 200,
+          "batch_size": 16, "learning_rate": 1e-3, "patience": 4, "max_epochs": 40,
+          "architectures": WIDE},
 }
 GAIN_EPOCHS = 5  # a run still gaining more than 0.1 dB of validation PSNR over these is unfinished
 
@@ -58,10 +65,13 @@ def pilot_run(setting: str, arch: str, obfuscation: str) -> dict:
 
 def show(rows: pd.DataFrame) -> None:
     """The pilot's rows as docs/methods.md's `quick-pilot` table, with the settings' fields."""
+    def sizes(architectures: dict) -> str:
+        return "; ".join(f"{arch} " + ", ".join(f"{key} {value}" for key, value in sized.items())
+                         for arch, sized in architectures.items())
+
     settings = "\n".join(f"- **{name}**: " + ", ".join(
         f"{key} {value}" for key, value in fields.items() if key != "architectures")
-        + "; widths " + "; ".join(f"{arch} {sizes}" for arch, sizes in
-                                 fields.get("architectures", {}).items())
+        + "; " + sizes(fields["architectures"])
         for name, fields in SETTINGS.items() if name in set(rows["setting"]))
     table = rows.drop(columns=["device", "code_version"]).to_markdown(index=False)
     machine = "; ".join(sorted(set(rows["device"])))
