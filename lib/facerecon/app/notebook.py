@@ -92,7 +92,7 @@ def baselines_view(summary: pd.DataFrame):
 
     return pd.DataFrame({
         "Obfuscation": summary["obfuscation"].map(lambda o: OBFUSCATIONS[o].label),
-        "Baseline": summary["method"].map(lambda m: METHODS[m].label.replace(" (no model)", "")),
+        "Baseline": summary["method"].map(lambda m: METHODS[m].short_label),
         "Setting": summary["setting"].map(lambda v: "" if pd.isna(v) else f"{v:g}"),
         **{f"{subset.capitalize()} {m.upper()}{' (dB)' if m == 'psnr' else ''}":
            summary[f"{subset}_{m}"].map(("{:.2f}" if m == "psnr" else "{:.4f}").format)

@@ -81,6 +81,11 @@ class Method:
     setting_name: str | None = None
     candidates: tuple = (None,)
 
+    @property
+    def short_label(self) -> str:
+        """The label without '(no model)', where a heading or rule already says it."""
+        return self.label.removesuffix(" (no model)")
+
 
 METHODS = Registry("baseline", {
     "input": Method("Obfuscated input (no model)", lambda faces, _, __: faces),

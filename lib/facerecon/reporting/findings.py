@@ -156,15 +156,12 @@ def against_baselines(led: pd.DataFrame) -> str:
     compared = led[led["best_baseline"].fillna("") != ""]  # "" or NaN (read from CSV): none
     if compared.empty:
         return ""
-    beaten = sum(better_than(row.mean, row.best_baseline_mean, TABLE_MEASURES[row.measure])
-                 for row in compared.itertuples())
-    behind = compared[[not better_than(row.mean, row.best_baseline_mean,
-                                       TABLE_MEASURES[row.measure])
-                       for row in compared.itertuples()]]
-    methods = ", ".join(sorted({METHODS[m].label.replace(" (no model)", "")
-                                for m in behind["best_baseline"]}))
+    ahead = [better_than(row.mean, row.best_baseline_mean, TABLE_MEASURES[row.measure])
+             for row in compared.itertuples()]
+    behind = compared[[not better for better in ahead]]
+    methods = ", ".join(sorted({METHODS[m].short_label for m in behind["best_baseline"]}))
     return (f"- Against the best non-learned baseline of each cell: the leading network is "
-            f"better in {beaten} of the {len(compared)} cells with a lead"
+            f"better in {sum(ahead)} of the {len(compared)} cells with a lead"
             + (f"; in the others {methods} is better." if len(behind) else "."))
 
 
