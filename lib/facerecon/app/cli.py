@@ -239,17 +239,14 @@ def default_profile() -> str:
 
     try:
         gpu = find_accelerator()
+        reason = (f"the Keras backend sees a GPU ({gpu})" if gpu
+                  else f"the {backend()} backend sees no GPU (paper needs one)")
     except Exception as error:  # the probe's own failure is said, not taken for "no GPU"
-        print(f"no --profile given: the quick profile, since the GPU probe of the {backend()} "
-              f"backend failed ({type(error).__name__}: {error})", flush=True)
-        return "quick"
-    if gpu:
-        print(f"no --profile given: the paper profile, since the Keras backend sees a GPU ({gpu})",
-              flush=True)
-        return "paper"
-    print(f"no --profile given: the quick profile, since the {backend()} backend sees no GPU "
-          "(paper needs one)", flush=True)
-    return "quick"
+        gpu, reason = None, (f"the GPU probe of the {backend()} backend failed "
+                             f"({type(error).__name__}: {error})")
+    name = "paper" if gpu else "quick"
+    print(f"no --profile given: the {name} profile, since {reason}", flush=True)
+    return name
 
 
 def parser() -> argparse.ArgumentParser:
