@@ -1,16 +1,13 @@
-"""The grid trainer on the JAX backend (CPU), run by tests/test_grid.py in a subprocess with
+"""The grid trainer on the JAX backend (CPU), run by tests/test_jax_backend.py in a subprocess with
 KERAS_BACKEND=jax: no cross-talk between the runs of a group, agreement with Keras' fit, frozen
 runs, each run's own early stopping."""
 import dataclasses
-import sys
-from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest import synthetic_dataset_of  # noqa: E402
+from support import synthetic_dataset_of  # noqa: E402
 
 pytestmark = pytest.mark.skipif(keras.backend.backend() != "jax",
                                 reason="the grid trainer runs on the JAX backend")

@@ -20,7 +20,6 @@ from ..reporting.formatting import NOT_TRAINED
 from ..reporting.evidence import gather_evidence
 from ..reporting.reproduction import load_reference
 from ..training.runs import RunStore, grid, select, sweep
-from ..training.train import train_many
 from .pipeline import ArchitectureNotebookParams
 
 IPYTHON_NAMES = {"In", "Out", "exit", "quit", "get_ipython", "open"}
@@ -127,6 +126,8 @@ def train_or_read(runs: list, params) -> pd.DataFrame:
     (./run_all.sh has trained them before, through Ray), trains none and says which exist
     (finished), which failed (with the reason) and which not ('not trained')."""
     if not params.report_only:
+        from ..training.train import train_many  # Keras, only where a notebook trains
+
         return train_many(runs, results_root(params), params.force, params.data_home, verbose=2)
     found = store(params).collect().set_index("key")
     found = pd.concat([found, store(params).collect_sweep().set_index("key")])

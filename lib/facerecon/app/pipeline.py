@@ -282,14 +282,19 @@ def execute(steps: list[Step]) -> list[str]:
     return failed
 
 
-def train_first(steps: list[Step], store: RunStore, force: bool, data_home: str | None,
-                allow_cpu: bool) -> None:
-    """The training phase: says what the steps' notebooks show that is not trained yet (with
-    force: all of it) and trains it through Ray, a local instance, before any notebook runs.
-    Runs that fail are recorded and shown by their notebooks."""
+def planned_training(steps: list[Step], store: RunStore, force: bool, allow_cpu: bool):
+    """Says what the steps' notebooks show that is not trained yet (with force: all of it) and
+    refuses it where the profile needs an accelerator this machine lacks, before any work."""
     training = training_plan([run for step in steps for run in step.trains], store, force)
     print(training.text(), flush=True)
     check_device(training, allow_cpu)
+    return training
+
+
+def train_first(training, store: RunStore, force: bool, data_home: str | None,
+                allow_cpu: bool) -> None:
+    """The training phase: trains what the plan holds through Ray, a local instance, before any
+    notebook runs. Runs that fail are recorded and shown by their notebooks."""
     if training.to_train:
         from ..training.schedule import train_on_ray
 
@@ -336,12 +341,13 @@ def run_notebooks(settings: Profile, architectures: list[str] | None, losses: li
     for step in steps:
         check_parameters(step.notebook, step.parameters)
     with one_invocation_at_a_time(results_root, profile):
+        training = None if report_only else planned_training(steps, store, force, allow_cpu)
         # The faces drawn and cached here, on the console: a fresh clone's first loading of LFW
         # never writes its lines (and this machine's paths) into 00_data_prep, and a missing
-        # LFW stops the invocation before anything starts.
+        # LFW stops the invocation before anything trains.
         prepare_cache(settings, data_home)
-        if not report_only:
-            train_first(steps, store, force, data_home, allow_cpu)
+        if training:
+            train_first(training, store, force, data_home, allow_cpu)
         # Face recognition scored on the console too (what is scored is kept): 90_comparison
         # reads the scores, and a notebook shows the same outputs however often it runs.
         recognise(settings, results_root, data_home)

@@ -10,7 +10,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.quiet_keras import ops
+
+
+class KerasOps:
+    """keras.ops, imported at first use: a report or notebook that only reads recorded scores
+    never loads Keras and its backend (seconds a process)."""
+
+    def __getattr__(self, name):
+        from ..core.quiet_keras import ops as loaded
+
+        return getattr(loaded, name)
+
+
+ops = KerasOps()
 
 SSIM_WINDOW = 11
 SSIM_SIGMA = 1.5

@@ -1,8 +1,8 @@
 """The study's answer, first: for each obfuscation and architecture, the loss that gives the best
 test PSNR, SSIM and identity distance (means over the grid's seeds) among the networks that
 restore (beat their obfuscated input on that measure), whether that is decided against L2 over
-seeds and test images, how complete the grid is, and the study's conclusions in one sentence
-each. Computed from the evidence (and the reproduction table); written as
+seeds and test images, how complete the grid is and how its runs ended (converged, or cut off by
+the epoch cap), and the study's conclusions in one sentence each. Computed from the evidence (and the reproduction table); written as
 results/<profile>/findings.{csv,md} and tables/findings.tex, which the notebook, the report and
 the README open with."""
 from __future__ import annotations
@@ -18,7 +18,7 @@ from ..data.baselines import METHODS
 from ..axes.obfuscation import OBFUSCATIONS
 from ..core import io
 from ..experiment.config import REFERENCE_LOSS, STUDY_ARCHITECTURES
-from ..training.runs import select
+from ..training.runs import finished, select
 from . import latex
 from .evidence import Evidence
 from .reproduction import held
@@ -49,6 +49,32 @@ def completeness_text(runs: pd.DataFrame) -> str:
     missing = len(runs) - finished
     return (f"{finished} of {len(runs)} runs exist" + (f", {missing} missing" if missing else "")
             + ": " + "; ".join(parts) + ".")
+
+
+# A run that ended at the epoch cap with its validation PSNR still rising by more than GAIN_DB
+# over its last GAIN_EPOCHS epochs had not converged.
+GAIN_EPOCHS, GAIN_DB = 5, 0.1
+
+
+def still_gaining(history: pd.DataFrame) -> bool:
+    """Whether a run's validation PSNR rose by more than GAIN_DB over its last GAIN_EPOCHS."""
+    psnr = history["val_psnr"].to_numpy()
+    return len(psnr) > GAIN_EPOCHS and psnr[-1] - psnr[-1 - GAIN_EPOCHS] > GAIN_DB
+
+
+def convergence_text(evidence: Evidence) -> str:
+    """How the finished runs ended: stopped early, or at the epoch cap, where those still
+    gaining are named (they had not converged)."""
+    done = finished(evidence.runs, split=None)
+    if done.empty:
+        return ""
+    capped = done[~done["stopped_early"].eq(True)]
+    gaining = [key for key in capped["key"] if still_gaining(evidence.store.history(key))]
+    named = ", ".join(gaining[:5]) + (f" and {len(gaining) - 5} more" if len(gaining) > 5 else "")
+    return (f"Of the {len(done)} finished runs, {len(done) - len(capped)} stopped early and "
+            f"{len(capped)} ran to the epoch cap, {len(gaining)} of them still gaining more than "
+            f"{GAIN_DB} dB of validation PSNR over their last {GAIN_EPOCHS} epochs"
+            + (f" (not converged: {named})." if gaining else "."))
 
 
 def better(difference_verdict: str, higher_is_better: bool) -> bool:
@@ -297,7 +323,8 @@ def write_findings(evidence: Evidence, reproduction: pd.DataFrame, results: Path
     io.write_text(io.writable_dir(results / "tables") / "findings.tex", latex.table_tex(
         shown, f"The loss with the best test mean, per obfuscation, architecture and measure "
         f"({evidence.profile} profile)", "findings"))
-    pieces = (answer_text(table), completeness_text(evidence.runs),
+    pieces = (answer_text(table),
+              f"{completeness_text(evidence.runs)} {convergence_text(evidence)}".strip(),
               direction_agreement(evidence.significance, evidence.profile, evidence.results_root),
               conclusion_sentences(reproduction))
     text = findings_text(*pieces, shown.to_markdown(index=False))

@@ -1,0 +1,80 @@
+"""The README's results are written from the committed CSVs, never typed: each profile's blocks
+(its headline near the top, its results) equal what readme makes of results/<profile>/, and
+update_readme rewrites only the blocks between their markers, only for the project's own quick
+and paper results."""
+import pandas as pd
+import pytest
+
+from facerecon.core.io import PROJECT_ROOT
+from facerecon.reporting import readme
+
+RESULTS = PROJECT_ROOT / "results"
+
+
+@pytest.mark.parametrize("profile", readme.PROFILES_IN_README)
+def test_the_committed_readme_shows_the_committed_results(profile):
+    text = readme.README.read_text()
+    for name, block in ((f"results:{profile}", readme.results_block(profile, RESULTS)),
+                        (f"headline:{profile}", readme.headline(profile, RESULTS))):
+        begin, end = readme.markers(name)
+        shown = text[text.index(begin) + len(begin):text.index(end)].strip("\n")
+        assert shown == block, (f"README's {name} differs from results/{profile}/: run "
+                                f"./run_all.sh --profile {profile} --report-only")
+
+
+def test_the_headline_answers_first_and_comes_before_the_results():
+    """The first screen answers the study's question for both profiles, from the numbers."""
+    text = readme.README.read_text()
+    for profile in readme.PROFILES_IN_README:
+        begin, _ = readme.markers(f"headline:{profile}")
+        assert text.index(begin) < text.index("## Two commands") < text.index("## Results")
+        assert "leads most often" in readme.headline(profile, RESULTS)
+
+
+def test_update_rewrites_only_the_block(tmp_path):
+    page = tmp_path / "README.md"
+    begin, end = readme.markers("results:quick")
+    page.write_text(f"before\n{begin}\nstale 99.99 dB\n{end}\nafter\n")
+    assert readme.update_readme("quick", RESULTS, page)
+    text = page.read_text()
+    assert text.startswith("before\n") and text.endswith(f"{end}\nafter\n")
+    assert "99.99" not in text and "| Simple CNN | L2 |" in text
+
+
+@pytest.mark.parametrize("profile, root", [("smoke", RESULTS), ("quick", "elsewhere")])
+def test_smoke_and_foreign_results_leave_the_readme_alone(tmp_path, profile, root):
+    page = tmp_path / "README.md"
+    begin, end = readme.markers(f"results:{profile}")
+    page.write_text(f"{begin}\nkept\n{end}\n")
+    assert not readme.update_readme(profile, tmp_path / root if root == "elsewhere" else root,
+                                    page)
+    assert "kept" in page.read_text()
+
+
+def test_a_missing_run_is_a_dash_and_counted():
+    runs = pd.DataFrame([
+        {"architecture": "simple_cnn", "loss": "l2", "obfuscation": "blur", "seed": 0,
+         "split": "random", "status": "finished", "test_psnr": 25.0, "test_ssim": 0.8},
+        {"architecture": "simple_cnn", "loss": "l2", "obfuscation": "pixelate", "seed": 0,
+         "split": "random", "status": "missing", "test_psnr": None, "test_ssim": None}])
+    table = readme.results_table(runs, readme.baseline_means(PROJECT_ROOT / "nowhere"))
+    row = next(line for line in table.splitlines() if line.startswith("| Simple CNN | L2 |"))
+    assert row == "| Simple CNN | L2 | **25.00** | **0.8000** | — | — | 1 |"
+    from facerecon.reporting.findings import completeness_text
+
+    assert completeness_text(runs).startswith("1 of 2 runs exist, 1 missing")
+
+
+def test_every_guarantee_names_tests_that_exist():
+    """docs/running.md's guarantees cite their tests by name: each name is a test here."""
+    import re
+
+    docs = (PROJECT_ROOT / "docs" / "running.md").read_text()
+    section = docs[docs.index("## Interruption, bad input"):docs.index("**Which function writes")]
+    defined = {name for path in (PROJECT_ROOT / "tests").rglob("test_*.py")
+               for name in re.findall(r"^def (test_\w+)", path.read_text(), re.M)}
+    cited = set(re.findall(r"`(?:test_\w+\.py::)?(test_\w+)`", section)) | set(
+        re.findall(r"::(test_\w+)", section))
+    guarantees = section.split("\n* **")[1:]
+    assert len(guarantees) >= 10 and all("`test_" in text for text in guarantees)
+    assert not cited - defined, sorted(cited - defined)

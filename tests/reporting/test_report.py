@@ -1,0 +1,312 @@
+"""Tables, statistics and the reproduction report from a profile with a single finished run,
+and the study's conclusions checked on the study's own numbers."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from facerecon.data import baselines
+from facerecon.experiment.config import RunConfig, load_profile
+from facerecon.reporting import build as report
+from facerecon.reporting import formatting, reproduction
+from facerecon.training import train
+
+from support import copy_of, require_tools, synthetic_dataset_of
+
+
+@pytest.fixture(scope="module")
+def single_run_report(trained_run, tmp_path_factory):
+    """The report of a profile with a single finished run (simple_cnn, L2, blur, seed 0)."""
+    root = tmp_path_factory.mktemp("single")
+    results = copy_of(trained_run, root)
+    baselines.run_baselines(synthetic_dataset_of(), results)
+    built = report.build_report(load_profile("smoke"), results, root / "figures")
+    return root, built
+
+
+def test_one_seed_shows_the_mean_alone_and_missing_runs_as_missing(single_run_report):
+    root, built = single_run_report
+    table = built["tables"]["loss_l2_blur"]
+    ran = table[table["architecture"] == "simple_cnn"].iloc[0]
+    assert ran["n_seeds"] == 1 and np.isnan(ran["test_psnr_sd"])
+    shown = formatting.formatted(table, "{}").set_index("")
+    cell = shown.loc["Simple CNN", "Test PSNR (dB)"]
+    assert "±" not in cell and "[" not in cell and shown.loc["Simple CNN", "n"] == "1"
+    assert shown.loc["SRResNet", "Test PSNR (dB)"] == "missing"
+    assert "[" in shown.loc["Wiener deconvolution (no model)", "Test PSNR (dB)"]
+    saved = pd.read_csv(root / "results" / "smoke" / "tables" / "loss_l2_blur.csv")
+    assert saved.loc[saved["architecture"] == "srresnet", "test_psnr"].isna().all()
+    assert (saved["status"] == "missing").sum() == 3
+
+
+def test_nothing_to_test_gives_empty_tables_not_errors(single_run_report):
+    root, built = single_run_report
+    assert built["tables"]["significance_vs_l2"].empty
+    assert built["tables"]["identity_disjoint"].empty
+    for name in ("significance_vs_l2", "identity_disjoint"):
+        assert (root / "results" / "smoke" / "tables" / f"{name}.md").exists()
+
+
+def test_conclusions_need_every_run_and_say_what_is_missing(single_run_report):
+    root, built = single_run_report
+    written = pd.read_csv(root / "results" / "smoke" / "reproduction.csv")
+    checks = written[written["section"] == "conclusion"]
+    assert len(checks) == len(reproduction.CONCLUSIONS)
+    assert checks["holds_in_ours"].isna().all()
+    assert checks["evidence"].str.contains("missing").all()
+    said = reproduction.conclusions_text(built["tables"]["reproduction"])
+    assert said.count("in ours it cannot be decided yet (runs are missing)") == len(checks)
+    assert "nan" not in said
+    numbers = written[written["section"] == "number"]
+    ours = numbers[numbers["ours"].notna()]
+    assert set(ours["architecture"]) <= {"simple_cnn", "input", "best_reconstruction"}
+    np.testing.assert_allclose(ours["difference"], ours["ours"] - ours["study"])
+
+
+def test_the_study_numbers_give_the_study_conclusions():
+    """Worked out by hand from the slides' summary tables."""
+    means = reproduction.study_means(reproduction.load_reference())
+    assert len(means) == 3 * 5 * 2 + 2
+    assert reproduction.ssim_losses_beat_l2(means)[0] is True
+    holds, evidence = reproduction.psnr_ssim_best_or_tied(means)
+    assert holds is False and "Simple CNN, blurred vs SSIM" in evidence
+    assert reproduction.residual_autoencoder_best_blur_ssim(means)[0] is True
+    assert reproduction.l1_beats_l2(means)[0] is False  # e.g. Simple CNN, pixelation
+    assert means.loc[("srresnet", "psnr_ssim", "blur"), "test_psnr"] == 29.1476
+
+
+def test_a_check_holds_only_when_every_comparison_does():
+    assert reproduction.verdict([("a", 2.0, 1.0), ("b", 3.0, 1.0)])[0] is True
+    assert reproduction.verdict([("a", 2.0, 1.0), ("b", 1.0, 1.0)])[0] is False
+    assert reproduction.verdict([("a", 1.0, 1.0)], strict=False)[0] is True
+    holds, evidence = reproduction.verdict([("a", 2.0, 1.0), ("b", np.nan, 1.0)])
+    assert holds is None and "missing 1 of 2" in evidence
+
+
+def test_the_reference_numbers_are_what_the_slides_say(tmp_path, monkeypatch):
+    """results/reference/study.csv is the transcription script's output for the study's slides."""
+    import importlib.util
+
+    slides = sorted((reproduction.PROJECT_ROOT.parent / "shared" / "study").glob("*.txt"))
+    if not slides:
+        pytest.skip("no ../shared/study slides to transcribe (reference-data test)")
+    spec = importlib.util.spec_from_file_location(
+        "study_reference", reproduction.PROJECT_ROOT / "scripts" / "study_reference.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    monkeypatch.setattr(script, "ROOT", tmp_path)
+    script.main([str(slides[0])])
+    fresh = pd.read_csv(tmp_path / "results" / "reference" / "study.csv")
+    pd.testing.assert_frame_equal(fresh, reproduction.load_reference())
+
+
+def unescaped_latex(path) -> list[str]:
+    """Characters that LaTeX reads as commands outside a \\label: an unescaped % comments out
+    the rest of its line, _ # $ break text mode."""
+    import re
+
+    text = re.sub(r"\\label\{[^}]*\}", "", path.read_text())
+    text = re.sub(r"\$\\(pm|sigma)\$", "", text)  # the only math the tables write
+    return re.findall(r"(?<!\\)[%_#$]", text)
+
+
+def test_latex_tables_escape_what_latex_needs(single_run_report):
+    root, _ = single_run_report
+    written = sorted((root / "results" / "smoke" / "tables").glob("*.tex"))
+    committed = sorted(reproduction.PROJECT_ROOT.glob("results/*/tables/*.tex"))
+    assert written
+    for path in written + committed:
+        assert not unescaped_latex(path), path
+
+
+def test_both_ssim_conventions_stand_beside_the_studys_numbers(single_run_report):
+    root, built = single_run_report
+    table = built["tables"]["reproduction"]
+    numbers = table[table["section"] == "number"]
+    ran = numbers[(numbers["architecture"] == "simple_cnn") & (numbers["loss"] == "l2")
+                  & (numbers["obfuscation"] == "blur") & (numbers["metric"] == "ssim")]
+    assert len(ran) == 2 and ran["ours_ssim_uniform"].notna().all()
+    assert (ran["ours_ssim_uniform"] - ran["ours"]).abs().min() > 1e-4
+    inputs = numbers[(numbers["architecture"] == "input") & (numbers["metric"] == "ssim")]
+    assert inputs["ours_ssim_uniform"].notna().all()
+    assert numbers.loc[numbers["metric"] == "psnr", "ours_ssim_uniform"].isna().all()
+    report = (root / "results" / "smoke" / "reproduction.md").read_text()
+    assert "scikit-image SSIM" in report and "single example faces" in report
+
+
+def test_every_committed_table_compiles_and_fits_the_page(tmp_path):
+    """Every committed .tex table in one document with the report's preamble (a 6.5 in text
+    width): pdflatex must compile it with no line wider than the text (an overfull box over
+    1 pt), every table in one font size (none scaled to fit)."""
+    import re
+    import subprocess
+
+    from facerecon.reporting import latex
+
+    require_tools("pdflatex")
+    tables = sorted(reproduction.PROJECT_ROOT.glob("results/*/tables/*.tex"))
+    assert tables
+    body = "\\typeout{TEXTWIDTH \\the\\linewidth}\n" + "\n".join(
+        f"\\input{{{path.as_posix()}}}\n\\clearpage" for path in tables)
+    (tmp_path / "all_tables.tex").write_text(latex.document(body))
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
+                          "all_tables.tex"], cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout[-2000:]
+    # 1-inch margins on letter paper: the 6.5 in (469.755 pt) text width journals give.
+    width = float(re.search(r"TEXTWIDTH ([\d.]+)pt", run.stdout).group(1))
+    assert abs(width - 6.5 * 72.27) < 0.01, width
+    assert "resizebox" not in "".join(p.read_text() for p in tables)  # one font size for all
+    overfull = [float(x) for x in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide",
+                                             run.stdout)]
+    assert not [x for x in overfull if x > 1.0], overfull
+
+
+def test_identity_is_a_table_column_and_a_paired_test_and_an_old_run_says_retrain(tmp_path):
+    """The deep descriptor's identity distance (lower is better) in the tables and against L2;
+    a run trained before it was recorded shows 'retrain', not 'missing'."""
+    import json
+
+    dataset = synthetic_dataset_of()
+    results = tmp_path / "results"
+    for loss in ("l2", "ssim"):
+        for seed in (0, 1):
+            train.train_run(RunConfig("simple_cnn", loss, "blur", seed, "smoke"), dataset,
+                            results, verbose=0)
+    built = report.build_report(load_profile("smoke"), results, tmp_path / "figures")
+    row = built["tables"]["architecture_simple_cnn_blur"].set_index("loss").loc["ssim"]
+    assert 0 < row["test_identity"] and row["test_identity_vs_l2"] in (
+        "higher", "lower", "not resolved")
+    significance = built["tables"]["significance_vs_l2"]
+    assert (significance["metric"] == "test_identity").sum() == 1
+    assert (tmp_path / "figures" / "smoke" / "identity_vs_psnr.png").exists()
+    for seed in (0, 1):  # as runs trained before identity was recorded
+        folder = results / "smoke" / "runs" / f"simple_cnn__ssim__blur__seed{seed}"
+        per_image = pd.read_csv(folder / "per_image.csv")
+        per_image.drop(columns=[c for c in per_image if "identity" in c or "same_person" in c]
+                       ).to_csv(folder / "per_image.csv", index=False)
+        metrics = json.loads((folder / "metrics.json").read_text())
+        (folder / "metrics.json").write_text(json.dumps(
+            {k: v for k, v in metrics.items() if "identity" not in k and "same_person" not in k}))
+    again = report.build_report(load_profile("smoke"), results, tmp_path / "figures")
+    shown = formatting.formatted(again["tables"]["architecture_simple_cnn_blur"], "{}")
+    cells = shown.set_index("")["Test ID distance"]
+    assert cells["SSIM"] == formatting.RETRAIN
+    assert cells["L2"] not in (formatting.RETRAIN, "missing") and cells["L1"] == "missing"
+    assert (again["tables"]["significance_vs_l2"]["metric"] == "test_identity").sum() == 0
+
+
+def test_the_reproduction_report_names_the_convention_nearest_the_studys_numbers():
+    table = pd.DataFrame({"section": "number", "metric": ["psnr", "psnr", "ssim", "ssim"],
+                          "study": [24.0, 26.0, 0.70, 0.80], "ours": [25.0, 27.0, 0.75, 0.85],
+                          "ours_y": [24.2, 26.1, 0.60, 0.70],
+                          "ours_ssim_uniform": [np.nan, np.nan, 0.71, 0.81]})
+    text = reproduction.convention_fit(table)
+    assert "PSNR: RGB 1.00 (n = 2), Y 0.15 (n = 2), nearest in Y" in text
+    assert "nearest in RGB, scikit-image SSIM" in text
+
+
+def test_the_findings_open_the_report_and_say_what_cannot_be_decided(single_run_report):
+    """With one run of the grid, nothing is decided: the findings say so, with how many runs are
+    missing, in findings.md, at the top of report.tex and in the build's text."""
+    from facerecon.axes.measures import TABLE_MEASURES, better_than
+
+    root, built = single_run_report
+    results = root / "results" / "smoke"
+    findings = (results / "findings.md").read_text()
+    table = pd.read_csv(results / "findings.csv", keep_default_na=False, na_values=[""])
+    blur_cnn = table[(table["architecture"] == "simple_cnn") & (table["obfuscation"] == "blur")
+                     & (table["measure"] != "identity")]
+    runs = pd.read_csv(results / "all_runs.csv")
+    grid = runs[(runs["architecture"] == "simple_cnn") & (runs["obfuscation"] == "blur")
+                & (runs["split"] == "random")]
+    missing = int((grid["status"] != "finished").sum())
+    assert missing > 0
+    ran = grid[grid["status"] == "finished"]
+    for row in blur_cnn.itertuples():  # the one loss that ran leads where it beats its input
+        mean = ran[f"test_{row.measure}"].mean()
+        if better_than(mean, row.input_mean, TABLE_MEASURES[row.measure]):
+            assert (row.best_loss, row.verdict) == ("l2", f"cannot be decided: {missing} runs "
+                                                          "missing")
+        else:
+            assert pd.isna(row.best_loss) and row.verdict.startswith("no network restores here")
+            assert row.verdict.endswith(f"; {missing} runs missing")
+    undecided = "Not decided yet." if blur_cnn["best_loss"].notna().any() else "Not answerable yet"
+    assert findings.startswith(f"**Which loss restores faces best?** {undecided}")
+    assert "1 of " in findings and "runs exist" in findings  # completeness, where it is read
+    tex = (results / "report.tex").read_text()
+    assert tex.index("Findings") < tex.index("Key figures") if "Key figures" in tex else True
+    assert tex.index("\\input{tables/findings.tex}") < tex.index("\\input{tables/loss_")
+    assert undecided in built["findings"]["answer"]
+
+
+def test_an_empty_table_is_one_sentence(single_run_report):
+    root, _ = single_run_report
+    tables = root / "results" / "smoke" / "tables"
+    for name in ("identity_disjoint", "significance_vs_l2", "loss_ms_ssim_l1_blur"):
+        tex = (tables / f"{name}.tex").read_text()
+        assert "tabular" not in tex and tex.startswith("\\paragraph{"), name
+
+
+def test_the_report_folder_compiles_alone_in_type1_fonts(single_run_report, tmp_path):
+    """results/<profile>/ copied on its own compiles (its figures are inside it), and the PDF
+    embeds no Type 3 font (lmodern for the text, TrueType in the figures)."""
+    import shutil
+    import subprocess
+
+    from facerecon.reporting import latex
+
+    require_tools("pdflatex", "pdffonts")
+    root, _ = single_run_report
+    alone = tmp_path / "alone"
+    shutil.copytree(root / "results" / "smoke", alone)
+    assert "../" not in (alone / "report.tex").read_text()
+    pdf = latex.compile_pdf(alone / "report.tex")
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
+    assert "Type 1" in fonts and "Type 3" not in fonts, fonts
+
+
+@pytest.mark.parametrize("profile", ["quick", "paper"])
+def test_one_number_per_configuration_in_every_committed_table(profile):
+    """A configuration's test PSNR is the mean over the grid's finished seeds wherever it is
+    shown: the loss and architecture tables, the findings, the recognition table and the
+    reproduction report; the strength sweep, which rests on fewer seeds, names them."""
+    results = reproduction.PROJECT_ROOT / "results" / profile
+    runs = pd.read_csv(results / "all_runs.csv")
+    done = runs[(runs["status"] == "finished") & (runs["split"] == "random")]
+    grid = done.groupby(["architecture", "loss", "obfuscation"])["test_psnr"].mean()
+
+    compared = []
+
+    def same(frame, where):
+        frame = frame.dropna(subset=["test_psnr"])
+        compared.append(len(frame))
+        for row in frame.itertuples():
+            key = (row.architecture, row.loss, row.obfuscation)
+            assert row.test_psnr == pytest.approx(grid[key], abs=1e-9), (where, key)
+
+    for path in (results / "tables").glob("*.csv"):
+        if path.stem.startswith(("loss_", "architecture_")):
+            table = pd.read_csv(path)
+            obfuscation = path.stem.rsplit("_", 1)[1]
+            same(table[table["kind"] == "model"].assign(obfuscation=obfuscation), path.name)
+    findings = pd.read_csv(results / "findings.csv", keep_default_na=False, na_values=[""])
+    same(findings[findings["measure"] == "psnr"].rename(
+        columns={"best_loss": "loss", "mean": "test_psnr"}), "findings.csv")
+    recognition = pd.read_csv(results / "recognition.csv")
+    same(recognition[(recognition["condition"] == "run") & (recognition["split"] == "random")],
+         "recognition.csv")
+    numbers = pd.read_csv(results / "reproduction.csv").query(
+        "section == 'number' and subset == 'test' and metric == 'psnr' and "
+        "architecture in @grid.index.get_level_values(0)")
+    same(numbers.rename(columns={"ours": "test_psnr"}), "reproduction.csv")
+    sweep = pd.read_csv(results / "tables" / "strength_sweep.csv")
+    for row in sweep[sweep["status"] == "finished"].itertuples():
+        seeds = [int(float(s)) for s in str(row.seeds).split()]
+        assert len(seeds) == row.n_seeds  # the seeds its numbers rest on, said beside them
+        if row.profile_strength:
+            mine = done[(done["architecture"] == row.architecture) & (done["loss"] == row.loss)
+                        & (done["obfuscation"] == row.obfuscation) & done["seed"].isin(seeds)]
+            assert row.test_psnr == pytest.approx(mine["test_psnr"].mean(), abs=1e-9)
+    # each configuration in its loss table and its architecture table at least; and in the
+    # findings, the recognition table and the reproduction report
+    assert sum(compared) >= 2 * len(grid) and all(compared[-3:])
+    assert "(mean over seeds)" not in (results / "tables" / "strength_sweep.md").read_text()
