@@ -45,6 +45,20 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def a_worker_trains(within_s: float) -> bool:
+    """Whether a Ray worker is seen training a run (its process title) within the time."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                if cmdline.read_bytes().startswith(b"ray::train_task"):
+                    return True
+            except OSError:
+                continue
+        time.sleep(0.1)
+    return False
+
+
 def interrupt_while_training(results: Path, figures: Path, send) -> tuple[subprocess.Popen, str]:
     """Starts run_all and interrupts its training phase once Ray's workers train."""
     process = subprocess.Popen([str(ROOT / "run_all.sh"), *SLICE, "--force",
@@ -62,7 +76,7 @@ def interrupt_while_training(results: Path, figures: Path, send) -> tuple[subpro
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     assert training.wait(900), "training never started: " + "".join(lines)[-3000:]
-    time.sleep(3)  # a worker is training its first run
+    assert a_worker_trains(within_s=300), "no Ray worker trained: " + "".join(lines)[-3000:]
     below = descendants(process.pid)
     assert below, "no Ray process below run_all"
     send(process)

@@ -62,15 +62,6 @@ def local_ray():
     ray.shutdown()
 
 
-def test_without_a_gpu_runs_train_side_by_side_each_on_its_share_of_the_cores(local_ray,
-                                                                              tmp_path):
-    runs_per_machine, _ = cluster.default_runs_per_gpu(tmp_path, "smoke")
-    assert runs_per_machine == cluster.CPU_RUNS_SIDE_BY_SIDE == 2
-    shared = cluster.resources(runs_per_machine)
-    assert (shared.slots, shared.threads, shared.gpus) == (2, 1, 0)
-    assert shared.env["OMP_NUM_THREADS"] == "1"
-
-
 def through_ray(runs, root: Path, arrays: dict, **options) -> schedule.Outcome:
     store = RunStore(root, PROFILE)
     return schedule.schedule_runs(runs, store, carried(arrays), cluster.resources(1), **options)

@@ -126,8 +126,8 @@ class Resources:
 
 def resources(runs_per_gpu: int) -> Resources:
     """On GPUs: runs_per_gpu runs per GPU, each with its share of the GPU's memory. On a
-    cluster without GPUs: runs_per_gpu runs per machine share its cores (by default
-    CPU_RUNS_SIDE_BY_SIDE), each backend told its thread count."""
+    cluster without GPUs: runs_per_gpu runs per machine share its cores (1: one run at a time
+    with every core, the CPU default), each backend told its thread count."""
     import ray
 
     if runs_per_gpu < 1:
@@ -174,20 +174,6 @@ def record_measurement(results_root: Path, profile: str, rows: pd.DataFrame) -> 
     io.write_csv(io.writable_dir(path.parent) / MEASUREMENTS,
                  pd.concat([earlier, rows], ignore_index=True))
     return path
-
-
-# Runs side by side on a machine without GPUs, each with its share of the cores: a small
-# network does not keep two cores busy in one process (`schedule --measure 1,2` measures it).
-CPU_RUNS_SIDE_BY_SIDE = 2
-
-
-def default_runs_per_gpu(results_root: Path, profile: str) -> tuple[int, str]:
-    """Runs per GPU (on a machine without one: per machine) when none is asked for, and why."""
-    import ray
-
-    if ray.cluster_resources().get("GPU", 0):
-        return best_runs_per_gpu(results_root, profile)
-    return CPU_RUNS_SIDE_BY_SIDE, "side by side on a CPU (cluster.CPU_RUNS_SIDE_BY_SIDE)"
 
 
 def best_runs_per_gpu(results_root: Path, profile: str) -> tuple[int, str]:

@@ -205,8 +205,8 @@ def train_on_ray(plan, store: RunStore, data_home=None, force: bool = False,
     runs = in_priority_order(list(plan.to_train), store.profile)
     with cluster.ray_session(address) as where:
         if runs_per_gpu is None:
-            runs_per_gpu, source = cluster.default_runs_per_gpu(store.results_root,
-                                                                store.profile.name)
+            runs_per_gpu, source = cluster.best_runs_per_gpu(store.results_root,
+                                                             store.profile.name)
         else:
             source = "--runs-per-gpu"
         resources = cluster.resources(runs_per_gpu)
