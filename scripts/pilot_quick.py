@@ -21,6 +21,7 @@ import pandas as pd
 from facerecon.core import io
 from facerecon.data.dataset import load_dataset
 from facerecon.experiment.config import RunConfig, load_profile
+from facerecon.reporting.findings import GAIN_EPOCHS, last_gain
 from facerecon.reporting.readme import with_block
 from facerecon.training.runs import RunStore
 from facerecon.training.train import train_run
@@ -70,7 +71,6 @@ SETTINGS = {
     # F with a patience of 8 and a cap of 80 epochs (the autoencoder's validation swings).
     "G": setting(STUDY_WIDE, CALIBRATED, patience=8, max_epochs=80),
 }
-GAIN_EPOCHS = 5  # a run still gaining more than 0.1 dB of validation PSNR over these is unfinished
 
 
 def pilot_run(setting: str, arch: str, obfuscation: str) -> dict:
@@ -97,8 +97,7 @@ def profile_run(arch: str, obfuscation: str) -> dict | None:
 
 def row(setting: str, arch: str, obfuscation: str, minutes: float, result: dict,
         history: pd.DataFrame) -> dict:
-    gain = history["val_psnr"].iloc[-1] - history["val_psnr"].iloc[-1 - GAIN_EPOCHS] \
-        if len(history) > GAIN_EPOCHS else float("nan")
+    gain = last_gain(history)
     return {"setting": setting, "architecture": arch, "obfuscation": obfuscation,
             "minutes": round(minutes, 1), "epochs_run": result["epochs_run"],
             "best_epoch": result["best_epoch"], "stopped_early": result["stopped_early"],

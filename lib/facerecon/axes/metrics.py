@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 
 
-
 class KerasOps:
     """keras.ops, imported at first use: a report or notebook that only reads recorded scores
     never loads Keras and its backend (seconds a process)."""

@@ -2,9 +2,9 @@
 test PSNR, SSIM and identity distance (means over the grid's seeds) among the networks that
 restore (beat their obfuscated input on that measure), whether that is decided against L2 over
 seeds and test images, how complete the grid is and how its runs ended (converged, or cut off by
-the epoch cap), and the study's conclusions in one sentence each. Computed from the evidence (and the reproduction table); written as
-results/<profile>/findings.{csv,md} and tables/findings.tex, which the notebook, the report and
-the README open with."""
+the epoch cap), and the study's conclusions in one sentence each. Computed from the evidence (and
+the reproduction table); written as results/<profile>/findings.{csv,md} and tables/findings.tex,
+which the notebook, the report and the README open with."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -56,10 +56,15 @@ def completeness_text(runs: pd.DataFrame) -> str:
 GAIN_EPOCHS, GAIN_DB = 5, 0.1
 
 
+def last_gain(history: pd.DataFrame) -> float:
+    """How much a run's validation PSNR rose over its last GAIN_EPOCHS (NaN: fewer epochs)."""
+    psnr = history["val_psnr"].to_numpy()
+    return float(psnr[-1] - psnr[-1 - GAIN_EPOCHS]) if len(psnr) > GAIN_EPOCHS else float("nan")
+
+
 def still_gaining(history: pd.DataFrame) -> bool:
     """Whether a run's validation PSNR rose by more than GAIN_DB over its last GAIN_EPOCHS."""
-    psnr = history["val_psnr"].to_numpy()
-    return len(psnr) > GAIN_EPOCHS and psnr[-1] - psnr[-1 - GAIN_EPOCHS] > GAIN_DB
+    return last_gain(history) > GAIN_DB
 
 
 def convergence_text(evidence: Evidence) -> str:
