@@ -100,3 +100,35 @@ def test_the_strength_sweep_runs_where_its_network_and_loss_do():
     assert labels(["residual_autoencoder"], ["l2"])[-2:] == ["40_strength_sweep", "90_comparison"]
     assert "40_strength_sweep" not in labels(["srresnet"], ["l2"])
     assert "40_strength_sweep" not in labels(["residual_autoencoder"], ["ssim"])
+
+
+def test_the_sweep_notebook_names_the_profile_it_runs_in_its_headless_command():
+    import pandas as pd
+
+    table = pd.DataFrame({"obfuscation": "pixelate", "setting": ["block 8", "block 12"],
+                          "status": ["finished", "missing"], "seeds": ["0", ""]})
+    said = notebook.sweep_completeness(table, "paper").data
+    assert "`python -m facerecon train --profile paper --sweep`" in said
+    source = (pipeline.NOTEBOOKS / "40_strength_sweep.ipynb").read_text()
+    assert "--profile quick" not in source  # the profile comes from the parameters
+
+
+def test_the_notebook_of_a_missing_run_shows_its_original_and_obfuscated_faces(tmp_path,
+                                                                                monkeypatch):
+    """No run of the loss: its faces come from the dataset, only the reconstructions are
+    missing."""
+    import matplotlib.pyplot as plt
+
+    from support import synthetic_dataset_of
+
+    monkeypatch.setattr(notebook, "load_dataset",
+                        lambda settings, data_home=None: synthetic_dataset_of(settings))
+    params = notebook.notebook_parameters(architecture_parameters(results_root=str(tmp_path)),
+                                          ArchitectureNotebookParams)
+    figure = notebook.reconstructions("srresnet", params)
+    columns = len(figure.axes) // params.settings.n_samples
+    missing = {i % columns for i, ax in enumerate(figure.axes)
+               if [t.get_text() for t in ax.texts] == ["missing"]}
+    assert missing == {2, 4}  # Reconstructed blurred, Reconstructed pixelated
+    assert all(ax.images for i, ax in enumerate(figure.axes) if i % columns not in missing)
+    plt.close(figure)

@@ -1,6 +1,7 @@
 """Ctrl-C (SIGINT to the process group) and SIGTERM (to the process) stop ./run_all.sh while it
 trains (its training phase, through Ray): within seconds, with no Ray process or worker left
 running, no half-published run and no half-written notebook, and a rerun completes. Smoke profile, one architecture and loss, on the real LFW."""
+import contextlib
 import os
 import signal
 import subprocess
@@ -61,10 +62,11 @@ def a_worker_trains(within_s: float) -> bool:
 
 def interrupt_while_training(results: Path, figures: Path, send) -> tuple[subprocess.Popen, str]:
     """Starts run_all and interrupts its training phase once Ray's workers train."""
+    # faulthandler: a hung run_all is made to say where it hangs (SIGABRT, below).
     process = subprocess.Popen([str(ROOT / "run_all.sh"), *SLICE, "--force",
                                 "--results-root", str(results), "--figures-root", str(figures)],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               start_new_session=True)
+                               start_new_session=True, env={**os.environ, "PYTHONFAULTHANDLER": "1"})
     lines, training = [], threading.Event()
 
     def read():
@@ -80,7 +82,16 @@ def interrupt_while_training(results: Path, figures: Path, send) -> tuple[subpro
     below = descendants(process.pid)
     assert below, "no Ray process below run_all"
     send(process)
-    process.wait(timeout=STOP_WITHIN_S)
+    try:
+        process.wait(timeout=STOP_WITHIN_S)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)  # its threads' stacks to the console
+        process.wait(timeout=30)
+        reader.join(10)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        pytest.fail(f"run_all still ran {STOP_WITHIN_S} s after the signal: "
+                    + "".join(lines)[-6000:])
     reader.join(10)
     time.sleep(1)  # a killed process's exit reaches /proc
     assert not [pid for pid in below if alive(pid)], "a Ray or training process is left"

@@ -157,25 +157,6 @@ def test_recognition_tells_not_trained_from_trained_but_not_kept():
     assert sorted(set(shown["Top-1 (%)"])) == ["not trained", "retrain"]
 
 
-def test_the_privacy_sentence_names_the_strengths_that_keep_faces_identifiable():
-    def strength(label, top1, low, alike, alike_low):
-        return {"recogniser": "dlib", "obfuscation": "pixelate", "strength": label,
-                "profile_strength": False, "top1": top1, "top1_ci_low": low,
-                "trained_on_obfuscated_top1": alike,
-                "trained_on_obfuscated_top1_ci_low": alike_low}
-
-    protocol = pd.DataFrame({"role": "probe", "lfw_index": range(10),
-                             "person": [f"p{i}" for i in range(10)]})  # chance: 10%
-    strengths = pd.DataFrame([strength("block 8", 0.60, 0.45, 0.80, 0.70),
-                              strength("block 16", 0.05, 0.00, 0.12, 0.04)])
-    text = recognition_report.privacy_text(strengths, protocol, "dlib")
-    assert "chance 10%" in text
-    assert "60% (block 8) down to 5% (block 16) by a recogniser of original faces" in text
-    assert "block 8 of block 8 / block 16 keeps them identifiable" in text
-    hidden = strengths.assign(top1_ci_low=0.0, trained_on_obfuscated_top1_ci_low=0.05)
-    assert "no strength tried keeps" in recognition_report.privacy_text(hidden, protocol, "dlib")
-
-
 def test_each_recogniser_has_its_own_fingerprint_and_the_old_layout_is_eigenfaces(tmp_path):
     """Adding or changing a recogniser must leave the others' stored ranks standing: paper runs
     scored by eigenfaces on a machine that had their faces cannot be scored again here."""

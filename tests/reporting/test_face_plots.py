@@ -39,3 +39,26 @@ def test_a_reconstruction_strip_gives_its_scores_and_leaves_out_an_unknown_origi
     unknown = face_plots.reconstruction_strip(None, face, face, {}, "Blurred")
     assert [ax.get_title() for ax in unknown.axes] == ["Blurred", "Reconstructed"]
     plt.close("all")
+
+
+def test_a_missing_run_keeps_its_original_and_obfuscated_faces():
+    """The original and obfuscated faces are data: only the missing run's reconstructions are
+    missing, and a run's own tiles stay as they are."""
+    from support import synthetic_dataset_of
+
+    from facerecon.reporting.figures import reconstruction_titles
+
+    dataset = synthetic_dataset_of("smoke")
+    run = np.zeros((8, 6, 3))
+    rows = [[run, run, run, None, None], [run, run, run, None, None]]  # pixelated: no run
+    filled = face_plots.with_inputs(rows, dataset)
+    assert all(row[i] is run for row in filled for i in range(3))
+    assert np.array_equal(filled[1][3], dataset.obfuscated("test", "pixelate")[1])
+    assert [row[4] for row in filled] == [None, None]
+    nothing = face_plots.with_inputs([[None] * 5], dataset)[0]  # no run at all
+    assert np.array_equal(nothing[0], dataset.images["test"][0])
+    assert np.array_equal(nothing[1], dataset.obfuscated("test", "blur")[0])
+    figure = face_plots.image_grid(filled, reconstruction_titles())
+    missing = [i % 5 for i, ax in enumerate(figure.axes) if texts(ax) == ["missing"]]
+    assert missing == [4, 4]
+    plt.close(figure)

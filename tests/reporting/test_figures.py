@@ -1,25 +1,23 @@
-"""The study's figures (reporting/figures.py): the loss a figure shows as an architecture's
-best, and every figure of a results root drawn from its evidence."""
-import pandas as pd
-
+"""The study's figures (reporting/figures.py): the run a reconstruction figure shows per
+obfuscation is the findings' best loss on test SSIM, and every figure of a results root is drawn
+from its evidence."""
 from facerecon.experiment.config import load_profile
-from facerecon.reporting import figures
+from facerecon.reporting import figures, findings
 from facerecon.reporting.evidence import gather_evidence
 
-
-def runs(rows):
-    return pd.DataFrame([{"architecture": "srresnet", "status": "finished", "split": "random",
-                          **row} for row in rows])
+from reporting.test_findings import evidence_of, networks_with  # the findings' evidence
 
 
-def test_the_best_loss_has_the_highest_test_ssim_over_obfuscations():
-    frame = runs([{"loss": "l2", "obfuscation": "blur", "test_ssim": 0.9},
-                  {"loss": "l2", "obfuscation": "pixelate", "test_ssim": 0.5},
-                  {"loss": "ssim", "obfuscation": "blur", "test_ssim": 0.8},
-                  {"loss": "ssim", "obfuscation": "pixelate", "test_ssim": 0.7},
-                  {"loss": "l1", "obfuscation": "blur", "test_ssim": 0.99, "status": "failed"}])
-    assert figures.best_loss(frame, "srresnet") == "ssim"
-    assert figures.best_loss(frame, "simple_cnn") is None
+def test_a_reconstruction_figure_shows_each_obfuscations_best_loss_in_the_findings():
+    evidence = evidence_of(networks_with("ssim", 1.0))
+    chosen = figures.best_runs(evidence, "simple_cnn")
+    assert chosen["blur"] == ("ssim", 0)
+    assert chosen["blur"][0] == findings.leader_row(evidence, "simple_cnn", "blur",
+                                                    "ssim")["best_loss"]
+    assert chosen["pixelate"] is None  # no run: no lead
+    assert figures.best_runs_title("simple_cnn", chosen) == (
+        "Simple CNN, best loss by test SSIM (findings): blurred SSIM (seed 0), pixelated none "
+        "restores")
 
 
 def test_every_figure_is_drawn_from_the_evidence(trained_run, tmp_path):

@@ -109,3 +109,55 @@ def test_every_committed_column_figure_fits_a_column():
         height, width = (n / io.PRINT_DPI for n in cv2.imread(str(path)).shape[:2])
         assert width <= plots.COLUMN_WIDTH_IN + 0.01, (path.name, width)
         assert height <= plots.COLUMN_MAX_HEIGHT_IN, (path.name, height)
+
+
+def test_the_loss_comparison_names_each_baseline_once_with_one_style_everywhere():
+    """Both obfuscations have the obfuscated input as a baseline: one legend entry, the same
+    line in both panels; and a style never stands for two baselines (Wiener in one panel,
+    bicubic in the other)."""
+    models = [{"kind": "model", "architecture": "srresnet", "loss": "l2", "obfuscation": o,
+               **{f"test_{m}{end}": v for m, v in (("psnr", 25.0), ("ssim", 0.8))
+                  for end in ("", "_ci_low", "_ci_high")}} for o in ("blur", "pixelate")]
+    baselines = [{"kind": "baseline", "architecture": method, "row": label, "obfuscation": o,
+                  "test_psnr": psnr, "test_ssim": psnr / 30}
+                 for o, method, label, psnr in (
+                     ("blur", "input", "Obfuscated input (no model)", 20.0),
+                     ("blur", "wiener", "Wiener deconvolution (no model)", 21.0),
+                     ("pixelate", "input", "Obfuscated input (no model)", 19.0),
+                     ("pixelate", "bicubic", "Bicubic of block means (no model)", 21.0))]
+    figure = result_plots.loss_comparison(pd.DataFrame(models + baselines), ["l2", "l1"])
+    labels = [t.get_text() for t in figure.legends[0].get_texts()]
+    assert len(labels) == len(set(labels))
+    assert labels[1:] == ["Obfuscated input (no model)", "Wiener deconvolution (no model)",
+                          "Bicubic of block means (no model)"]
+
+    def style(ax, value):
+        return next(str(line.get_linestyle()) for line in ax.lines
+                    if line.get_ydata()[0] == value)
+
+    blur, pixelate = figure.axes[0], figure.axes[1]  # the PSNR panels
+    assert style(blur, 20.0) == style(pixelate, 19.0)  # the input, alike
+    assert style(blur, 21.0) != style(pixelate, 21.0)  # Wiener and bicubic, told apart
+    plt.close(figure)
+
+
+def test_a_notebook_shows_a_page_wide_figure_wide_enough_to_read(tmp_path):
+    """matplotlib's 100 dpi showed a page-wide figure 700 px wide, its 7 pt text 10 px high; a
+    kernel draws at SCREEN_DPI."""
+    import base64
+    import io as bytes_io
+
+    import nbformat
+    import papermill
+    from PIL import Image
+
+    source = tmp_path / "figure.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from facerecon.reporting import plots\n"
+        "figure, axes = plots.panels(1, 3, plots.FULL_WIDTH_IN, 2.0)")]), source)
+    executed = papermill.execute_notebook(str(source), str(tmp_path / "out.ipynb"),
+                                          kernel_name="python3", progress_bar=False)
+    png = next(output["data"]["image/png"] for output in executed["cells"][0]["outputs"]
+               if "image/png" in output.get("data", {}))
+    width = Image.open(bytes_io.BytesIO(base64.b64decode(png))).width
+    assert width >= 0.9 * plots.FULL_WIDTH_IN * plots.SCREEN_DPI, width

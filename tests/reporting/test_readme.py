@@ -1,11 +1,14 @@
 """The README's results are written from the committed CSVs, never typed: each profile's blocks
 (its headline near the top, its results) equal what readme makes of results/<profile>/, and
 update_readme rewrites only the blocks between their markers, only for the project's own quick
-and paper results."""
+and paper results. Its table of every profile's settings is written from params/*.yaml."""
+import dataclasses
+
 import pandas as pd
 import pytest
 
 from facerecon.core.io import PROJECT_ROOT
+from facerecon.experiment.config import load_profile
 from facerecon.reporting import readme
 
 RESULTS = PROJECT_ROOT / "results"
@@ -28,7 +31,9 @@ def test_the_headline_answers_first_and_comes_before_the_results():
     for profile in readme.PROFILES_IN_README:
         begin, _ = readme.markers(f"headline:{profile}")
         assert text.index(begin) < text.index("## Two commands") < text.index("## Results")
-        assert "leads most often" in readme.headline(profile, RESULTS)
+        answer = (RESULTS / profile / "findings.md").read_text().split("\n")[0]
+        assert answer.removeprefix("**Which loss restores faces best?** ") in \
+            readme.headline(profile, RESULTS)
 
 
 def test_update_rewrites_only_the_block(tmp_path):
@@ -39,6 +44,52 @@ def test_update_rewrites_only_the_block(tmp_path):
     text = page.read_text()
     assert text.startswith("before\n") and text.endswith(f"{end}\nafter\n")
     assert "99.99" not in text and "| Simple CNN | L2 |" in text
+
+
+def block_of(text: str, name: str) -> str:
+    begin, end = readme.markers(name)
+    return text[text.index(begin) + len(begin):text.index(end)].strip("\n")
+
+
+def test_the_readme_gives_each_profiles_settings_under_the_data_bullet():
+    """The Data bullet's table is every profile's params/*.yaml as they stand, before the other
+    bullets; the bullet types no profile's numbers."""
+    text = readme.README.read_text()
+    assert block_of(text, "profiles") == readme.profiles_table(), (
+        "README's profiles table differs from params/*.yaml: run ./run_all.sh --report-only")
+    data = text.index("* **Data**")
+    assert data < text.index(readme.markers("profiles")[0]) < text.index("* **Obfuscations**")
+    bullet = text[data:text.index(readme.markers("profiles")[0])]
+    assert "2,000" not in bullet and "112×112" not in bullet
+
+
+def test_the_profiles_table_is_each_profiles_own(monkeypatch):
+    """Each column is its own profile's faces, resolution, sizes, optimiser and epoch cap."""
+    wider = {**load_profile("quick").architectures, "srresnet": {"filters": 48, "blocks": 7}}
+    changed = dataclasses.replace(load_profile("quick"), n_train=1234, n_val=56, n_test=78,
+                                  height=24, width=40, max_epochs=7, learning_rate=3e-4,
+                                  architectures=wider)
+    monkeypatch.setattr(readme, "load_profile",
+                        lambda name: changed if name == "quick" else load_profile(name))
+    lines = readme.profiles_table(("quick", "paper")).splitlines()[2:]
+    cells = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+    rows = {row[0]: row[1:] for row in cells}
+    paper = load_profile("paper")
+    assert rows["Faces: train / validation / test"] == [
+        "1,234 / 56 / 78", f"{paper.n_train:,} / {paper.n_val:,} / {paper.n_test:,}"]
+    assert rows["Resolution (interpolation)"][0] == "24×40 (cubic)"
+    assert rows["SRResNet"][0] == "filters 48, blocks 7"
+    assert rows["Residual Autoencoder"][1] == "widths 64/128/256, blocks 3"
+    assert rows["Adam learning rate, batch, patience"][0] == f"3e-4, 16, {changed.patience}"
+    assert rows["Epoch cap"] == ["7", str(paper.max_epochs)]
+
+
+def test_update_rewrites_the_profiles_table(tmp_path):
+    page = tmp_path / "README.md"
+    begin, end = readme.markers("profiles")
+    page.write_text(f"{begin}\n| stale | 99 |\n{end}\n")
+    assert readme.update_readme("paper", RESULTS, page)
+    assert block_of(page.read_text(), "profiles") == readme.profiles_table()
 
 
 @pytest.mark.parametrize("profile, root", [("smoke", RESULTS), ("quick", "elsewhere")])

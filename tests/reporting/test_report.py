@@ -205,9 +205,10 @@ def test_the_reproduction_report_names_the_convention_nearest_the_studys_numbers
 
 
 def test_the_findings_open_the_report_and_say_what_cannot_be_decided(single_run_report):
-    """With one run of the grid, nothing is decided: the findings say so, with how many runs are
-    missing, in findings.md, at the top of report.tex and in the build's text."""
+    """With one run of the grid, nothing is decided: the findings say so, with the runs each cell
+    waits for, in findings.md, at the top of report.tex and in the build's text."""
     from facerecon.axes.measures import TABLE_MEASURES, better_than
+    from facerecon.experiment.config import STUDY_LOSSES
 
     root, built = single_run_report
     results = root / "results" / "smoke"
@@ -217,19 +218,19 @@ def test_the_findings_open_the_report_and_say_what_cannot_be_decided(single_run_
                      & (table["measure"] != "identity")]
     runs = pd.read_csv(results / "all_runs.csv")
     grid = runs[(runs["architecture"] == "simple_cnn") & (runs["obfuscation"] == "blur")
-                & (runs["split"] == "random")]
+                & (runs["split"] == "random") & runs["loss"].isin(STUDY_LOSSES)]
     missing = int((grid["status"] != "finished").sum())
     assert missing > 0
     ran = grid[grid["status"] == "finished"]
+    waits = f"open: waits for {missing} runs: "
     for row in blur_cnn.itertuples():  # the one loss that ran leads where it beats its input
         mean = ran[f"test_{row.measure}"].mean()
         if better_than(mean, row.input_mean, TABLE_MEASURES[row.measure]):
-            assert (row.best_loss, row.verdict) == ("l2", f"cannot be decided: {missing} runs "
-                                                          "missing")
+            assert row.best_loss == "l2" and row.verdict.startswith(waits)
         else:
             assert pd.isna(row.best_loss) and row.verdict.startswith("no network restores here")
-            assert row.verdict.endswith(f"; {missing} runs missing")
-    undecided = "Not decided yet." if blur_cnn["best_loss"].notna().any() else "Not answerable yet"
+            assert waits in row.verdict
+    undecided = "Not answerable yet"
     assert findings.startswith(f"**Which loss restores faces best?** {undecided}")
     assert "1 of " in findings and "runs exist" in findings  # completeness, where it is read
     tex = (results / "report.tex").read_text()
@@ -246,67 +247,128 @@ def test_an_empty_table_is_one_sentence(single_run_report):
         assert "tabular" not in tex and tex.startswith("\\paragraph{"), name
 
 
-def test_the_report_folder_compiles_alone_in_type1_fonts(single_run_report, tmp_path):
-    """results/<profile>/ copied on its own compiles (its figures are inside it), and the PDF
-    embeds no Type 3 font (lmodern for the text, TrueType in the figures)."""
+@pytest.fixture(scope="module")
+def report_pdf(single_run_report, tmp_path_factory):
+    """The single run's results/smoke/ copied on its own and its report.tex compiled there."""
     import shutil
-    import subprocess
 
     from facerecon.reporting import latex
 
-    require_tools("pdflatex", "pdffonts")
+    require_tools("pdflatex")
     root, _ = single_run_report
-    alone = tmp_path / "alone"
+    alone = tmp_path_factory.mktemp("alone") / "smoke"
     shutil.copytree(root / "results" / "smoke", alone)
     assert "../" not in (alone / "report.tex").read_text()
-    pdf = latex.compile_pdf(alone / "report.tex")
-    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
+    return latex.compile_pdf(alone / "report.tex")
+
+
+def test_the_report_folder_compiles_alone_in_type1_fonts(report_pdf):
+    """results/<profile>/ copied on its own compiles (its figures are inside it), and the PDF
+    embeds no Type 3 font (lmodern for the text, TrueType in the figures)."""
+    import subprocess
+
+    require_tools("pdffonts")
+    fonts = subprocess.run(["pdffonts", str(report_pdf)], capture_output=True, text=True).stdout
     assert "Type 1" in fonts and "Type 3" not in fonts, fonts
 
 
-@pytest.mark.parametrize("profile", ["quick", "paper"])
-def test_one_number_per_configuration_in_every_committed_table(profile):
-    """A configuration's test PSNR is the mean over the grid's finished seeds wherever it is
-    shown: the loss and architecture tables, the findings, the recognition table and the
-    reproduction report; the strength sweep, which rests on fewer seeds, names them."""
-    results = reproduction.PROJECT_ROOT / "results" / profile
-    runs = pd.read_csv(results / "all_runs.csv")
-    done = runs[(runs["status"] == "finished") & (runs["split"] == "random")]
-    grid = done.groupby(["architecture", "loss", "obfuscation"])["test_psnr"].mean()
+def test_the_report_opens_with_a_title_an_abstract_and_the_profiles_methods(single_run_report):
+    """report.tex begins with the title page (CITATION.cff's title, the authors, the study
+    reproduced), then the abstract with the findings' answer and count of runs, then the
+    methods in the smoke profile's own settings, then the findings."""
+    from facerecon.reporting import front, latex
 
-    compared = []
+    root, built = single_run_report
+    tex = (root / "results" / "smoke" / "report.tex").read_text()
+    body = tex[tex.index("\\begin{document}") + len("\\begin{document}\n"):]
+    cited = front.citation()
+    assert body.startswith(f"\\title{{{latex.text(cited['title'])}}}\n\\author{{")
+    marks = ["\\maketitle", "\\begin{abstract}", "\\end{abstract}", "\\section*{Methods}",
+             "\\section*{Findings}"]
+    assert [body.index(m) for m in marks] == sorted(body.index(m) for m in marks)
+    title_page = body[:body.index("\\maketitle")]
+    assert "Andreetta" in title_page and latex.text(cited["authors"][0]["name"]) in title_page
+    abstract = body[body.index("\\begin{abstract}"):body.index("\\end{abstract}")]
+    pieces = built["findings"]
+    assert latex.text(front.headline(pieces["answer"])) in abstract
+    assert latex.text(front.counted(pieces["completeness"])) in abstract
+    assert "single seed" in abstract or "No configuration has 2 seeds" in abstract
+    settings = load_profile("smoke")
+    methods = body[body.index("\\section*{Methods}"):body.index("\\section*{Findings}")]
+    assert f"{settings.height}×{settings.width} RGB pixels" in methods
+    assert f"{settings.n_train:,} to train on and {settings.n_test:,} to test on" in methods
 
-    def same(frame, where):
-        frame = frame.dropna(subset=["test_psnr"])
-        compared.append(len(frame))
-        for row in frame.itertuples():
-            key = (row.architecture, row.loss, row.obfuscation)
-            assert row.test_psnr == pytest.approx(grid[key], abs=1e-9), (where, key)
 
-    for path in (results / "tables").glob("*.csv"):
-        if path.stem.startswith(("loss_", "architecture_")):
-            table = pd.read_csv(path)
-            obfuscation = path.stem.rsplit("_", 1)[1]
-            same(table[table["kind"] == "model"].assign(obfuscation=obfuscation), path.name)
-    findings = pd.read_csv(results / "findings.csv", keep_default_na=False, na_values=[""])
-    same(findings[findings["measure"] == "psnr"].rename(
-        columns={"best_loss": "loss", "mean": "test_psnr"}), "findings.csv")
-    recognition = pd.read_csv(results / "recognition.csv")
-    same(recognition[(recognition["condition"] == "run") & (recognition["split"] == "random")],
-         "recognition.csv")
-    numbers = pd.read_csv(results / "reproduction.csv").query(
-        "section == 'number' and subset == 'test' and metric == 'psnr' and "
-        "architecture in @grid.index.get_level_values(0)")
-    same(numbers.rename(columns={"ours": "test_psnr"}), "reproduction.csv")
-    sweep = pd.read_csv(results / "tables" / "strength_sweep.csv")
-    for row in sweep[sweep["status"] == "finished"].itertuples():
-        seeds = [int(float(s)) for s in str(row.seeds).split()]
-        assert len(seeds) == row.n_seeds  # the seeds its numbers rest on, said beside them
-        if row.profile_strength:
-            mine = done[(done["architecture"] == row.architecture) & (done["loss"] == row.loss)
-                        & (done["obfuscation"] == row.obfuscation) & done["seed"].isin(seeds)]
-            assert row.test_psnr == pytest.approx(mine["test_psnr"].mean(), abs=1e-9)
-    # each configuration in its loss table and its architecture table at least; and in the
-    # findings, the recognition table and the reproduction report
-    assert sum(compared) >= 2 * len(grid) and all(compared[-3:])
-    assert "(mean over seeds)" not in (results / "tables" / "strength_sweep.md").read_text()
+def page_fills(pdf) -> list[float]:
+    """How far down each page is set: the share of its text block's height (1 in margins on
+    11 in paper) from the first inked row to the last, the page number under the block left
+    out. A page of a table's last rows and nothing else measures its rows' height."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        subprocess.run(["pdftoppm", "-r", "20", "-gray", str(pdf), f"{folder}/page"], check=True)
+        fills = []
+        for page in sorted(Path(folder).glob("page-*.pgm")):
+            _, width, height, _, pixels = page.read_bytes().split(maxsplit=4)
+            image = np.frombuffer(pixels[-int(width) * int(height):], np.uint8).reshape(
+                int(height), int(width))
+            block = image[int(height) // 11:int(height) * 10 // 11]
+            inked = np.flatnonzero((block < 200).any(axis=1))
+            fills.append((inked[-1] - inked[0] + 1) / len(block) if len(inked) else 0.0)
+        return fills
+
+
+def page_lines(pdf) -> list[list[str]]:
+    """Each page's lines of text, stripped, blank ones left out."""
+    import subprocess
+
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    return [[line.strip() for line in page.splitlines() if line.strip()]
+            for page in text.split("\f")[:-1]]
+
+
+def test_page_fills_measure_how_far_down_a_page_is_set(tmp_path):
+    from facerecon.reporting import latex
+
+    require_tools("pdflatex", "pdftoppm", "pdftotext")
+    body = ("A line at the top.\n\n\\vfill\nA line at the foot.\n\\clearpage\n"
+            "A last line alone.\n")
+    (tmp_path / "fill.tex").write_text(latex.document(body))
+    pdf = latex.compile_pdf(tmp_path / "fill.tex")
+    full, alone = page_fills(pdf)
+    assert full > 0.95 and alone < 0.05
+    assert page_lines(pdf) == [["A line at the top.", "A line at the foot.", "1"],
+                               ["A last line alone.", "2"]]
+
+
+def test_parts_share_pages_and_no_page_is_under_a_third_full_but_a_parts_last(report_pdf):
+    """The parts follow one another on the page: a part opens a new page only where less than
+    latex.PART_SPACE (FIGURE_PART_SPACE for a part of figures) was left on the one before, or
+    that page held the figures of the part
+    before (placed before the next part begins); and a page under a third full is a part's
+    last, the next page opening with a part's heading."""
+    from facerecon.reporting import latex
+
+    require_tools("pdftoppm", "pdftotext")
+    figure_parts = {"Key figures", "Further figures", "Faces"}
+    headings = {"Methods", "Findings", *figure_parts,
+                *(title for title, _ in latex.TABLE_SECTIONS)}
+    fills, pages = page_fills(report_pdf), page_lines(report_pdf)
+    assert len(fills) == len(pages) > 1
+    part, parts = "", []  # the part each page ends in
+    for lines in pages:
+        part = next((line for line in reversed(lines) if line in headings), part)
+        parts.append(part)
+    opened = [page for page in range(1, len(pages)) if pages[page][0] in headings]
+    def room(page) -> float:  # what the part opening `page` asks (figures: room for one)
+        return latex.FIGURE_PART_SPACE if pages[page][0] in figure_parts else latex.PART_SPACE
+
+    needless = [(page + 1, round(fills[page - 1], 2)) for page in opened
+                if parts[page - 1] not in figure_parts and fills[page - 1] < 0.9 - room(page)]
+    assert opened and not needless, needless
+    short = [(page + 1, round(fill, 2)) for page, fill in enumerate(fills[:-1])
+             if fill < 1 / 3 and pages[page + 1][0] not in headings]
+    assert not short, short

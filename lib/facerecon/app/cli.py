@@ -19,6 +19,7 @@ lists a command's options.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
@@ -226,6 +227,8 @@ def recognise(args) -> int:
 def run(args) -> int:
     from .pipeline import ARCHITECTURE_NOTEBOOKS, run_notebooks
 
+    if not args.report_only:
+        print(training_device(), flush=True)
     return run_notebooks(args.profile, names(args.only, ARCHITECTURE_NOTEBOOKS, "architecture"),
                          names(args.loss, LOSS_NAMES, "loss"), args.force, args.report_only,
                          args.results_root, args.figures_root, args.data_home,
@@ -247,6 +250,21 @@ def default_profile() -> str:
     name = "paper" if gpu else "quick"
     print(f"no --profile given: the {name} profile, since {reason}", flush=True)
     return name
+
+
+def training_device() -> str:
+    """The device the runs train on and why, in one line: the set of wheels
+    scripts/ensure_env.sh chose (FACERECON_DEVICE_CHOICE, "gpu: nvidia-smi lists ...") and what
+    the Keras backend sees with them."""
+    from ..core.runtime import accelerator_name, backend
+
+    chosen = os.environ.get("FACERECON_DEVICE_CHOICE", "").partition(": ")[2]
+    gpu = accelerator_name()
+    seen = f"the {backend()} backend sees {gpu or 'no GPU'}"
+    why = f"{chosen}; {seen}" if chosen else seen
+    if gpu:
+        return f"device: GPU ({why}); FACERECON_DEVICE=cpu to train on the CPU"
+    return f"device: CPU ({why})"
 
 
 def parser() -> argparse.ArgumentParser:

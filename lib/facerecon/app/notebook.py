@@ -13,6 +13,7 @@ from ..axes.losses import LOSSES
 from ..axes.obfuscation import OBFUSCATIONS
 from ..core.checks import ConfigError, check_choice
 from ..core.io import PROJECT_ROOT
+from ..data.dataset import load_dataset
 from ..experiment.config import (LOSS_NAMES, OBFUSCATION_NAMES, PROFILE_NAMES,
                                  REFERENCE_ARCHITECTURE, REFERENCE_LOSS, parse_list)
 from ..reporting import face_plots, figures, formatting, result_plots, strengths, tables
@@ -245,9 +246,14 @@ def training_curves(arch: str, params: ArchitectureNotebookParams):
 
 def reconstructions(arch: str, params: ArchitectureNotebookParams, seed: int | None = None):
     """Test faces: Original | Blurred | Reconstructed blurred | Pixelated | Reconstructed
-    pixelated, for the notebook's loss."""
+    pixelated, for the notebook's loss. A missing run leaves only its reconstructions missing:
+    its originals and obfuscated faces are data, read from the dataset (prepared by
+    00_data_prep) where no run's samples show them."""
     seed = seed if seed is not None else (params.seeds or params.settings.seeds)[0]
-    rows = figures.reconstruction_rows(store(params), arch, params.loss, seed)
+    rows = figures.reconstruction_rows(store(params), arch,
+                                       {o: (params.loss, seed) for o in OBFUSCATIONS})
+    if any(tile is None for row in rows for tile in row):
+        rows = face_plots.with_inputs(rows, load_dataset(params.settings, params.data_home))
     return face_plots.image_grid(rows, figures.reconstruction_titles())
 
 
@@ -397,8 +403,9 @@ def sweep_figure(table: pd.DataFrame):
         table, f"{formatting.network_label(table)} ({strengths.seeds_said(table)})")
 
 
-def sweep_completeness(table: pd.DataFrame):
-    """How far the sweep is trained, per obfuscation, said once near the top of 40."""
+def sweep_completeness(table: pd.DataFrame, profile: str):
+    """How far the sweep is trained, per obfuscation, said once near the top of 40, and the
+    command that trains the same runs headless, for the profile the notebook runs."""
     from IPython.display import Markdown
 
     if table.empty:
@@ -406,7 +413,8 @@ def sweep_completeness(table: pd.DataFrame):
     return Markdown("**Runs of the sweep.** " + "; ".join(
         f"{OBFUSCATIONS[o].label}: {strengths.trained_at(rows)}"
         for o, rows in table.groupby("obfuscation", sort=False))
-        + f", on {strengths.seeds_said(table) if table['seeds'].astype(str).str.strip().any() else 'the sweep seeds'}.")
+        + f", on {strengths.seeds_said(table) if table['seeds'].astype(str).str.strip().any() else 'the sweep seeds'}."
+        + f" Headless: `{strengths.sweep_command(profile)}` trains the same runs.")
 
 
 def sweep_text(params, table: pd.DataFrame):

@@ -36,8 +36,8 @@ def build_report(settings: Profile, results_root, figures_root) -> dict:
     identity = recognition_report.write_recognition(settings, results_root, figures_root,
                                                    evidence.runs)
     answer = findings.write_findings(evidence, report, results)
-    document = latex.write_report_tex(results, Path(figures_root) / profile, profile,
-                                      answer["tex_source"], formatting.LEGEND)
+    document = latex.write_report_tex(results, Path(figures_root) / profile, settings, answer,
+                                      formatting.LEGEND, evidence.runs)
     return {"evidence": evidence, "runs": evidence.runs, "figures": written_figures,
             "tables": {**{name: t.frame for name, t in study_tables.items()},
                        "reproduction": report},

@@ -55,11 +55,36 @@ def paired_by_seed(other: pd.DataFrame, reference: pd.DataFrame, metric: str) ->
     return (a - b).to_numpy()
 
 
+def seed_range(runs: pd.DataFrame, metric: str) -> float:
+    """How far one configuration's test means lie apart from seed to seed (the largest minus
+    the smallest per-seed mean over its test faces); NaN with fewer than two seeds."""
+    means = runs.groupby("seed")[metric].mean().dropna()
+    return float(means.max() - means.min()) if len(means) >= 2 else float("nan")
+
+
+# Said of an effect smaller than its seed range (VERDICT_RULE), beside its verdict; the paired
+# tests' table, short of room, marks it.
+WITHIN_SEED_RANGE = "within seed range"
+WITHIN_SEED_RANGE_MARK = "†"
+
+# How every verdict against L2 is reached: shown wherever one is (findings, tables, report).
+VERDICT_RULE = (
+    "Each loss is compared with L2 on the same seeds and test faces: the mean paired "
+    "difference (loss − L2) with a 95% bootstrap interval that draws seeds, then faces, so that "
+    "it carries training noise. A difference is resolved (higher or lower) where that interval "
+    f"excludes zero with both losses on at least {stats.MIN_SEEDS} seeds, whatever other runs "
+    "are missing; with one seed it stays open. Seed range: the larger of the two "
+    "configurations' spread of per-seed test means (largest minus smallest); an effect smaller "
+    f"than it is {WITHIN_SEED_RANGE} ({WITHIN_SEED_RANGE_MARK} in the paired tests' table): "
+    "within seed-to-seed noise, even where resolved.")
+
+
 def significance_vs_l2(images: pd.DataFrame) -> pd.DataFrame:
     """Per architecture and obfuscation, each loss against L2 on per-image test PSNR, SSIM and
     identity distance (random split; where both losses' runs recorded it). Headline: the mean
     difference with a two-level bootstrap interval over seeds and test images, resolved only
-    where it excludes zero with at least two seeds (stats.seed_image_bootstrap). Secondary: the
+    where it excludes zero with at least two seeds (stats.seed_image_bootstrap), beside the seed
+    range of the two configurations (seed_range). Secondary: the
     Wilcoxon signed-rank test on each image's mean over seeds, Holm-corrected across the table:
     it asks whether these trained *networks* differ on these faces, not whether the losses do."""
     rows = []
@@ -81,13 +106,17 @@ def significance_vs_l2(images: pd.DataFrame) -> pd.DataFrame:
                 rows.append({"architecture": arch, "obfuscation": obfuscation, "loss": loss,
                              "metric": f"test_{metric}", "against": REFERENCE_LOSS,
                              **stats.seed_image_bootstrap(paired_by_seed(other, reference, metric)),
+                             # NaN where either has one seed: half a range is no range
+                             "seed_range": float(np.max([seed_range(other, metric),
+                                                         seed_range(reference, metric)])),
                              **{k: v for k, v in wilcoxon.items() if k != "mean_difference"}})
     table = pd.DataFrame(rows, columns=["architecture", "obfuscation", "loss", "metric",
                                         "against", "n_seeds", "n_images", "difference",
-                                        "ci_low", "ci_high", "verdict", "n_pairs",
+                                        "ci_low", "ci_high", "verdict", "seed_range", "n_pairs",
                                         "median_difference", "statistic", "p"])
     table["p_holm"] = stats.holm(table["p"].to_numpy())
     table["networks_differ"] = table["p_holm"] < stats.ALPHA
+    table["within_seed_range"] = table["difference"].abs() < table["seed_range"]
     return table
 
 

@@ -41,6 +41,23 @@ def sample_faces(dataset, n: int = 6):
     return image_grid(rows, ("Original", *(entry.label for entry in OBFUSCATIONS.values())))
 
 
+def with_inputs(rows: list[list], dataset) -> list[list]:
+    """Rows of a reconstruction grid (figures.reconstruction_rows) with every missing original
+    and obfuscated face taken from the dataset: they are data, there without any run, so only
+    a missing run's reconstructions stay missing."""
+    return [[tile if tile is not None else given for tile, given in zip(row, inputs)]
+            for row, inputs in zip(rows, input_rows(dataset, len(rows)))]
+
+
+def input_rows(dataset, n: int) -> list[list]:
+    """The first n test faces (those a run's test_samples.png shows) in a reconstruction grid's
+    columns (figures.reconstruction_titles): the original, then each obfuscation at the
+    profile's strength beside an empty slot (None) for its reconstruction."""
+    return [[dataset.images["test"][i], *(tile for name in OBFUSCATIONS
+                                          for tile in (dataset.obfuscated("test", name)[i], None))]
+            for i in range(n)]
+
+
 def reconstruction_strip(original, obfuscated, reconstructed, scores: dict, label: str):
     """One face: original (when known), obfuscated and reconstructed, with PSNR and SSIM against
     the original in the titles."""

@@ -17,10 +17,12 @@ from ..axes.measures import TABLE_MEASURES, best_of, better_than, shown
 from ..data.baselines import METHODS
 from ..axes.obfuscation import OBFUSCATIONS
 from ..core import io
-from ..experiment.config import REFERENCE_LOSS, STUDY_ARCHITECTURES
+from ..core.stats import MIN_SEEDS
+from ..experiment.config import REFERENCE_LOSS, STUDY_ARCHITECTURES, STUDY_LOSSES
 from ..training.runs import finished, select
 from . import latex
-from .evidence import Evidence
+from .evidence import VERDICT_RULE, WITHIN_SEED_RANGE, Evidence
+from .finishing import finishing_text
 from .reproduction import held
 
 NOT_RECORDED = "not recorded: the runs need a retrain"
@@ -86,27 +88,67 @@ def better(difference_verdict: str, higher_is_better: bool) -> bool:
     return difference_verdict == ("higher" if higher_is_better else "lower")
 
 
-def against_l2(evidence: Evidence, arch: str, obfuscation: str, leader: str, metric: str,
-               missing: int) -> str:
-    """The seed-aware verdict on the leading loss against L2: against L2 itself where the leader
-    is another loss; where L2 leads, against every other loss."""
-    rows = select(evidence.significance, architecture=arch, obfuscation=obfuscation,
-                  metric=metric)
-    up = TABLE_MEASURES[metric.removeprefix("test_")].higher_is_better
+# MS-SSIM + L1 is ours, not the study's: "which loss is best" is answered among the study's five
+# losses, and each loss beyond them is set against L2 apart.
+BEYOND_STUDY = [loss for loss in LOSSES if loss not in STUDY_LOSSES]
+
+
+def against_l2(rows: pd.DataFrame, leader: str, up: bool) -> str:
+    """The verdict on the leading loss against L2 (`rows`: the cell's paired differences of the
+    study's losses): against L2 itself where the leader is another loss; where L2 leads,
+    against every other loss."""
     if leader == REFERENCE_LOSS:
         wins = [better(v, not up) for v in rows["verdict"]]  # the others worse than L2
     else:
         rows = rows[rows["loss"] == leader]
         wins = [better(v, up) for v in rows["verdict"]]
-    later = f"; {missing} runs missing" if missing else ""
     if rows.empty:
-        return f"cannot be decided: {missing} runs missing" if missing else "no comparison"
+        return "no comparison"
     seeds = int(rows["n_seeds"].min())
-    if seeds < 2:
-        return f"one seed: not yet decided{later}"
-    if all(wins):
-        return f"resolved on {seeds} seeds{later}"
-    return f"not resolved on {seeds} seeds{later}"
+    if seeds < MIN_SEEDS:
+        return "one seed: open"
+    return f"{'resolved' if all(wins) else 'not resolved'} on {seeds} seeds"
+
+
+def waiting_for(grid: pd.DataFrame) -> str:
+    """'7 runs: L2, L1, PSNR ×1; SSIM, PSNR+SSIM ×2' (or '10 runs: every study loss ×2'): the
+    runs of a cell that have not finished, by loss, losses missing as many runs named together."""
+    missing = grid[grid["status"] != "finished"]
+    counts = missing["loss"].value_counts()
+    runs = f"{len(missing)} run{'s' if len(missing) != 1 else ''}"
+    if set(counts.index) == set(STUDY_LOSSES) and counts.nunique() == 1:
+        return f"{runs}: every study loss ×{counts.iloc[0]}"
+    groups = {n: [LOSSES[loss].label for loss in LOSSES if counts.get(loss) == n]
+              for n in sorted(set(counts))}
+    return f"{runs}: " + "; ".join(f"{', '.join(names)} ×{n}" for n, names in groups.items())
+
+
+def effect_fields(rows: pd.DataFrame, means: pd.Series, leader: str, measure) -> dict:
+    """The leader's paired difference from L2 (where L2 leads, the runner-up's), with its
+    interval and seed range; empty where that comparison does not exist yet."""
+    if leader == REFERENCE_LOSS:
+        others = means.drop(REFERENCE_LOSS)
+        if others.empty:
+            return {}
+        leader = others.index[others == best_of(others, measure)][0]
+    match = rows[rows["loss"] == leader]
+    if match.empty:
+        return {}
+    effect = match.iloc[0]
+    return {"against": leader, **{k: float(effect[k]) for k in
+                                  ("difference", "ci_low", "ci_high", "seed_range")}}
+
+
+def beyond_study_fields(rows: pd.DataFrame) -> dict:
+    """Each loss beyond the study's five against L2: difference, interval and verdict ('' and
+    NaN where that comparison does not exist yet)."""
+    fields = {}
+    for loss in BEYOND_STUDY:
+        match = rows[rows["loss"] == loss]
+        effect = match.iloc[0] if len(match) else pd.Series({"verdict": ""})
+        fields.update({f"{loss}_{k}": effect.get(k, float("nan"))
+                       for k in ("difference", "ci_low", "ci_high", "verdict")})
+    return fields
 
 
 def baseline_means(evidence: Evidence, obfuscation: str, name: str) -> pd.Series:
@@ -123,43 +165,58 @@ def baseline_fields(baselines: pd.Series, name: str) -> dict:
             "best_baseline_mean": float(others[best]) if best else float("nan")}
 
 
+EMPTY_EFFECT = {"against": "", "difference": float("nan"), "ci_low": float("nan"),
+                "ci_high": float("nan"), "seed_range": float("nan")}
+
+
 def leader_row(evidence: Evidence, arch: str, obfuscation: str, name: str) -> dict:
-    """The loss with the best mean over seeds of one test measure, for one architecture and
-    obfuscation, among the losses whose networks beat the obfuscated input on that measure
-    (none leads where none does); its mean and seeds, and the verdict against L2."""
+    """One cell (architecture × obfuscation × test measure): the study's loss with the best mean
+    over seeds among those whose networks beat the obfuscated input on that measure (none leads
+    where none does), its difference from L2 with the seed range beside it, and the verdict:
+    decided once every one of the study's losses has run on every seed, open (naming the runs
+    it waits for) before; the losses beyond the study against L2, apart."""
     measure, metric = TABLE_MEASURES[name], f"test_{name}"
     grid = select(evidence.runs, architecture=arch, obfuscation=obfuscation, split="random")
+    grid = grid[grid["loss"].isin(STUDY_LOSSES)]
     done = grid[grid["status"] == "finished"]
     missing = len(grid) - len(done)
+    paired = select(evidence.significance, architecture=arch, obfuscation=obfuscation,
+                    metric=metric)
     baselines = baseline_fields(baseline_means(evidence, obfuscation, name), name)
     row = {"obfuscation": obfuscation, "architecture": arch, "measure": name, "best_loss": "",
-           "mean": float("nan"), "n_seeds": 0, "runs_missing": missing, "restoring": 0,
-           **baselines}
+           "mean": float("nan"), "n_seeds": 0, "runs_missing": missing, "losses_scored": 0,
+           "restoring": 0, **baselines, **EMPTY_EFFECT, **beyond_study_fields(paired)}
+    waits = f"open: waits for {waiting_for(grid)}" if missing else ""
     scored = done[done[metric].notna()] if metric in done else done.iloc[:0]
-    absent = [loss for loss in LOSSES if loss not in set(scored["loss"])]
     if scored.empty:
-        verdict = NOT_RECORDED if len(done) else f"cannot be decided: {missing} runs missing"
-        return {**row, "verdict": verdict}
+        recorded = NOT_RECORDED + (f"; {waits.removeprefix('open: ')}" if waits else "")
+        return {**row, "verdict": recorded if len(done) else waits or "no comparison"}
     means = scored.groupby("loss")[metric].mean()
+    row["losses_scored"] = len(means)
     given = baselines["input_mean"]
     if pd.isna(given):  # whether a network restores cannot be told
         return {**row, "verdict": "cannot be decided: the input is not scored"}
     restoring = means[[better_than(m, given, measure) for m in means]]
     row["restoring"] = len(restoring)
-    later = f"; {missing} runs missing" if missing else ""
     if restoring.empty:
         best = best_of(means, measure)
         return {**row, "verdict": f"{NO_RESTORATION} "
-                f"({LOSSES[means.index[means == best][0]].label}: {shown(best, measure)}){later}"}
+                f"({LOSSES[means.index[means == best][0]].label}: {shown(best, measure)})"
+                + (f"; {waits}" if waits else "")}
     leader = restoring.index[restoring == best_of(restoring, measure)][0]
     row.update(best_loss=leader, mean=float(means[leader]),
-               n_seeds=int(scored.loc[scored["loss"] == leader, "seed"].nunique()))
-    if absent and missing:
-        verdict = f"cannot be decided: {missing} runs missing"
-    elif absent:
-        verdict = NOT_RECORDED.replace("the runs", f"{len(absent)} losses' runs")
+               n_seeds=int(scored.loc[scored["loss"] == leader, "seed"].nunique()),
+               **effect_fields(paired, means, leader, measure))
+    unscored = len(done) - len(scored)
+    if waits:
+        verdict = waits
+    elif unscored:
+        verdict = NOT_RECORDED.replace("the runs", f"{unscored} runs")
     else:
-        verdict = against_l2(evidence, arch, obfuscation, leader, metric, missing)
+        verdict = against_l2(paired[paired["loss"].isin(STUDY_LOSSES)], leader,
+                             measure.higher_is_better)
+    if verdict.startswith("resolved") and abs(row["difference"]) < row["seed_range"]:
+        verdict += f"; {WITHIN_SEED_RANGE}"
     return {**row, "verdict": verdict}
 
 
@@ -175,11 +232,23 @@ def tally(leads: pd.Series) -> str:
     return ", ".join(f"{LOSSES[loss].label} {n}" for loss, n in leads.value_counts().items())
 
 
+# Why a cell is not decided, by the start of its verdict.
+OPEN_REASONS = {"open: waits for": "wait for runs", "one seed": "have one seed",
+                "not resolved": "are not resolved", "not recorded": "need a retrain",
+                NO_RESTORATION: "have no restoring network",
+                "cannot be decided": "have no scored input", "no comparison": "have no runs"}
+
+
 def open_reasons(verdicts: pd.Series) -> str:
-    """'4 cannot be decided, 2 one seed': why the undecided cells are undecided."""
-    reasons = verdicts.str.extract(r"^(cannot be decided|one seed|not resolved|not recorded|"
-                                   f"{NO_RESTORATION})")[0]
+    """'4 wait for runs, 2 have one seed': why the undecided cells are undecided."""
+    reasons = verdicts.map(lambda v: next((said for start, said in OPEN_REASONS.items()
+                                           if v.startswith(start)), v))
     return ", ".join(f"{n} {reason}" for reason, n in reasons.value_counts().items())
+
+
+def is_decided(verdicts: pd.Series) -> pd.Series:
+    """Cells whose study losses have all run on every seed and been compared with L2."""
+    return verdicts.str.match(r"(not )?resolved on")
 
 
 def against_baselines(led: pd.DataFrame) -> str:
@@ -196,42 +265,110 @@ def against_baselines(led: pd.DataFrame) -> str:
             + (f"; in the others {methods} is better." if len(behind) else "."))
 
 
-def answer_text(table: pd.DataFrame) -> str:
-    """The answer to the study's question: which loss leads most often among networks that
-    restore, and whether it is decided against L2, then per measure which losses lead and how
-    many leads are decided, and how the leaders fare against the non-learned baselines."""
+def better_or_worse(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Resolved differences from L2 split into the loss doing better and worse than L2 (a
+    lower ID distance is better)."""
+    up = rows["metric"].map(lambda m: TABLE_MEASURES[m.removeprefix("test_")].higher_is_better)
+    resolved = rows["verdict"].isin(["higher", "lower"])
+    good = resolved & ((rows["verdict"] == "higher") == up)
+    return rows[good], rows[resolved & ~good]
+
+
+def pairwise_text(significance: pd.DataFrame) -> str:
+    """The study's losses against L2 on their own (a pairwise verdict needs only the two
+    losses' runs): how many differences are resolved, which way, and how many of those are
+    smaller than their seed range."""
+    rows = significance[significance["loss"].isin(STUDY_LOSSES)]
+    if rows.empty:
+        return ""
+    good, bad = better_or_worse(rows)
+    resolved = pd.concat([good, bad])
+    within = int(resolved["within_seed_range"].astype(bool).sum())
+    said = (f"- Each of the study's losses against L2 on its own: {len(resolved)} of the "
+            f"{len(rows)} differences with both runs are resolved")
+    if len(resolved):
+        said += (f" (better than L2: {tally(good['loss']) or 'none'}; worse: "
+                 f"{tally(bad['loss']) or 'none'}), {within} of them smaller than their seed "
+                 "range")
+    unresolved = rows[~rows.index.isin(resolved.index)]
+    if len(unresolved):
+        said += "; " + ", ".join(f"{n} {verdict}" for verdict, n in
+                                 unresolved["verdict"].value_counts().items())
+    return said + "."
+
+
+def beyond_study_text(table: pd.DataFrame) -> list[str]:
+    """Each loss beyond the study's five against L2, over the findings' cells."""
+    lines = []
+    for loss in BEYOND_STUDY:
+        rows = pd.DataFrame({"metric": "test_" + table["measure"], "loss": loss,
+                             "verdict": table[f"{loss}_verdict"].fillna("")})
+        if (rows["verdict"] == "").all():
+            lines.append(f"- {LOSSES[loss].label} (beyond the study's five): not run yet.")
+            continue
+        good, bad = better_or_worse(rows)
+        counts = rows["verdict"].replace("", "not run").value_counts()
+        others = ", ".join(f"{n} {v}" for v, n in counts.items() if v not in ("higher", "lower"))
+        lines.append(f"- {LOSSES[loss].label} (beyond the study's five), against L2 in the "
+                     f"{len(table)} cells: better in {len(good)}, worse in {len(bad)}"
+                     + (f"; {others}" if others else "") + ".")
+    return lines
+
+
+def headline_text(table: pd.DataFrame) -> str:
+    """The answer in a few sentences: which of the study's losses leads most often in the
+    decided cells (every study loss run on every seed) among networks that restore, and how
+    many leads are resolved against L2; why nothing is decided where nothing is."""
     led = table[table["best_loss"] != ""]
+    decided = led[is_decided(led["verdict"])]
     unrestored = int(table["verdict"].str.startswith(NO_RESTORATION).sum())
     cells = f"{len(table)} cells (obfuscation × architecture × test measure)"
-    if led.empty:
-        why = (f"no network beats its obfuscated input in {unrestored} of the {cells}"
-               if unrestored else "no network run of the grid has finished")
-        return f"**Which loss restores faces best?** Not answerable yet: {why}."
-    decided = led["verdict"].str.startswith("resolved")
-    top = led["best_loss"].value_counts()
-    where = (f"in {top.iloc[0]} of the {len(led)} cells where a network beats its obfuscated "
-             "input" if unrestored else f"in {top.iloc[0]} of the {cells}")
-    headline = f"{LOSSES[top.index[0]].label} leads most often: {where}"
-    if not decided.any():
-        headline = f"Not decided yet. {headline}; no lead is resolved against L2."
+    if decided.empty:
+        if led.empty and unrestored:
+            why = f"no network beats its obfuscated input in {unrestored} of the {cells}"
+        elif len(table) and (table["verdict"] != "no comparison").any():
+            why = f"none of the {cells} is decided: {open_reasons(table['verdict'])}"
+        else:
+            why = "no network run of the grid has finished"
+        headline = f"Not answerable yet: {why}."
     else:
-        headline += f"; {int(decided.sum())} of the {len(led)} leads are resolved against L2."
-    if unrestored:
-        headline += f" In {unrestored} of the {cells} no network beats its obfuscated input."
-    lines = [f"**Which loss restores faces best?** {headline}", ""]
+        top = decided["best_loss"].value_counts()
+        resolved = decided["verdict"].str.startswith("resolved")
+        within = decided["verdict"].str.endswith(WITHIN_SEED_RANGE)
+        headline = (f"{LOSSES[top.index[0]].label} leads most often: in {top.iloc[0]} of the "
+                    f"{len(decided)} decided cells where a network beats its obfuscated input; "
+                    f"{int(resolved.sum())} of those leads are resolved against L2"
+                    + (f" ({int(within.sum())} {WITHIN_SEED_RANGE})" if within.any() else "")
+                    + ".")
+        if len(decided) < len(table):
+            headline += f" {len(table) - len(decided)} of the {cells} are open."
+        if unrestored:
+            headline += f" In {unrestored} no network beats its obfuscated input."
+    return headline
+
+
+def answer_text(table: pd.DataFrame, significance: pd.DataFrame) -> str:
+    """The answer to the study's question among its five losses: which loss leads most often in
+    the cells that are decided (every study loss run on every seed) among networks that
+    restore, and how many leads are resolved against L2; then per measure the decided and the
+    provisional leads and why open cells are open, the losses against L2 on their own, the
+    losses beyond the study, and the leaders against the non-learned baselines."""
+    led = table[table["best_loss"] != ""]
+    lines = [f"**Which loss restores faces best?** {headline_text(table)}", ""]
     for name, rows in table.groupby("measure", sort=False):
-        measure, scored = TABLE_MEASURES[name], rows[rows["best_loss"] != ""]
-        resolved = scored[scored["verdict"].str.startswith("resolved")]
-        said = (f"leads: {tally(scored['best_loss'])} of {len(rows)}" if len(scored)
-                else "no lead yet")
-        if len(resolved):
-            said += f"; resolved: {tally(resolved['best_loss'])}"
-        undecided = rows[~rows["verdict"].str.startswith("resolved")]
-        if len(undecided):
-            said += f"; open: {open_reasons(undecided['verdict'])}"
-        lines.append(f"- Test {measure.label}: {said}.")
+        closed = is_decided(rows["verdict"]) & (rows["best_loss"] != "")
+        said = (f"decided in {int(closed.sum())} of {len(rows)}"
+                + (f" (leads: {tally(rows.loc[closed, 'best_loss'])})" if closed.any() else ""))
+        if (~closed).any():
+            said += f"; open: {open_reasons(rows.loc[~closed, 'verdict'])}"
+            early = rows[~closed & (rows["best_loss"] != "") & (rows["losses_scored"] > 1)]
+            if len(early):
+                said += f" (best so far, provisional: {tally(early['best_loss'])})"
+        lines.append(f"- Test {TABLE_MEASURES[name].label}: {said}.")
+    pairwise = pairwise_text(significance)
     baselines = against_baselines(led)
-    return "\n".join(lines + ([baselines] if baselines else []))
+    return "\n".join(lines + ([pairwise] if pairwise else []) + beyond_study_text(table)
+                     + ([baselines] if baselines else []))
 
 
 def conclusion_sentences(reproduction: pd.DataFrame) -> list[str]:
@@ -247,31 +384,66 @@ def conclusion_sentences(reproduction: pd.DataFrame) -> list[str]:
     return lines
 
 
+def difference_shown(difference: float, low: float, high: float, measure) -> str:
+    """'+0.88 [0.54, 1.24] dB': a paired difference and its interval ('—' where none)."""
+    if pd.isna(difference):
+        return "—"
+    d, unit = measure.digits, f" {measure.unit}" if measure.unit else ""
+    return f"{difference:+.{d}f} [{low:.{d}f}, {high:.{d}f}]{unit}"
+
+
 def printed(table: pd.DataFrame) -> pd.DataFrame:
-    """The findings with display names, each mean with its unit and seeds, and the obfuscated
-    input's mean beside it."""
-    def mean(row) -> str:
+    """The findings with display names: the obfuscated input's mean, the best of the study's
+    losses with its mean over seeds, its paired difference from L2 (where L2 leads, the
+    runner-up's) beside the seed range, the verdict, and each loss beyond the study against
+    L2."""
+    measures = table["measure"].map(TABLE_MEASURES)
+
+    def best(row, measure) -> str:
         if not row["best_loss"]:
             return "—"
-        return f"{shown(row['mean'], TABLE_MEASURES[row['measure']])} (n = {row['n_seeds']})"
+        return (f"{LOSSES[row['best_loss']].label}: {shown(row['mean'], measure)} "
+                f"(n = {row['n_seeds']})")
 
+    def effect(row, measure) -> str:
+        if not row["against"]:
+            return "—"
+        return (f"{LOSSES[row['against']].label} − L2: "
+                + difference_shown(row["difference"], row["ci_low"], row["ci_high"], measure))
+
+    def seed_range(row, measure) -> str:
+        return "—" if pd.isna(row["seed_range"]) else shown(row["seed_range"], measure)
+
+    rows = list(zip((row for _, row in table.iterrows()), measures))
     return pd.DataFrame({
         "Obfuscation": table["obfuscation"].map(lambda o: OBFUSCATIONS[o].label),
         "Architecture": table["architecture"].map(lambda a: ARCHITECTURES[a].label),
-        "Measure": table["measure"].map(lambda m: TABLE_MEASURES[m].label),
-        "Best loss": table["best_loss"].map(lambda loss: LOSSES[loss].label if loss else "—"),
-        "Mean over seeds": [mean(row) for _, row in table.iterrows()],
-        "Input": [shown(row["input_mean"], TABLE_MEASURES[row["measure"]])
-                  for _, row in table.iterrows()],
-        "Against L2": table["verdict"]})
+        "Measure": measures.map(lambda m: m.label),
+        "Input": [shown(row["input_mean"], m) for row, m in rows],
+        "Best of the study's losses": [best(row, m) for row, m in rows],
+        "Difference from L2 [95% interval]": [effect(row, m) for row, m in rows],
+        "Seed range": [seed_range(row, m) for row, m in rows],
+        "Verdict": table["verdict"],
+        **{f"{LOSSES[loss].label} − L2": [
+            difference_shown(row[f"{loss}_difference"], row[f"{loss}_ci_low"],
+                             row[f"{loss}_ci_high"], m)
+            + (f": {row[f'{loss}_verdict']}" if row[f"{loss}_verdict"] else "")
+            for row, m in rows] for loss in BEYOND_STUDY}})
 
 
-TABLE_NOTE = ("A loss leads a cell only where its networks' mean beats the obfuscated input's "
-              "(Input) on that measure; where no network does, the cell says so, naming the "
-              "best network's loss and mean. Against L2: the paired difference of the leading "
-              "loss and L2 (where L2 leads, of every other loss), with a 95% bootstrap interval "
-              "drawing seeds and then test faces; resolved where it excludes zero on at least "
-              "two seeds.")
+CELL_RULE = (
+    "Best of the study's losses: the best mean over seeds among the study's five losses whose "
+    "networks beat the obfuscated input (Input) on that measure; where none does, the cell says "
+    "so, naming the best network's loss and mean. A cell is decided once every one of the five "
+    "has run on every seed of the profile, and open before, naming the runs it waits for; its "
+    "lead is resolved where the leader's difference from L2 is (where L2 leads, where every "
+    "other loss's is), and the difference shown is the runner-up's when L2 leads. Losses beyond "
+    "the study's five are compared with L2 apart (the last column of the Markdown table; in "
+    "the report, the paired tests' table).")
+# Under the findings table: the rules, in full where nothing above states the verdict rule (the
+# Markdown), pointing to the report's Methods, which does.
+TABLE_NOTE = f"{CELL_RULE} {VERDICT_RULE}"
+REPORT_TABLE_NOTE = f"{CELL_RULE} Each difference follows the verdict rule of the Methods."
 
 
 # The profile whose loss-versus-L2 differences a profile's are set beside.
@@ -305,13 +477,13 @@ def direction_agreement(significance: pd.DataFrame, profile: str, results_root: 
 
 
 def findings_text(answer: str, completeness: str, agreement: str, conclusions: list[str],
-                  shown_table: str) -> str:
+                  shown_table: str, note: str = TABLE_NOTE) -> str:
     """The findings section in Markdown: the answer, the grid's completeness, the table of leads
-    (`shown_table`: the table as the document includes it), whether the compared profile points
-    the same way, and the study's conclusions."""
+    (`shown_table`: the table as the document includes it) and its `note`, whether the compared
+    profile points the same way, and the study's conclusions."""
     listed = "\n".join(f"- {line}" for line in conclusions)
     compared = f"{agreement}\n\n" if agreement else ""
-    return (f"{answer}\n\n**Completeness.** {completeness}\n\n{shown_table}\n\n{TABLE_NOTE}\n\n"
+    return (f"{answer}\n\n**Completeness.** {completeness}\n\n{shown_table}\n\n{note}\n\n"
             f"{compared}**The study's conclusions.**\n\n{listed}\n")
 
 
@@ -325,15 +497,22 @@ def write_findings(evidence: Evidence, reproduction: pd.DataFrame, results: Path
     table = findings_table(evidence)
     io.write_csv(results / "findings.csv", table)
     shown = printed(table)
+    # The report's copy leaves the losses beyond the study to the paired-test table, where each
+    # is against L2 with its seed range: with them the table would not fit a turned page.
+    beyond = [f"{LOSSES[loss].label} − L2" for loss in BEYOND_STUDY]
     io.write_text(io.writable_dir(results / "tables") / "findings.tex", latex.table_tex(
-        shown, f"The loss with the best test mean, per obfuscation, architecture and measure "
-        f"({evidence.profile} profile)", "findings"))
-    pieces = (answer_text(table),
-              f"{completeness_text(evidence.runs)} {convergence_text(evidence)}".strip(),
+        shown.drop(columns=beyond).map(latex.stacked), f"The best of the study's losses, per "
+        f"obfuscation, architecture and test measure ({evidence.profile} profile); "
+        f"{', '.join(LOSSES[loss].label for loss in BEYOND_STUDY)} against L2: the paired tests' "
+        "table", "findings",
+        landscape=True))
+    pieces = (answer_text(table, evidence.significance),
+              f"{completeness_text(evidence.runs)} {finishing_text(evidence)} "
+              f"{convergence_text(evidence)}".strip(),
               direction_agreement(evidence.significance, evidence.profile, evidence.results_root),
               conclusion_sentences(reproduction))
     text = findings_text(*pieces, shown.to_markdown(index=False))
     io.write_text(results / "findings.md", text)
     return {"table": table, "text": text, "answer": pieces[0], "completeness": pieces[1],
             "agreement": pieces[2],
-            "tex_source": findings_text(*pieces, TABLE_INPUT)}
+            "tex_source": findings_text(*pieces, TABLE_INPUT, REPORT_TABLE_NOTE)}

@@ -13,6 +13,7 @@ from ..axes.obfuscation import OBFUSCATIONS
 from ..core import io
 from ..training.runs import METRICS, TEST_METRICS
 from . import latex
+from .evidence import WITHIN_SEED_RANGE_MARK
 from .tables import Table
 
 LEGEND = ("Mean ± standard deviation over seeds (n: seeds) and, for test metrics, a 95% "
@@ -88,7 +89,8 @@ VERDICT_ORDER = ("higher", "lower", "not resolved", "one seed")
 
 
 def significance_printed(frame: pd.DataFrame, resolved_first: bool = False) -> pd.DataFrame:
-    """significance_vs_l2 with readable headers and names, one interval column; resolved_first:
+    """significance_vs_l2 with readable headers and names, each difference with its interval;
+    resolved_first:
     the resolved differences first (a notebook shows a long table's head)."""
     if resolved_first:
         frame = frame.sort_values("verdict", kind="stable", key=lambda v: v.map(
@@ -100,10 +102,13 @@ def significance_printed(frame: pd.DataFrame, resolved_first: bool = False) -> p
         "Loss": labels(frame["loss"], LOSSES),
         "Metric": frame["metric"].map(lambda m: measure_of(m).heading),
         "n": frame["n_seeds"],
-        "Loss − L2": [number(v, d) for v, d in zip(frame["difference"], digits)],
-        "95% interval": [f"[{number(lo, d)}, {number(hi, d)}]" if pd.notna(lo) else ""
-                         for lo, hi, d in zip(frame["ci_low"], frame["ci_high"], digits)],
-        "Verdict": frame["verdict"],
+        "Loss − L2 [95% interval]": [
+            f"{number(v, d)} [{number(lo, d)}, {number(hi, d)}]" if pd.notna(lo) else number(v, d)
+            for v, lo, hi, d in zip(frame["difference"], frame["ci_low"], frame["ci_high"],
+                                    digits)],
+        "Seed range": [number(v, d) for v, d in zip(frame["seed_range"], digits)],
+        "Verdict": [f"{v}{WITHIN_SEED_RANGE_MARK}" if v in ("higher", "lower") and within else v
+                    for v, within in zip(frame["verdict"], frame["within_seed_range"])],
         "Wilcoxon p (Holm)": frame["p_holm"].map(p_value)})
 
 
@@ -197,7 +202,8 @@ def write_table(table: Table, folder: Path, name: str) -> None:
         baselines = (frame["kind"] == "baseline").to_numpy().nonzero()[0]
         rule = int(baselines[0]) if len(baselines) else None
     else:
-        md_frame = tex_frame = PRINTED.get(name, lambda f: f)(frame)
+        md_frame = PRINTED.get(name, lambda f: f)(frame)
+        tex_frame = md_frame.map(latex.stacked)  # an interval under its value: narrower
     md = md_frame.to_markdown(index=False, floatfmt=".4g")
     io.write_text(folder / f"{name}.md", f"{table.caption}\n\n{md}\n\n{legend}\n")
     caption = table.caption if table.legend is None else f"{table.caption}. {legend}"

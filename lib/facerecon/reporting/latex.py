@@ -1,10 +1,14 @@
-"""LaTeX for a paper: every table as booktabs in one font size (a float, or a longtable across
-pages when it is long), numbers right-aligned, with readable headers and escaped text;
-results/<profile>/report.tex, which opens with the findings, then the key figures, the tables in
-the study's order (the shared legend said once), the other figures and the face grids last; and
-report.pdf where pdflatex exists. The report's figures are copied into results/<profile>/figures/,
-so that the folder compiles on its own. Tables need booktabs, graphicx and longtable only, the
-fonts lmodern (Type 1): all in texlive-latex-recommended."""
+"""LaTeX for a paper: every table as a booktabs longtable in one font size, set where the text
+places it (a long one breaks across pages), numbers right-aligned, with readable headers and
+escaped text, rows with nothing scored named in one line under their table;
+results/<profile>/report.tex, which opens with a title, an abstract and the methods (front.py),
+then the findings, the key figures, the tables in the study's order (the shared legend said
+once), the other figures and the face grids last, each part following on the page where the
+last ends (a part's figures are placed before the next part begins, and no page is cleared
+otherwise); and report.pdf where pdflatex exists. The report's figures are copied into
+results/<profile>/figures/, so that the folder compiles on its own. Tables need booktabs,
+graphicx and longtable only, the layout flafter, the fonts lmodern (Type 1): all in
+texlive-latex-base and -recommended."""
 from __future__ import annotations
 
 import re
@@ -24,13 +28,35 @@ PREAMBLE = r"""\documentclass[10pt]{article}
 \usepackage[utf8]{inputenc}
 \usepackage{lmodern}
 \usepackage[margin=1in]{geometry}
-\usepackage{booktabs,longtable,graphicx}
+\usepackage{booktabs,longtable,graphicx,pdflscape}
+\usepackage{flafter} % a float never comes before the text that places it (its part's heading)
+% Figures may fill most of a text page, so that they share pages with text and with each other
+% instead of each waiting for a float page of its own.
+\renewcommand{\topfraction}{0.9}
+\renewcommand{\bottomfraction}{0.8}
+\renewcommand{\textfraction}{0.07}
+\renewcommand{\floatpagefraction}{0.7}
+\setcounter{topnumber}{4}
+\setcounter{bottomnumber}{2}
+\setcounter{totalnumber}{6}
+% Before a part: its predecessor's figures still waiting are placed first (a new page only
+% then), so that no figure drifts into the next part.
+\makeatletter
+\newcommand{\floatbarrier}{\par\begingroup\let\@elt\relax
+  \edef\@tempa{\@botlist\@deferlist}\ifx\@tempa\@empty\else\clearpage\fi\endgroup}
+% A part's heading starts a new page where less than #1 is left (needspace.sty's way): it never
+% stands at a page's foot with its content overleaf.
+\newcommand{\needspace}[1]{\par\begingroup\setlength{\dimen@}{#1}%
+  \vskip\z@\@plus\dimen@\penalty-100\vskip\z@\@plus-\dimen@
+  \vskip\dimen@\penalty9999\vskip-\dimen@\vskip\z@skip\endgroup}
+\makeatother
 """
-LONG_ROWS = 30  # a table longer than this breaks across pages
+LONG_LINES = 30  # a table of more lines than this breaks across pages; a shorter one moves whole
 TABLE_SIZE = r"\footnotesize\setlength{\tabcolsep}{3pt}"  # every table's font size and spacing
 SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
             "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-            "^": r"\textasciicircum{}", "±": r"$\pm$", "−": "--", "–": "--", "σ": r"$\sigma$"}
+            "^": r"\textasciicircum{}", "±": r"$\pm$", "−": "--", "–": "--", "σ": r"$\sigma$",
+            "†": r"\textsuperscript{\dag}"}
 BOLD_OPEN, BOLD_CLOSE = "\x02", "\x03"  # marks the best cells until they are escaped
 # A cell on two lines (a mean and its interval below it), until it is escaped.
 STACK_OPEN, STACK_BREAK, STACK_CLOSE = "\x05", "\x04", "\x06"
@@ -58,20 +84,26 @@ def stacked(cell) -> str:
     return BOLD_OPEN + inner + BOLD_CLOSE if bold else inner
 
 
-NOT_A_NUMBER = ("missing", "retrain", "—", "")  # cells a numeric column may hold
+# A configuration with nothing scored: it needs a retrain, or is not trained (formatting's
+# RETRAIN and NOT_TRAINED; formatting imports this module).
+UNSCORED = ("retrain", "not trained")
+NOT_A_NUMBER = ("missing", *UNSCORED, "—", "")  # cells a numeric column may hold
 
 
 def is_number(column: pd.Series) -> bool:
     """Whether a column of printed cells holds numbers (marks, intervals and the words for a
-    missing value aside)."""
+    missing value aside); a column of such words alone too (a number column with nothing in it
+    yet)."""
     values = column.dropna().astype(str).str.replace(f"[{''.join(MARKS)}]", " ", regex=True).str.strip()
+    given = len(values) > 0
     values = values[~values.isin(NOT_A_NUMBER)].str.replace(r"[\s*±\[\],.\-−+e%<()n=]", "",
                                                            regex=True)
-    return len(values) > 0 and values.str.fullmatch(r"\d*").all()
+    return given and values.str.fullmatch(r"\d*").all()
 
 
 HEADER_CHARS = 12  # a header wraps onto lines of about this many characters
 CELL_CHARS = 22    # a longer text cell breaks at its ', ' or ' (' nearest the middle
+WRAP_CHARS = 32    # a cell over two such lines (a sentence, e.g. a verdict) wraps on several
 
 
 def wrapped(value: str, width: int) -> list[str]:
@@ -86,9 +118,12 @@ def wrapped(value: str, width: int) -> list[str]:
 
 
 def broken(value: str) -> list[str]:
-    """A long text cell on two lines, at the ', ' or ' (' nearest its middle (else a space)."""
+    """A long text cell on two lines, at the ', ' or ' (' nearest its middle (else a space);
+    a sentence longer than two lines of WRAP_CHARS on lines of at most WRAP_CHARS."""
     if len(value) <= CELL_CHARS:
         return [value]
+    if len(value) > 2 * WRAP_CHARS:
+        return wrapped(value, WRAP_CHARS)
     cuts = ([i for i in range(len(value)) if value.startswith((", ", " ("), i)]
             or [i for i, char in enumerate(value) if char == " "])
     if not cuts:
@@ -106,6 +141,22 @@ def lines_tex(lines: list[str], align: str, anchor: str = "t") -> str:
             + r"\\{}".join(text(line) for line in lines) + r"\end{tabular}")
 
 
+def cell_lines(value, align: str) -> int:
+    """How many lines a cell takes: two for a mean over its interval or a broken text cell."""
+    if pd.isna(value):
+        return 1
+    value = str(value)
+    if STACK_BREAK in value:
+        return 2
+    return len(broken(value)) if align == "l" and not any(m in value for m in MARKS) else 1
+
+
+def table_lines(frame: pd.DataFrame, align: str) -> int:
+    """The lines of a table's body: each row as tall as its tallest cell."""
+    return sum(max((cell_lines(v, a) for v, a in zip(row, align)), default=1)
+               for row in frame.itertuples(index=False))
+
+
 def cell_tex(value, align: str) -> str:
     if pd.isna(value):
         return ""
@@ -115,28 +166,64 @@ def cell_tex(value, align: str) -> str:
     return text(value)
 
 
-def table_tex(frame: pd.DataFrame, caption: str, label: str, rule_before: int | None = None
-              ) -> str:
+def number_cells(frame: pd.DataFrame, align: str) -> pd.DataFrame:
+    """The cells of the number columns as stripped text ('' for none)."""
+    return frame.loc[:, [a == "r" for a in align]].map(
+        lambda v: "" if pd.isna(v) else str(v).strip())
+
+
+def unscored(frame: pd.DataFrame, align: str) -> pd.Series:
+    """The rows with nothing scored: every number cell an unscored word, empty or a zero count
+    (no seed scored), one at least a word. A table names them in one line instead of a row of
+    repeated words each."""
+    cells = number_cells(frame, align)
+    words = cells.isin(UNSCORED)
+    return words.any(axis=1) & (words | cells.isin(["", "0"])).all(axis=1)
+
+
+def unscored_note(frame: pd.DataFrame, align: str) -> str:
+    """'Without a score (retrain): Simple CNN, L1, Blurred; ...', one paragraph per word, each
+    row named by its text cells."""
+    names = frame.loc[:, [a == "l" for a in align]].apply(
+        lambda row: ", ".join(str(v) for v in row if not pd.isna(v) and str(v).strip()), axis=1)
+    word = number_cells(frame, align).apply(
+        lambda row: next(v for v in row if v in UNSCORED), axis=1)
+    return "\\par\\noindent ".join(
+        f"Without a score ({text(w)}): {text('; '.join(names[word == w]))}."
+        for w in dict.fromkeys(word))
+
+
+def table_tex(frame: pd.DataFrame, caption: str, label: str, rule_before: int | None = None,
+              landscape: bool = False) -> str:
     """A frame of printed cells as a booktabs table in the one size of every table
     (TABLE_SIZE): numbers right-aligned (fixed decimals, so decimal points line up), text left;
-    a longtable where it has more than LONG_ROWS rows; a rule before row `rule_before` (the
-    baselines under the networks). Every table fits a 6.5 in text width (tests/test_report.py
-    compiles them all so)."""
+    rows with nothing scored (`unscored`) named in one line under it; a rule before row
+    `rule_before` (the baselines under the networks). Every table is a longtable, set where
+    the text places it (a float would drift past the longtables beside it, or leave its page
+    empty): one of more than LONG_LINES lines breaks across pages, a shorter one never does
+    (its rows end in \\\\*). Every table fits a 6.5 in text width (tests/test_report.py
+    compiles them all so), or, `landscape`, a page turned (one too wide for any narrower
+    layout, such as the findings)."""
     align = "".join("r" if is_number(frame[c]) else "l" for c in frame.columns)
+    empty = unscored(frame, align)
+    note = unscored_note(frame[empty], align) if empty.any() else ""
+    rule = None if rule_before is None else int((~empty.iloc[:rule_before]).sum())
+    frame = frame[~empty]
+    if frame.empty:
+        return f"\\paragraph{{{text(caption)}.}} {note}\n"
+    end = r" \\" if table_lines(frame, align) > LONG_LINES else r" \\*"
     header = " & ".join(lines_tex(wrapped(str(c), HEADER_CHARS), a, "b")
                         for c, a in zip(frame.columns, align)) + r" \\"
-    rows = "\n".join(("\\midrule\n" if i == rule_before else "")
-                     + " & ".join(cell_tex(v, a) for v, a in zip(row, align)) + r" \\"
+    rows = "\n".join(("\\midrule\n" if i == rule else "")
+                     + " & ".join(cell_tex(v, a) for v, a in zip(row, align)) + end
                      for i, row in enumerate(frame.itertuples(index=False)))
     caption = rf"\caption{{{text(caption)}}}\label{{tab:{label}}}"
-    if len(frame) > LONG_ROWS:
-        return (f"{{{TABLE_SIZE}\\setlength{{\\LTcapwidth}}{{\\linewidth}}\n"
-                f"\\begin{{longtable}}{{{align}}}\n{caption}\\\\\n\\toprule\n{header}\n"
-                f"\\midrule\n\\endfirsthead\n\\toprule\n{header}\n\\midrule\n\\endhead\n"
-                f"\\bottomrule\n\\endlastfoot\n{rows}\n\\end{{longtable}}}}\n")
-    return (f"\\begin{{table}}[htbp]\n\\centering{TABLE_SIZE}\n{caption}\n"
-            f"\\begin{{tabular}}{{{align}}}\n\\toprule\n{header}\n\\midrule\n{rows}\n"
-            f"\\bottomrule\n\\end{{tabular}}\n\\end{{table}}\n")
+    table = (f"{{{TABLE_SIZE}\\setlength{{\\LTcapwidth}}{{\\linewidth}}\n"
+             f"\\begin{{longtable}}{{{align}}}\n{caption}\\\\*\n\\toprule\n{header}\n"
+             f"\\midrule\n\\endfirsthead\n\\toprule\n{header}\n\\midrule\n\\endhead\n"
+             f"\\bottomrule\n\\endlastfoot\n{rows}\n\\end{{longtable}}"
+             + (f"\n\\nopagebreak\\noindent {note}\\par" if note else "") + "}\n")
+    return f"\\begin{{landscape}}\n{table}\\end{{landscape}}\n" if landscape else table
 
 
 def document(body: str) -> str:
@@ -169,14 +256,45 @@ def markdown_tex(markdown: str) -> str:
     return "\n".join(out + (["\\end{itemize}"] if listed else []))
 
 
-def write_report(folder: Path, profile: str, findings: str, parts: list[tuple[str, list[str]]]
+def front_tex(settings, findings: dict, runs: pd.DataFrame) -> str:
+    """The title (with the authors and the study reproduced), the abstract and the methods, from
+    CITATION.cff, the findings' pieces and the profile's settings (front.py, imported here: it
+    loads the data's and the recognisers' settings, which a table alone never needs)."""
+    from . import front
+
+    heading = front.title_block(settings)
+    before, study, after = heading["credit"]
+    credit = f"{text(before)}\\emph{{{text(study)}}}{text(after)}"
+    paragraphs = [f"\\paragraph{{{text(name)}.}} {text(said)}"
+                  for name, said in front.methods(settings)]
+    return "\n".join([
+        f"\\title{{{text(heading['title'])}}}",
+        f"\\author{{{text(heading['authors'])}\\\\[2pt]{{\\small {credit}}}}}",
+        f"\\date{{\\small {text(heading['profile'])}}}", "\\maketitle",
+        "\\begin{abstract}", text(front.abstract_text(settings, findings, runs)),
+        "\\end{abstract}", "\\section*{Methods}", *paragraphs])
+
+
+PART_SPACE = 0.3  # of the text height: a part starts on a new page where less than this is left
+# A part that opens with a figure needs room for it below its heading, else the heading is left
+# alone at the foot of a page and its figure floats to the next.
+FIGURE_PART_SPACE = 0.6
+
+
+def write_report(folder: Path, front: str, findings: str, parts: list[tuple[str, list[str]]]
                  ) -> Path:
-    """results/<profile>/report.tex: the findings (Markdown), then each part: a heading and its
-    lines (table inputs, figures, text)."""
-    body = [f"\\section*{{Results: {text(profile)} profile}}",
-            "\\subsection*{Findings}", markdown_tex(findings)]
+    """results/<profile>/report.tex: the front (LaTeX), the findings (Markdown), then each part:
+    a heading and its lines (table inputs, figures, text). A part follows on the page where the
+    last ends, unless less than PART_SPACE (FIGURE_PART_SPACE for a part that opens with a
+    figure) is left there or figures of the last part still wait
+    (\\floatbarrier): no part's figure drifts into the next, and no page is left near empty
+    before a short part."""
+    body = [front, "\\section*{Findings}", markdown_tex(findings)]
     for title, lines in parts:
-        body += ["\\clearpage", f"\\subsection*{{{text(title)}}}", *lines]
+        room = FIGURE_PART_SPACE if lines and lines[0].startswith("\\begin{figure}") \
+            else PART_SPACE
+        body += ["\\floatbarrier", f"\\needspace{{{room}\\textheight}}",
+                 f"\\section*{{{text(title)}}}", *lines]
     path = folder / "report.tex"
     io.write_text(path, document("\n".join(body)))
     return path
@@ -288,11 +406,12 @@ def copy_figures(figures: Path, results: Path) -> list[str]:
     return [p.name for p in pictures]
 
 
-def write_report_tex(results: Path, figures: Path, profile: str, findings: str,
-                     legend: str) -> Path:
-    """report.tex from the findings, every table in results/tables (the comparison tables'
-    `legend` said once, before them) and every figure PDF in `figures`; compile_report makes
-    the PDF, on the console (a notebook never shows LaTeX's complaints)."""
+def write_report_tex(results: Path, figures: Path, settings, findings: dict, legend: str,
+                     runs: pd.DataFrame) -> Path:
+    """report.tex from the profile's settings, the findings (write_findings' pieces) and the
+    runs, every table in results/tables (the comparison tables' `legend` said once, before
+    them) and every figure PDF in `figures`; compile_report makes the PDF, on the console (a
+    notebook never shows LaTeX's complaints)."""
     from .plots import is_face_grid
 
     names = [p.stem for p in (results / "tables").glob("*.tex")]
@@ -313,7 +432,8 @@ def write_report_tex(results: Path, figures: Path, profile: str, findings: str,
     parts = [("Key figures", shown(key)), *tables,
              ("Further figures", shown([n for n in pictures if n not in key + grids])),
              ("Faces", shown(grids))]
-    return write_report(results, profile, findings, [p for p in parts if p[1]])
+    return write_report(results, front_tex(settings, findings, runs), findings["tex_source"],
+                        [p for p in parts if p[1]])
 
 
 def compile_report(results: Path) -> str:

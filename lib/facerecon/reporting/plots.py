@@ -10,8 +10,20 @@ from pathlib import Path
 import matplotlib
 import matplotlib.ticker
 
+SCREEN_DPI = 150  # a notebook's copy of a figure: sharp on a screen, a quarter of the print file
+
+
+def for_screen() -> None:
+    """Figures a notebook shows inline are drawn at SCREEN_DPI: at matplotlib's 100 dpi a
+    page-wide figure is 700 px wide and PAPER_FONTS' 7 pt text is 10 px high, too small to read
+    on a screen; at 150 dpi it is 1050 px wide with 15 px text."""
+    matplotlib.rcParams["figure.dpi"] = SCREEN_DPI
+
+
 if "ipykernel" not in sys.modules:
     matplotlib.use("Agg")  # scripts draw off screen; a notebook keeps its inline backend
+else:
+    for_screen()
 
 import matplotlib.pyplot as plt  # noqa: E402
 
@@ -105,9 +117,6 @@ def by_obfuscation(draw, *frames) -> dict:
 def is_page_wide(path) -> bool:
     """Whether a figure file is the page-wide copy (not <stem>_column)."""
     return not path.stem.endswith(COLUMN_SUFFIX)
-
-
-SCREEN_DPI = 150  # a notebook's copy of a figure: sharp on a screen, a quarter of the print file
 
 
 def on_screen(path):

@@ -1,10 +1,11 @@
 """The README's results, written from a profile's CSVs between two markers, so that no number in
 the README is typed by hand: `./run_all.sh --profile quick|paper` rewrites its profile's blocks,
 its headline near the top and its results (only when the results are the project's own, under
-results/).
+results/), and the table of every profile's settings under the Data bullet (params/*.yaml).
 
     <!-- headline:paper begin --> ... <!-- headline:paper end -->
     <!-- results:paper begin --> ... <!-- results:paper end -->
+    <!-- profiles begin --> ... <!-- profiles end -->
 """
 from __future__ import annotations
 
@@ -17,14 +18,15 @@ import pandas as pd
 from ..axes.architectures import ARCHITECTURES
 from ..axes.losses import LOSSES
 from ..axes.measures import measure_of
-from ..axes.obfuscation import OBFUSCATIONS
+from ..axes.obfuscation import OBFUSCATIONS, setting_label
 from ..core import io
 from ..core.io import PROJECT_ROOT
 from ..data.baselines import METHODS, per_image_scores, selection_text
 from ..data.calibration import calibration_text
-from ..experiment.config import OBFUSCATION_NAMES, REFERENCE_ARCHITECTURE, STUDY_ARCHITECTURES
+from ..experiment.config import (OBFUSCATION_NAMES, PROFILE_NAMES, REFERENCE_ARCHITECTURE,
+                                 STUDY_ARCHITECTURES, Profile, load_profile)
 from . import recognition_report, strengths
-from .findings import answer_text
+from .findings import headline_text
 
 README = PROJECT_ROOT / "README.md"
 PROFILES_IN_README = ("quick", "paper")
@@ -158,10 +160,47 @@ def headline(profile: str, results_root) -> str:
     table["best_loss"] = table["best_loss"].fillna("")
     runs = pd.read_csv(paths[1])
     finished = int((runs["status"] == "finished").sum())
-    answer = answer_text(table).split("\n")[0].removeprefix(
-        "**Which loss restores faces best?** ")
+    answer = headline_text(table)
     return (f"- **{profile.capitalize()} profile** ({finished} of {len(runs)} runs; "
             f"{PROFILE_NOTES[profile]}): {answer}")
+
+
+def sizes(architecture: str, settings: dict) -> str:
+    """'filters 128, middle layers 3', 'widths 64/128/256, blocks 3': an architecture's sizes
+    as a profile gives them, in its registry's order of settings."""
+    def shown(value) -> str:
+        return "/".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+
+    return ", ".join(f"{name.replace('_', ' ')} {shown(settings[name])}"
+                     for name in ARCHITECTURES[architecture].settings)
+
+
+def profile_rows(profile: Profile) -> dict[str, str]:
+    """A profile's column of the table: its faces, resolution, obfuscation strengths, networks'
+    sizes, optimiser and epoch cap."""
+    rate = np.format_float_scientific(profile.learning_rate, trim="-", exp_digits=1)
+    return {"Faces: train / validation / test":
+                f"{profile.n_train:,} / {profile.n_val:,} / {profile.n_test:,}",
+            "Resolution (interpolation)": f"{profile.height}×{profile.width} "
+                                          f"({profile.interpolation})",
+            "Obfuscation strengths": ", ".join(
+                f"{OBFUSCATIONS[o].label.lower()} {setting_label(o, profile.obfuscation_settings(o))}"
+                for o in OBFUSCATIONS),
+            **{ARCHITECTURES[a].label: sizes(a, profile.architectures[a]) for a in ARCHITECTURES},
+            "Adam learning rate, batch, patience":
+                f"{rate}, {profile.batch_size}, {profile.patience}",
+            "Epoch cap": str(profile.max_epochs)}
+
+
+def profiles_table(names=PROFILE_NAMES) -> str:
+    """Every profile's settings side by side, from params/<profile>.yaml: the README says what
+    each profile's numbers rest on (the paper profile's are not the others'), typed nowhere."""
+    columns = {name: profile_rows(load_profile(name)) for name in names}
+    lines = ["| | " + " | ".join(f"`{name}`" for name in names) + " |",
+             "|---|" + "---|" * len(names)]
+    lines += [f"| {row} | " + " | ".join(column[row] for column in columns.values()) + " |"
+              for row in next(iter(columns.values()))]
+    return "\n".join(lines)
 
 
 PROFILE_NOTES = {"quick": "32×32 on a CPU: the direction of effects, not the study's numbers",
@@ -169,14 +208,15 @@ PROFILE_NOTES = {"quick": "32×32 on a CPU: the direction of effects, not the st
 
 
 def update_readme(profile: str, results_root, readme: Path = README) -> bool:
-    """Rewrites the profile's blocks of the README (its headline near the top and its results);
-    False where there is none to write (the smoke profile, results elsewhere than the
-    project's, or a README without the markers)."""
+    """Rewrites the profile's blocks of the README (its headline near the top and its results)
+    and the table of the profiles' settings; False where there is none to write (the smoke
+    profile, results elsewhere than the project's, or a README without the markers)."""
     if profile not in PROFILES_IN_README or Path(results_root).resolve() != PROJECT_ROOT / "results":
         return False
     text = readme.read_text()
     blocks = {f"results:{profile}": results_block(profile, results_root),
-              f"headline:{profile}": headline(profile, results_root)}
+              f"headline:{profile}": headline(profile, results_root),
+              "profiles": profiles_table()}
     written = False
     for name, block in blocks.items():
         if (replaced := with_block(text, name, block)) is not None:

@@ -194,17 +194,8 @@ def recogniser_text(name: str, table: pd.DataFrame, strengths: pd.DataFrame,
                 f"profile's strength): {with_interval(hidden)} by the same recogniser, "
                 f"{with_interval(trained)} by one trained on {OBFUSCATIONS[obfuscation].label.lower()}"
                 f" gallery faces.")
-        nets = select(part, condition="run").dropna(subset=["top1"])
-        if len(nets):
-            best = nets.loc[nets["top1"].idxmax()]
-            seeds = f"{best['n_seeds']} seed{'s' if best['n_seeds'] > 1 else ''}"
-            text += (f" The best reconstruction ({best['label']}, {best['split']} split, "
-                     f"{seeds}) is named right for {with_interval(best)}. Top-1 of the "
-                     f"{len(nets)} scored network configurations against the obfuscated faces: "
-                     + verdict_counts(nets["top1_vs_obfuscated"]) + "; against the recogniser "
-                     "trained on obfuscated faces: " + verdict_counts(
-                         nets["top1_vs_trained_on_obfuscated"]) + " (paired over seeds and "
-                     "faces; resolved only with at least two seeds).")
+        text += networks_text(select(part, condition="run").dropna(subset=["top1"]), hidden,
+                              trained)
         status = select(part, condition="run")["status"]
         retrain, missing = (status == RETRAIN).sum(), (status == "missing").sum()
         if retrain:
@@ -219,11 +210,43 @@ def recogniser_text(name: str, table: pd.DataFrame, strengths: pd.DataFrame,
     return "\n\n".join(lines)
 
 
+def networks_text(nets: pd.DataFrame, hidden, trained) -> str:
+    """What the scored network configurations' reconstructions show for one obfuscation: the
+    best one's top-1, and how many are named right more and less often than the obfuscated
+    faces and than by the recogniser trained on them, with the paired verdicts' counts (a
+    point estimate on one seed resolves nothing). Nothing where no configuration is scored."""
+    if nets.empty:
+        return ""
+    best = nets.loc[nets["top1"].idxmax()]
+    seeds = f"{best['n_seeds']} seed{'s' if best['n_seeds'] > 1 else ''}"
+    return (f" The best reconstruction ({best['label']}, {best['split']} split, {seeds}) is named "
+            f"right for {with_interval(best)}. Reconstructions are named right "
+            + more_or_less(nets["top1"], hidden["top1"], "the obfuscated faces",
+                           f" of the {len(nets)} scored network configuration"
+                           f"{'s' if len(nets) > 1 else ''}")
+            + " (point estimates; paired verdicts: " + verdict_counts(nets["top1_vs_obfuscated"])
+            + "); " + more_or_less(nets["top1"], trained["top1"],
+                                   "the obfuscated faces by a recogniser trained on them")
+            + " (paired verdicts: " + verdict_counts(nets["top1_vs_trained_on_obfuscated"])
+            + "; paired over seeds and faces, resolved only with at least two seeds).")
+
+
+def more_or_less(top1: pd.Series, reference: float, what: str, of: str = "") -> str:
+    """'more often than <what> (47%) for 6<of>, less often for 2 and as often for 1': how many
+    configurations' top-1 lies above and below a reference's (and on it, where any does)."""
+    above, below = int((top1 > reference).sum()), int((top1 < reference).sum())
+    ties = len(top1) - above - below
+    said = [f"more often than {what} ({percent(reference)}) for {above}{of}",
+            f"less often for {below}"] + ([f"as often for {ties}"] if ties else [])
+    return ", ".join(said[:-1]) + " and " + said[-1]
+
+
 def privacy_text(strengths: pd.DataFrame, protocol: pd.DataFrame, name: str) -> str:
     """The privacy table of one recogniser in sentences: per obfuscation, the highest and the
     lowest top-1 on obfuscated test faces over the strengths tried, by a recogniser of originals
-    and by one trained on faces obfuscated alike, and which strengths keep faces identifiable
-    (the lower end of either's 95% interval above chance)."""
+    and by one trained on faces obfuscated alike, and for each of the two at how many strengths
+    the faces stay identifiable (its own 95% interval above chance): a claim about one
+    recogniser is never carried by the other's numbers."""
     rows = select(strengths, recogniser=name)
     if rows.empty:
         return ""
@@ -231,18 +254,28 @@ def privacy_text(strengths: pd.DataFrame, protocol: pd.DataFrame, name: str) -> 
     parts = []
     for obfuscation in dict.fromkeys(rows["obfuscation"]):
         tried = select(rows, obfuscation=obfuscation)
-        label = OBFUSCATIONS[obfuscation].label.lower()
-        known = tried[(tried["top1_ci_low"] > level)
-                      | (tried["trained_on_obfuscated_top1_ci_low"] > level)]["strength"]
-        said = ("every strength tried" if len(known) == len(tried) else
-                f"{' / '.join(known)} of {' / '.join(tried['strength'])}" if len(known) else
-                "no strength tried")
-        parts.append(
-            f"{label} faces are named first for {span(tried, 'top1')} by a recogniser of original "
-            f"faces, and for {span(tried, 'trained_on_obfuscated_top1')} by one trained on "
-            f"{label} faces; {said} keeps them identifiable (95% interval above chance)")
+        label = OBFUSCATIONS[obfuscation].label
+        said = [s for s in (named_by(tried, "", "a recogniser of original faces", level),
+                            named_by(tried, "trained_on_obfuscated_",
+                                     f"one trained on {label.lower()} faces", level)) if s]
+        if said:
+            parts.append(f"{label} faces are named first " + ", and ".join(said) + ".")
     return (f"**Privacy against {RECOGNISERS[name].label}** (top-1 on obfuscated test faces, "
-            f"{len(rows)} strengths; chance {percent(level)}): " + "; ".join(parts) + ".")
+            f"{len(rows)} strengths; chance {percent(level)}; above chance: the lower end of the "
+            f"95% interval above it). " + " ".join(parts))
+
+
+def named_by(tried: pd.DataFrame, prefix: str, who: str, level: float) -> str:
+    """'for 9% (block 8) down to 0% (block 18) by <who>, above chance at 1 of 7 strengths
+    (block 8)': one recogniser's top-1 over the strengths it scored and at how many of them its
+    95% interval lies above chance; nothing where it scored none."""
+    scored = tried.dropna(subset=[f"{prefix}top1"])
+    if scored.empty:
+        return ""
+    known = scored[scored[f"{prefix}top1_ci_low"] > level]["strength"]
+    which = f" ({'; '.join(known)})" if 0 < len(known) < len(scored) else ""
+    return (f"for {span(scored, f'{prefix}top1')} by {who}, above chance at {len(known)} of "
+            f"{len(scored)} strength{'s' if len(scored) > 1 else ''}{which}")
 
 
 def span(tried: pd.DataFrame, column: str) -> str:

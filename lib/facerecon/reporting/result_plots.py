@@ -88,16 +88,22 @@ def metric_heatmaps(runs: pd.DataFrame, width: float = FULL_WIDTH_IN):
     return figure
 
 
+# Line styles of the non-learned baselines, in the order they first appear: as many as the
+# baselines of every obfuscation together (data/baselines.py METHODS).
+BASELINE_STYLES = ("--", ":", "-.", (0, (5, 1.5, 1, 1.5, 1, 1.5)))
+
+
 def loss_comparison(rows: pd.DataFrame, losses: list[str], width: float = FULL_WIDTH_IN):
     """Test PSNR and SSIM per loss (points: mean over seeds, bars: 95% bootstrap interval over
     test images), one fixed colour and marker per architecture, one panel per obfuscation and
-    metric; the non-learned baselines as grey lines. Missing runs leave gaps. The legend
-    below."""
+    metric; the non-learned baselines as grey lines, one line style per baseline in every panel.
+    Missing runs leave gaps. The legend below names each architecture and baseline once."""
     obfuscations = list(dict.fromkeys(rows["obfuscation"]))
     models, lines = rows[rows["kind"] == "model"], rows[rows["kind"] == "baseline"]
     architectures = list(dict.fromkeys(models["architecture"]))
     offsets = dict(zip(architectures, np.linspace(-0.2, 0.2, len(architectures))))
-    styles = ("--", ":", "-.")
+    methods = dict(zip(lines["architecture"], lines["row"]))  # a baseline's method -> its label
+    styles = dict(zip(methods, BASELINE_STYLES))
     with paper_fonts():
         figure, axes = panels(2, len(obfuscations), width, 2.0 if width >= FULL_WIDTH_IN else 1.8)
         for c, obfuscation in enumerate(obfuscations):
@@ -110,10 +116,10 @@ def loss_comparison(rows: pd.DataFrame, losses: list[str], width: float = FULL_W
                                    - group[metric].to_numpy())
                     ax.errorbar(x, group[metric], yerr=error, fmt=ARCHITECTURES[arch].marker,
                                 ms=3.5, capsize=1.5, lw=0.8, color=ARCHITECTURES[arch].colour)
-                baselines = lines[lines["obfuscation"] == obfuscation]
-                for i, (_, line) in enumerate(baselines.iterrows()):
+                for _, line in lines[lines["obfuscation"] == obfuscation].iterrows():
                     if pd.notna(line[metric]):
-                        ax.axhline(line[metric], color="0.45", ls=styles[i % 3], lw=0.8)
+                        ax.axhline(line[metric], color="0.45", ls=styles[line["architecture"]],
+                                   lw=0.8)
                 ax.set_xticks(range(len(losses)), [LOSSES[l].label for l in losses],
                               rotation=25)
                 ax.margins(y=0.12)  # no point or baseline line on the frame
@@ -122,12 +128,8 @@ def loss_comparison(rows: pd.DataFrame, losses: list[str], width: float = FULL_W
         handles = [plt.Line2D([], [], color=ARCHITECTURES[a].colour, ls="",
                               marker=ARCHITECTURES[a].marker, label=ARCHITECTURES[a].label)
                    for a in architectures]
-        for o in obfuscations:
-            handles += [plt.Line2D([], [], color="0.45", ls=styles[i % 3],
-                                   label=f"{row['row']}" + (f" ({OBFUSCATIONS[o].label.lower()})"
-                                                           if row["architecture"] == "input"
-                                                           else ""))
-                        for i, (_, row) in enumerate(lines[lines["obfuscation"] == o].iterrows())]
+        handles += [plt.Line2D([], [], color="0.45", ls=styles[method], label=label)
+                    for method, label in methods.items()]
         legend_below(figure, handles, width, 3)
     return figure
 

@@ -4,7 +4,7 @@ ours are placed by where its example faces fall (calibration.py); the sweep show
 strength alone moves a reconstruction's test PSNR and SSIM, and where the study's number for the
 same network falls among them. A strength not trained yet is "missing".
 
-    python -m facerecon train --profile quick --sweep        # the sweep's runs
+    python -m facerecon train --profile <profile> --sweep    # the sweep's runs (sweep_command)
     results/<profile>/strength_sweep_runs.csv                 every sweep run, with its records
     results/<profile>/tables/strength_sweep.{csv,md,tex}      one row per obfuscation and strength
     figures/<profile>/strength_sweep.{png,pdf}
@@ -74,6 +74,12 @@ def sweep_table(runs: pd.DataFrame, sweep_runs: pd.DataFrame, calibration: pd.Da
 
 
 # --- what it says ------------------------------------------------------------------------------
+
+
+def sweep_command(profile: str) -> str:
+    """The command that trains a profile's sweep without a notebook: said with the profile a
+    notebook was executed for, so that its reader runs that profile's sweep."""
+    return f"python -m facerecon train --profile {profile} --sweep"
 
 
 def spread(rows: pd.DataFrame) -> str:

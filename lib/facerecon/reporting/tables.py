@@ -18,7 +18,7 @@ from ..core import stats
 from ..data.baselines import METHODS
 from ..experiment.config import REFERENCE_ARCHITECTURE, REFERENCE_LOSS, STUDY_ARCHITECTURES
 from ..training.runs import METRICS, TEST_METRICS, finished, select
-from .evidence import Evidence
+from .evidence import VERDICT_RULE, Evidence
 from .split_comparison import identity_table
 
 
@@ -156,9 +156,7 @@ def study_tables(evidence: Evidence) -> dict[str, Table]:
     tables["significance_vs_l2"] = Table(
         evidence.significance,
         f"Each loss against L2, per architecture and obfuscation ({profile} profile)",
-        "Loss − L2: the difference, mean over seeds (n) and test images; 95% interval: a "
-        "bootstrap interval drawing seeds, then images, so that it carries training noise; "
-        "Verdict: higher or lower where the interval excludes zero with at least two seeds. "
+        f"Loss − L2: the difference, mean over seeds (n) and test images. {VERDICT_RULE} "
         "Secondary, a test of these trained networks rather than of the losses: Wilcoxon "
         "signed-rank on each image's mean over seeds, Holm-corrected over every row (the CSV's "
         "networks_differ: p_holm < 0.05).",
