@@ -101,3 +101,34 @@ def copy_of(results: Path, where: Path) -> Path:
     """A copy of a shared results root (conftest's trained_run) for a test that changes it."""
     shutil.copytree(results, where / "results")
     return where / "results"
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below `pid` (Ray's raylet and workers are the children of the process that
+    started Ray; kernels run in their own session, but are its children)."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        found.update(children)
+        todo.extend(children)
+    return found
+
+
+def training_workers(below: int) -> list[int]:
+    """The Ray workers training a run (their process title) among the processes below `below`:
+    never another Ray's on the same machine (a chroot shares the host's /proc)."""
+    found = []
+    for pid in descendants(below):
+        try:
+            if Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"ray::train_task"):
+                found.append(pid)
+        except OSError:
+            continue
+    return found

@@ -14,28 +14,11 @@ import pytest
 from facerecon.experiment.config import load_profile
 from facerecon.training import runs
 
-from support import ROOT
+from support import ROOT, descendants, training_workers
 
 SLICE = ["--profile", "smoke", "--only", "simple_cnn", "--loss", "l2"]
 # A hang detector, not a speed test: the stop took about 6 s where it was measured.
 STOP_WITHIN_S = 60
-
-
-def descendants(pid: int) -> set[int]:
-    """Every process below `pid` (kernels run in their own session, but are its children)."""
-    parents = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = set(), [pid]
-    while todo:
-        children = parents.get(todo.pop(), [])
-        found.update(children)
-        todo.extend(children)
-    return found
 
 
 def alive(pid: int) -> bool:
@@ -46,16 +29,12 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def a_worker_trains(within_s: float) -> bool:
-    """Whether a Ray worker is seen training a run (its process title) within the time."""
+def a_worker_trains(below: int, within_s: float) -> bool:
+    """Whether a Ray worker below `below` is seen training a run within the time."""
     deadline = time.monotonic() + within_s
     while time.monotonic() < deadline:
-        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-            try:
-                if cmdline.read_bytes().startswith(b"ray::train_task"):
-                    return True
-            except OSError:
-                continue
+        if training_workers(below):
+            return True
         time.sleep(0.1)
     return False
 
@@ -78,7 +57,7 @@ def interrupt_while_training(results: Path, figures: Path, send) -> tuple[subpro
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     assert training.wait(900), "training never started: " + "".join(lines)[-3000:]
-    assert a_worker_trains(within_s=300), "no Ray worker trained: " + "".join(lines)[-3000:]
+    assert a_worker_trains(process.pid, within_s=300), "no Ray worker trained: " + "".join(lines)[-3000:]
     below = descendants(process.pid)
     assert below, "no Ray process below run_all"
     send(process)

@@ -24,3 +24,13 @@ def test_every_figure_is_drawn_from_the_evidence(trained_run, tmp_path):
     written = figures.write_figures(gather_evidence(trained_run, load_profile("smoke")), tmp_path)
     assert written and all(path.exists() and path.stat().st_size for path in written)
     assert {path.parent for path in written} <= {tmp_path / "smoke", *tmp_path.glob("smoke/*")}
+
+
+def test_a_figure_whose_runs_are_gone_is_removed(trained_run, tmp_path):
+    stale = tmp_path / "smoke" / "training_curves_srresnet_pixelate.png"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"a figure of runs that no longer exist")
+    kept = tmp_path / "smoke" / "strength_sweep.png"  # another module's figure
+    kept.write_bytes(b"drawn elsewhere")
+    written = figures.write_figures(gather_evidence(trained_run, load_profile("smoke")), tmp_path)
+    assert stale not in written and not stale.exists() and kept.exists()

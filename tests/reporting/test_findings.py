@@ -102,7 +102,7 @@ def test_a_network_that_restores_leads_and_is_set_beside_the_best_baseline():
     answer = findings.answer_text(table, evidence_of(networks).significance)
     assert "SSIM leads most often: in 3 of the 3 decided cells where a network beats its " \
            "obfuscated input; 3 of those leads are resolved against L2." in answer
-    assert "better in 2 of the 3 cells with a lead; in the others Wiener deconvolution is " \
+    assert "better in 2 of the 3 cells with a lead; in the other cell Wiener deconvolution is " \
            "better" in answer
 
 
@@ -216,3 +216,27 @@ def test_runs_cut_off_by_the_epoch_cap_while_still_gaining_are_named():
                     "them still gaining more than 0.1 dB of validation PSNR over their last 5 "
                     "epochs (not converged: gaining).")
     assert findings.convergence_text(Evidence(store, runs.iloc[3:], None, None, None)) == ""
+
+
+def test_a_tables_cell_marks_a_resolved_difference_and_one_within_its_seed_range():
+    from facerecon.reporting import formatting, latex
+
+    row = {"kind": "model", "n_seeds": 2, "test_psnr": 29.2, "test_psnr_sd": 0.69,
+           "test_psnr_ci_low": 29.06, "test_psnr_ci_high": 29.35, "test_psnr_vs_l2": "higher"}
+    assert formatting.metric_cell(row, "test_psnr") == "29.20 ± 0.69 [29.06, 29.35]*"
+    within = formatting.metric_cell({**row, "test_psnr_vs_l2_within_seed_range": True},
+                                    "test_psnr")
+    assert within == "29.20 ± 0.69 [29.06, 29.35]*†"
+    assert latex.text(latex.stacked(within)).startswith(
+        r"\begin{tabular}[t]{@{}r@{}}29.20 $\pm$ 0.69*\textsuperscript{\dag}\\{}[29.06")
+
+
+def test_seeds_trained_on_different_devices_are_said_to_share_their_range_with_them():
+    runs = pd.DataFrame([{"seed": seed, "device": device, "status": "finished",
+                          "split": "random"} for seed, device in
+                         [(0, "H200"), (0, "H200"), (1, "H100")]])
+    assert findings.seed_device_text(runs) == (
+        "Each seed trained on its own devices (seed 0: H200; seed 1: H100), so a seed range "
+        "here also holds any difference between those devices and the code versions they ran.")
+    mixed = pd.concat([runs, runs.assign(seed=1, device="H200").iloc[:1]])
+    assert findings.seed_device_text(mixed) == ""

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from support import ROOT, random_faces
+from support import ROOT, random_faces, training_workers
 
 from facerecon.data.dataset import SUBSETS, dataset_from_arrays, stored_subset
 from facerecon.experiment.config import RunConfig, load_profile
@@ -100,17 +100,15 @@ def test_runs_through_ray_have_the_records_of_runs_trained_alone(local_ray, tmp_
 
 
 def kill_the_first_training_worker(killed: list, stop: threading.Event) -> None:
-    """SIGKILLs the first Ray worker seen training a run (its process title), once."""
+    """SIGKILLs the first of this process's Ray workers seen training a run, once."""
     while not stop.is_set():
-        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        for pid in training_workers(os.getpid()):
             try:
-                if cmdline.read_bytes().startswith(b"ray::train_task"):
-                    pid = int(cmdline.parent.name)
-                    os.kill(pid, signal.SIGKILL)
-                    killed.append(pid)
-                    return
-            except (OSError, ValueError):
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
                 continue
+            killed.append(pid)
+            return
         time.sleep(0.02)
 
 

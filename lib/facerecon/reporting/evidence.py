@@ -62,6 +62,13 @@ def seed_range(runs: pd.DataFrame, metric: str) -> float:
     return float(means.max() - means.min()) if len(means) >= 2 else float("nan")
 
 
+def larger_range(*ranges: float) -> float:
+    """The larger of the configurations' seed ranges that are known (two seeds or more): a lower
+    bound of the noise where one configuration has a single seed; NaN where none is known."""
+    known = [r for r in ranges if not np.isnan(r)]
+    return max(known) if known else float("nan")
+
+
 # Said of an effect smaller than its seed range (VERDICT_RULE), beside its verdict; the paired
 # tests' table, short of room, marks it.
 WITHIN_SEED_RANGE = "within seed range"
@@ -74,7 +81,8 @@ VERDICT_RULE = (
     "it carries training noise. A difference is resolved (higher or lower) where that interval "
     f"excludes zero with both losses on at least {stats.MIN_SEEDS} seeds, whatever other runs "
     "are missing; with one seed it stays open. Seed range: the larger of the two "
-    "configurations' spread of per-seed test means (largest minus smallest); an effect smaller "
+    "configurations' spread of per-seed test means (largest minus smallest; of those with two "
+    "seeds or more); an effect smaller "
     f"than it is {WITHIN_SEED_RANGE} ({WITHIN_SEED_RANGE_MARK} in the paired tests' table): "
     "within seed-to-seed noise, even where resolved.")
 
@@ -106,9 +114,8 @@ def significance_vs_l2(images: pd.DataFrame) -> pd.DataFrame:
                 rows.append({"architecture": arch, "obfuscation": obfuscation, "loss": loss,
                              "metric": f"test_{metric}", "against": REFERENCE_LOSS,
                              **stats.seed_image_bootstrap(paired_by_seed(other, reference, metric)),
-                             # NaN where either has one seed: half a range is no range
-                             "seed_range": float(np.max([seed_range(other, metric),
-                                                         seed_range(reference, metric)])),
+                             "seed_range": larger_range(seed_range(other, metric),
+                                                        seed_range(reference, metric)),
                              **{k: v for k, v in wilcoxon.items() if k != "mean_difference"}})
     table = pd.DataFrame(rows, columns=["architecture", "obfuscation", "loss", "metric",
                                         "against", "n_seeds", "n_images", "difference",

@@ -175,7 +175,18 @@ def identity_figure(evidence: Evidence, folder: Path) -> list[Path]:
         plots.by_obfuscation(result_plots.identity_vs_psnr, done, rows))
 
 
+# The figures this module draws, by the start of their file names: one of them not drawn again
+# (its runs are gone, e.g. retrained under a changed profile) is removed, never left to show
+# runs that no longer exist.
+FAMILIES = ("training_curves_", "reconstructions_", "test_psnr_ssim_", "identity_vs_psnr")
+
+
 def write_figures(evidence: Evidence, figures_root) -> list[Path]:
     folder = io.writable_dir(Path(figures_root) / evidence.profile)
-    return (training_curve_figures(evidence, folder) + reconstruction_figures(evidence, folder)
-            + comparison_figures(evidence, folder) + identity_figure(evidence, folder))
+    written = (training_curve_figures(evidence, folder) + reconstruction_figures(evidence, folder)
+               + comparison_figures(evidence, folder) + identity_figure(evidence, folder))
+    names = {path.name for path in written}
+    for stale in [p for p in folder.iterdir() if p.name.startswith(FAMILIES)
+                  and p.name not in names]:
+        stale.unlink()
+    return written

@@ -53,6 +53,22 @@ def completeness_text(runs: pd.DataFrame) -> str:
             + ": " + "; ".join(parts) + ".")
 
 
+def seed_device_text(runs: pd.DataFrame) -> str:
+    """Where each seed's runs trained on devices no other seed's did, the seed-to-seed spread
+    also holds the devices' (and their code versions') difference: said, with the devices."""
+    done = finished(runs, split=None)
+    if "device" not in done or done["seed"].nunique() < 2:
+        return ""
+    devices = done.dropna(subset=["device"]).groupby("seed")["device"].agg(set)
+    sets = list(devices)
+    if len(sets) < 2 or any(a & b for i, a in enumerate(sets) for b in sets[i + 1:]):
+        return ""
+    said = "; ".join(f"seed {int(seed)}: {', '.join(sorted(names))}"
+                     for seed, names in devices.items())
+    return (f"Each seed trained on its own devices ({said}), so a seed range here also holds "
+            "any difference between those devices and the code versions they ran.")
+
+
 # A run that ended at the epoch cap with its validation PSNR still rising by more than GAIN_DB
 # over its last GAIN_EPOCHS epochs had not converged.
 GAIN_EPOCHS, GAIN_DB = 5, 0.1
@@ -262,7 +278,8 @@ def against_baselines(led: pd.DataFrame) -> str:
     methods = ", ".join(sorted({METHODS[m].short_label for m in behind["best_baseline"]}))
     return (f"- Against the best non-learned baseline of each cell: the leading network is "
             f"better in {sum(ahead)} of the {len(compared)} cells with a lead"
-            + (f"; in the others {methods} is better." if len(behind) else "."))
+            + (f"; in the other {'cell' if len(behind) == 1 else f'{len(behind)} cells'} "
+               f"{methods} is better." if len(behind) else "."))
 
 
 def better_or_worse(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -373,14 +390,16 @@ def answer_text(table: pd.DataFrame, significance: pd.DataFrame) -> str:
 
 def conclusion_sentences(reproduction: pd.DataFrame) -> list[str]:
     """The study's conclusions, one sentence each: held in its numbers, in ours, and the count
-    of comparisons behind ours."""
+    of comparisons behind ours. Ours compare means over the seeds that ran, as the study's
+    single runs do: a check of the study's claims, not a verdict (VERDICT_RULE), which the
+    sentence says."""
     said = {True: "holds", False: "does not hold", None: "cannot be decided (runs missing)"}
     lines = []
     for row in reproduction[reproduction["section"] == "conclusion"].itertuples():
         ours = str(row.evidence).split("| ours: ", 1)[-1].split(";")[0]
         lines.append(f"{row.item}: in the study's numbers it "
-                     f"{said[held(row.holds_in_study)]}; in ours it "
-                     f"{said[held(row.holds_in_ours)]} ({ours}).")
+                     f"{said[held(row.holds_in_study)]}; in ours, on means over the seeds that "
+                     f"ran (no verdict), it {said[held(row.holds_in_ours)]} ({ours}).")
     return lines
 
 
@@ -508,7 +527,7 @@ def write_findings(evidence: Evidence, reproduction: pd.DataFrame, results: Path
         landscape=True))
     pieces = (answer_text(table, evidence.significance),
               f"{completeness_text(evidence.runs)} {finishing_text(evidence)} "
-              f"{convergence_text(evidence)}".strip(),
+              f"{convergence_text(evidence)} {seed_device_text(evidence.runs)}".strip(),
               direction_agreement(evidence.significance, evidence.profile, evidence.results_root),
               conclusion_sentences(reproduction))
     text = findings_text(*pieces, shown.to_markdown(index=False))

@@ -13,13 +13,15 @@ from ..axes.obfuscation import OBFUSCATIONS
 from ..core import io
 from ..training.runs import METRICS, TEST_METRICS
 from . import latex
-from .evidence import WITHIN_SEED_RANGE_MARK
+from .evidence import WITHIN_SEED_RANGE, WITHIN_SEED_RANGE_MARK
 from .tables import Table
 
 LEGEND = ("Mean ± standard deviation over seeds (n: seeds) and, for test metrics, a 95% "
-          "bootstrap interval over test images; n = 1 shows the mean alone. * : differs from L2 "
-          "beyond training and image noise (95% bootstrap interval of the paired difference, "
-          "drawing seeds and then images, excludes zero; needs at least two seeds). Bold: the "
+          "bootstrap interval over test images; n = 1 shows the mean alone. *: resolved against "
+          "L2 (the 95% bootstrap interval of the paired difference, drawing seeds and then "
+          f"images, excludes zero; needs at least two seeds); *{WITHIN_SEED_RANGE_MARK}: "
+          f"resolved but {WITHIN_SEED_RANGE} (smaller than the larger of the two "
+          "configurations' spread of per-seed means). Bold: the "
           "best network mean. ID distance: dlib's face-descriptor distance to the original "
           "(lower: closer; under 0.6 dlib calls it the same person). retrain: the runs were "
           "trained before the measure was recorded and need a retrain. Rows under the rule (LaTeX): "
@@ -34,7 +36,7 @@ def metric_cell(row, m: str) -> str:
     """'mean ± sd [CI]' for several seeds, the mean alone for one seed (the table's n column
     says n = 1: an interval over images would hide the seed-to-seed spread it cannot see),
     'mean [CI]' for a deterministic baseline; a star marks a difference from L2 resolved over
-    seeds and images."""
+    seeds and images, a dagger after it one within its seed range."""
     if pd.isna(row[m]):
         return RETRAIN if row.get("status") == "finished" else "missing"
     digits = digits_of(m)
@@ -45,7 +47,7 @@ def metric_cell(row, m: str) -> str:
     if m in TEST_METRICS and (several or row.get("kind") == "baseline"):
         text += f" [{row[f'{m}_ci_low']:.{digits}f}, {row[f'{m}_ci_high']:.{digits}f}]"
     if row.get(f"{m}_vs_l2") in ("higher", "lower"):
-        text += "*"
+        text += "*" + (WITHIN_SEED_RANGE_MARK if row.get(f"{m}_vs_l2_within_seed_range") else "")
     return text
 
 

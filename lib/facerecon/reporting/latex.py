@@ -78,8 +78,8 @@ def stacked(cell) -> str:
         return cell
     bold = cell.startswith(BOLD_OPEN)
     inner = cell.strip(BOLD_OPEN + BOLD_CLOSE)
-    star = "*" if inner.endswith("*") else ""  # the mark goes beside the mean
-    inner = inner.removesuffix("*").replace(" [", star + STACK_BREAK + "[", 1)
+    marks = inner[len(inner.rstrip("*†")):]  # the marks go beside the mean
+    inner = inner[:len(inner) - len(marks)].replace(" [", marks + STACK_BREAK + "[", 1)
     inner = STACK_OPEN + inner + STACK_CLOSE
     return BOLD_OPEN + inner + BOLD_CLOSE if bold else inner
 
@@ -96,7 +96,7 @@ def is_number(column: pd.Series) -> bool:
     yet)."""
     values = column.dropna().astype(str).str.replace(f"[{''.join(MARKS)}]", " ", regex=True).str.strip()
     given = len(values) > 0
-    values = values[~values.isin(NOT_A_NUMBER)].str.replace(r"[\s*±\[\],.\-−+e%<()n=]", "",
+    values = values[~values.isin(NOT_A_NUMBER)].str.replace(r"[\s*†±\[\],.\-−+e%<()n=]", "",
                                                            regex=True)
     return given and values.str.fullmatch(r"\d*").all()
 

@@ -61,7 +61,8 @@ def untied_digits(values, digits: int) -> int:
 def metric_heatmaps(runs: pd.DataFrame, width: float = FULL_WIDTH_IN):
     """Test PSNR and SSIM for every architecture x loss, one panel per obfuscation and metric;
     each cell carries its number, with the decimals that keep distinct means distinct (so no
-    colour bar); a loss or run that did not happen is a blank cell, every loss a column."""
+    colour bar); a loss or run that did not happen is a blank cell, every architecture a row
+    and every loss a column."""
     obfuscations = [o for o in OBFUSCATIONS if (runs["obfuscation"] == o).any()]
     narrow = width < FULL_WIDTH_IN
     with paper_fonts():
@@ -72,8 +73,7 @@ def metric_heatmaps(runs: pd.DataFrame, width: float = FULL_WIDTH_IN):
                 ax = axes[r, c]
                 table = subset.pivot_table(index="architecture", columns="loss", values=metric,
                                            aggfunc="mean")
-                table = table.reindex(index=[a for a in ARCHITECTURES if a in table.index],
-                                      columns=list(LOSSES))
+                table = table.reindex(index=list(ARCHITECTURES), columns=list(LOSSES))
                 digits = untied_digits(table.to_numpy().ravel(), measure_of(metric).digits)
                 table.index = [ARCHITECTURES[a].label for a in table.index]
                 table.columns = [LOSSES[l].label for l in table.columns]
@@ -83,6 +83,7 @@ def metric_heatmaps(runs: pd.DataFrame, width: float = FULL_WIDTH_IN):
                 ax.set_xlabel("")
                 ax.set_ylabel("")
                 ax.tick_params(axis="x", rotation=30)
+                ax.tick_params(axis="y", rotation=0)  # names read across, never overlapping
                 if c > 0 and not narrow:  # the same architectures as the panel on the left
                     ax.set_yticklabels([])
     return figure
