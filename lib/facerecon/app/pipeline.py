@@ -229,6 +229,12 @@ def local_kernel_manager(socket_dir: str):
     return LocalKernelManager
 
 
+# jupyter_client interrupts every kernel before it shuts it down; a kernel still busy then (a
+# loaded machine) logs "KeyboardInterrupt caught in kernel" to the console. Its errors belong to
+# the notebook, which records them; its log says nothing a reader of run_all needs.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+
+
 def interrupted(error: Exception) -> bool:
     """Whether a notebook failed because its kernel was interrupted (Ctrl-C reaches the
     kernel too): that stops the invocation, not only the notebook."""
@@ -258,7 +264,8 @@ def execute(steps: list[Step]) -> list[str]:
                 papermill.execute_notebook(str(NOTEBOOKS / step.notebook), str(partial),
                                            parameters=step.parameters, cwd=str(NOTEBOOKS),
                                            progress_bar=False, log_output=False,
-                                           kernel_manager_class=kernel_manager)
+                                           kernel_manager_class=kernel_manager,
+                                           extra_arguments=KERNEL_ARGUMENTS)
             except Exception as error:  # one failing notebook must not stop the others
                 if interrupted(error):
                     partial.unlink(missing_ok=True)

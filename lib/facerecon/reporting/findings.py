@@ -332,6 +332,33 @@ def beyond_study_text(table: pd.DataFrame) -> list[str]:
     return lines
 
 
+def below_input_text(evidence: Evidence) -> str:
+    """Every configuration whose mean over seeds does not beat its obfuscated input, per test
+    measure, with both numbers: a network that makes faces worse on a measure is named, whatever
+    its loss trades for it (the SSIM loss, e.g., gives up PSNR for SSIM by design)."""
+    done = finished(evidence.runs)
+    if done.empty:
+        return ""
+    parts = []
+    for name, measure in TABLE_MEASURES.items():
+        metric = f"test_{name}"
+        if metric not in done:
+            continue
+        means = done.groupby(["architecture", "loss", "obfuscation"])[metric].mean().dropna()
+        below = []
+        for (arch, loss, obfuscation), mean in means.items():
+            given = baseline_means(evidence, obfuscation, name).get("input", float("nan"))
+            if not pd.isna(given) and not better_than(mean, given, measure):
+                below.append(f"{ARCHITECTURES[arch].label} {LOSSES[loss].label} "
+                             f"{OBFUSCATIONS[obfuscation].label.lower()} "
+                             f"({shown(mean, measure)} against {shown(given, measure)})")
+        if len(means):
+            parts.append(f"test {measure.label}, {len(below) or 'none'} of {len(means)}"
+                         + (": " + "; ".join(below) if below else ""))
+    return ("- Configurations that do not beat their obfuscated input (mean over seeds) — "
+            + "; ".join(parts) + ".") if parts else ""
+
+
 def headline_text(table: pd.DataFrame) -> str:
     """The answer in a few sentences: which of the study's losses leads most often in the
     decided cells (every study loss run on every seed) among networks that restore, and how
@@ -364,12 +391,13 @@ def headline_text(table: pd.DataFrame) -> str:
     return headline
 
 
-def answer_text(table: pd.DataFrame, significance: pd.DataFrame) -> str:
+def answer_text(table: pd.DataFrame, significance: pd.DataFrame, below: str = "") -> str:
     """The answer to the study's question among its five losses: which loss leads most often in
     the cells that are decided (every study loss run on every seed) among networks that
     restore, and how many leads are resolved against L2; then per measure the decided and the
-    provisional leads and why open cells are open, the losses against L2 on their own, the
-    losses beyond the study, and the leaders against the non-learned baselines."""
+    provisional leads and why open cells are open, the configurations that do not beat their
+    input (`below`: below_input_text), the losses against L2 on their own, the losses beyond the
+    study, and the leaders against the non-learned baselines."""
     led = table[table["best_loss"] != ""]
     lines = [f"**Which loss restores faces best?** {headline_text(table)}", ""]
     for name, rows in table.groupby("measure", sort=False):
@@ -384,7 +412,7 @@ def answer_text(table: pd.DataFrame, significance: pd.DataFrame) -> str:
         lines.append(f"- Test {TABLE_MEASURES[name].label}: {said}.")
     pairwise = pairwise_text(significance)
     baselines = against_baselines(led)
-    return "\n".join(lines + ([pairwise] if pairwise else []) + beyond_study_text(table)
+    return "\n".join(lines + [b for b in (below, pairwise) if b] + beyond_study_text(table)
                      + ([baselines] if baselines else []))
 
 
@@ -525,7 +553,7 @@ def write_findings(evidence: Evidence, reproduction: pd.DataFrame, results: Path
         f"{', '.join(LOSSES[loss].label for loss in BEYOND_STUDY)} against L2: the paired tests' "
         "table", "findings",
         landscape=True))
-    pieces = (answer_text(table, evidence.significance),
+    pieces = (answer_text(table, evidence.significance, below_input_text(evidence)),
               f"{completeness_text(evidence.runs)} {finishing_text(evidence)} "
               f"{convergence_text(evidence)} {seed_device_text(evidence.runs)}".strip(),
               direction_agreement(evidence.significance, evidence.profile, evidence.results_root),

@@ -171,7 +171,7 @@ def obfuscations_text(settings: Profile) -> str:
             "in pixels. "
             f"The strength sweep trains the {ARCHITECTURES[settings.sweep_architecture].label} "
             f"under {LOSSES[settings.sweep_loss].label} ({seeds_text(settings.sweep_seeds)}) "
-            "at every other candidate.")
+            "at each of the other candidates.")
 
 
 def networks_text(settings: Profile) -> str:
