@@ -345,9 +345,11 @@ def below_input_text(evidence: Evidence) -> str:
         if metric not in done:
             continue
         means = done.groupby(["architecture", "loss", "obfuscation"])[metric].mean().dropna()
+        inputs = {o: baseline_means(evidence, o, name).get("input", float("nan"))
+                  for o in OBFUSCATIONS}
         below = []
         for (arch, loss, obfuscation), mean in means.items():
-            given = baseline_means(evidence, obfuscation, name).get("input", float("nan"))
+            given = inputs[obfuscation]
             if not pd.isna(given) and not better_than(mean, given, measure):
                 below.append(f"{ARCHITECTURES[arch].label} {LOSSES[loss].label} "
                              f"{OBFUSCATIONS[obfuscation].label.lower()} "

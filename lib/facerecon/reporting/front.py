@@ -141,6 +141,7 @@ def sizes(settings: dict) -> str:
 
 
 def seeds_text(seeds) -> str:
+    """'seed 0', 'seeds 0, 1'."""
     return f"seed{'s' if len(seeds) != 1 else ''} {', '.join(map(str, seeds))}"
 
 

@@ -21,6 +21,7 @@ from ..core import io
 from ..experiment.config import Profile, strength_name
 from ..training.runs import finished, select
 from . import formatting, plots, result_plots
+from .front import seeds_text
 from .reproduction import our_means, study_means, value
 from .tables import Table
 
@@ -103,8 +104,7 @@ def seeds_said(rows: pd.DataFrame) -> str:
     so said beside every number)."""
     seeds = sorted({int(float(s)) for text in rows["seeds"].dropna().astype(str)
                     for s in text.split()})
-    return (f"seed{'s' if len(seeds) != 1 else ''} {', '.join(map(str, seeds))}" if seeds
-            else "no seed")
+    return seeds_text(seeds) if seeds else "no seed"
 
 
 def trained_at(rows: pd.DataFrame) -> str:
