@@ -132,3 +132,77 @@ def training_workers(below: int) -> list[int]:
         except OSError:
             continue
     return found
+
+
+def synthetic_arrays(identity: bool = True) -> dict:
+    """A smoke prepared cache's arrays of synthetic faces; with identity, the identity split
+    too."""
+    from facerecon.data.dataset import SUBSETS, stored_subset
+    from facerecon.experiment.config import load_profile
+
+    profile = load_profile("smoke")
+    sizes = {"train": profile.n_train, "val": profile.n_val, "test": profile.n_test}
+    arrays = {}
+    for split in ("random", "identity") if identity else ("random",):
+        for i, subset in enumerate(SUBSETS):
+            name = stored_subset(split, subset)
+            seed = i + (10 if name != subset else 0)
+            arrays[f"{name}_images"] = random_faces(sizes[subset], 62, 47, seed=seed)
+            arrays[f"{name}_index"] = np.arange(sizes[subset]) + 1000 * seed
+            arrays[f"{name}_person"] = np.array([f"p{seed}_{j}" for j in range(sizes[subset])])
+    return arrays
+
+
+# The runs (JSON) trained one after another from the faces of an .npz, on the threads given (a run
+# sharing a GPU has one: TensorFlow's CPU sums depend on the thread count).
+TRAIN_ALONE = """
+import json, sys
+import numpy as np
+from facerecon.core import runtime
+from facerecon.data.dataset import dataset_from_arrays
+from facerecon.experiment.config import RunConfig, load_profile
+from facerecon.training.train import train_run
+
+faces, root, runs, threads = sys.argv[1:]
+runtime.set_threads(int(threads))
+with np.load(faces) as arrays:
+    for fields in json.loads(runs):
+        run = RunConfig(**fields)
+        train_run(run, dataset_from_arrays(load_profile(run.profile), arrays, run.split), root,
+                  verbose=0)
+"""
+
+
+# What differs between two trainings of one run: when and how long.
+TIMES = ("finished_at", "wall_seconds", "train_seconds")
+
+
+def assert_records_match(store, alone, runs: list) -> None:
+    """The runs' metrics (but their times) and per-image scores are those of the runs trained
+    alone, to the last digit."""
+    import pandas as pd
+
+    for run in runs:
+        mine, theirs = store.metrics(run.key), alone.metrics(run.key)
+        for name in TIMES:
+            mine.pop(name), theirs.pop(name)
+        assert mine == theirs, run.key
+        pd.testing.assert_frame_equal(pd.read_csv(store.folder(run.key) / "per_image.csv"),
+                                      pd.read_csv(alone.folder(run.key) / "per_image.csv"),
+                                      check_exact=True, obj=run.key)
+
+
+def trained_alone(arrays: dict, folder: Path, runs: list, threads: int) -> Path:
+    """A results root of the runs trained one after another in a process of their own, without
+    Ray or a GPU, on `threads` threads."""
+    import json
+    import sys
+
+    np.savez(folder / "faces.npz", **arrays)
+    listed = json.dumps([run.as_dict() for run in runs])
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "CUDA_VISIBLE_DEVICES": ""}
+    done = subprocess.run([sys.executable, "-c", TRAIN_ALONE, str(folder / "faces.npz"),
+                           str(folder / "alone"), listed, str(threads)], capture_output=True,
+                          text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return folder / "alone"

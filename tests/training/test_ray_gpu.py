@@ -6,20 +6,16 @@ another in a process without Ray or a GPU. The training itself runs on the CPU."
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from facerecon.experiment.config import RunConfig
-from facerecon.training import cluster, schedule, worker
+from facerecon.training import cluster, executors, schedule, worker
 from facerecon.training.runs import RunStore
-from training.test_schedule import PROFILE, TIMES, carried, synthetic_arrays
+from support import assert_records_match, synthetic_arrays, trained_alone
+from training.test_schedule import PROFILE, carried
 
 ray = pytest.importorskip("ray")
 RUNS_PER_GPU = 3
@@ -30,24 +26,6 @@ RUNS = [RunConfig("simple_cnn", "l2", "blur", 0, "smoke"),
 GPU_SETTINGS = {"XLA_PYTHON_CLIENT_MEM_FRACTION": f"{cluster.GPU_MEMORY_SHARED / RUNS_PER_GPU:.3f}",
                 "TF_FORCE_GPU_ALLOW_GROWTH": "true", "OMP_NUM_THREADS": "1",
                 "CUDA_VISIBLE_DEVICES": "0"}
-# The runs (JSON) trained one after another from the faces of an .npz, on one thread as a run
-# sharing a GPU is (TensorFlow's CPU sums depend on the thread count).
-TRAIN_ALONE = """
-import json, sys
-import numpy as np
-from facerecon.core import runtime
-from facerecon.data.dataset import dataset_from_arrays
-from facerecon.experiment.config import RunConfig, load_profile
-from facerecon.training.train import train_run
-
-faces, root, runs = sys.argv[1:]
-runtime.set_threads(1)
-with np.load(faces) as arrays:
-    for fields in json.loads(runs):
-        run = RunConfig(**fields)
-        train_run(run, dataset_from_arrays(load_profile(run.profile), arrays, run.split), root,
-                  verbose=0)
-"""
 
 
 @contextmanager
@@ -87,18 +65,6 @@ def recording_what_each_task_sees(monkeypatch, folder: Path) -> Path:
     return folder
 
 
-def trained_alone(arrays: dict, folder: Path) -> RunStore:
-    """The runs trained one after another in a process without Ray or a GPU."""
-    np.savez(folder / "faces.npz", **arrays)
-    runs = json.dumps([run.as_dict() for run in RUNS])
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
-    done = subprocess.run([sys.executable, "-c", TRAIN_ALONE, str(folder / "faces.npz"),
-                           str(folder / "alone"), runs], capture_output=True, text=True,
-                          env=env, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return RunStore(folder / "alone", PROFILE)
-
-
 def test_runs_sharing_a_gpu_get_its_settings_and_the_records_of_runs_trained_alone(
         monkeypatch, tmp_path):
     monkeypatch.setenv("JAX_PLATFORMS", "cpu")  # the training on the CPU, even beside a GPU
@@ -109,7 +75,8 @@ def test_runs_sharing_a_gpu_get_its_settings_and_the_records_of_runs_trained_alo
         assert (resources.gpus, resources.cpus, resources.slots) == (1 / RUNS_PER_GPU, 1,
                                                                      RUNS_PER_GPU)
         store = RunStore(tmp_path / "on_gpu", PROFILE)
-        outcome = schedule.schedule_runs(RUNS, store, carried(arrays), resources)
+        outcome = schedule.schedule_runs(
+            RUNS, store, executors.RayExecutor(resources, PROFILE, carried(arrays)))
     assert outcome.ok and outcome.counts()["finished"] == len(RUNS)
     tasks = {run.key: json.loads((seen / f"{run.key}.json").read_text()) for run in RUNS}
     for key, task in tasks.items():
@@ -119,12 +86,5 @@ def test_runs_sharing_a_gpu_get_its_settings_and_the_records_of_runs_trained_alo
     assert max(t["trained"][0] for t in tasks.values()) < min(t["trained"][1]
                                                                for t in tasks.values())
 
-    alone = trained_alone(arrays, tmp_path)
-    for run in RUNS:
-        mine, theirs = store.metrics(run.key), alone.metrics(run.key)
-        for name in TIMES:
-            mine.pop(name), theirs.pop(name)
-        assert mine == theirs, run.key
-        pd.testing.assert_frame_equal(pd.read_csv(store.folder(run.key) / "per_image.csv"),
-                                      pd.read_csv(alone.folder(run.key) / "per_image.csv"),
-                                      check_exact=True, obj=run.key)
+    alone = RunStore(trained_alone(arrays, tmp_path, RUNS, threads=1), PROFILE)
+    assert_records_match(store, alone, RUNS)

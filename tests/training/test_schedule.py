@@ -18,33 +18,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from support import ROOT, random_faces, training_workers
+from support import ROOT, TIMES, synthetic_arrays, training_workers
 
-from facerecon.data.dataset import SUBSETS, dataset_from_arrays, stored_subset
+from facerecon.data.dataset import dataset_from_arrays
 from facerecon.experiment.config import RunConfig, load_profile
-from facerecon.training import cluster, schedule
+from facerecon.training import cluster, executors, schedule
 from facerecon.training.plan import training_plan
 from facerecon.training.runs import RunStore
 from facerecon.training.train import train_run
 
 ray = pytest.importorskip("ray")
 PROFILE = load_profile("smoke")
-# What differs between two trainings of one run: when and how long.
-TIMES = ("finished_at", "wall_seconds", "train_seconds")
-
-
-def synthetic_arrays(identity: bool = True) -> dict:
-    """A prepared cache's arrays of synthetic faces; with identity, the identity split too."""
-    sizes = {"train": PROFILE.n_train, "val": PROFILE.n_val, "test": PROFILE.n_test}
-    arrays = {}
-    for split in ("random", "identity") if identity else ("random",):
-        for i, subset in enumerate(SUBSETS):
-            name = stored_subset(split, subset)
-            seed = i + (10 if name != subset else 0)
-            arrays[f"{name}_images"] = random_faces(sizes[subset], 62, 47, seed=seed)
-            arrays[f"{name}_index"] = np.arange(sizes[subset]) + 1000 * seed
-            arrays[f"{name}_person"] = np.array([f"p{seed}_{j}" for j in range(sizes[subset])])
-    return arrays
 
 
 def carried(arrays: dict):
@@ -64,7 +48,9 @@ def local_ray():
 
 def through_ray(runs, root: Path, arrays: dict, **options) -> schedule.Outcome:
     store = RunStore(root, PROFILE)
-    return schedule.schedule_runs(runs, store, carried(arrays), cluster.resources(1), **options)
+    return schedule.schedule_runs(
+        runs, store, executors.RayExecutor(cluster.resources(1), PROFILE, carried(arrays)),
+        **options)
 
 
 RUNS = [RunConfig("simple_cnn", "l2", "blur", 0, "smoke"),

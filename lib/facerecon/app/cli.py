@@ -1,14 +1,17 @@
 """One command line for the study: python -m facerecon <command> --profile NAME [options]
 
   prepare      splits, obfuscation calibration, baselines and sample faces of a profile
-  reconstruct  faces you bring, reconstructed with a trained run's weights
+  reconstruct  faces you bring, reconstructed with a model in models/ or a trained run's weights
+  models       publish the best run per obfuscation of a profile into models/ (float16 weights)
   calibrate    where the study's example faces fall among ours, per candidate strength
   baselines    the non-learned baselines alone
   train        the profile's runs, or a slice (--arch, --loss, --obfuscation, --seed, --split,
                --strength), or its strength sweep (--sweep)
   grid         the same, many runs in lock-step per architecture (JAX backend; a GPU's way)
   bench        training throughput per architecture (and grid strategy) on this device
-  schedule     the grid's missing runs as Ray tasks: a local instance, several GPUs, a cluster
+  schedule     the grid's missing runs as Ray tasks (a local instance, several GPUs, a cluster)
+               or on this machine's process pool
+  job          a self-contained GPU job: build here, train there, publish what comes back
   recognise    face recognition on original, obfuscated and reconstructed faces (report too)
   report       tables, figures and the reproduction report from the finished runs
   run          the notebooks, executed with papermill (what ./run_all.sh runs)
@@ -63,10 +66,12 @@ def calibrate(args) -> int:
 
 
 def reconstruct(args) -> int:
+    from .models import description
     from .reconstruct import image_paths, reconstruct
 
+    print(description(args.model), flush=True)
     paths = image_paths(args.images)
-    rows, skipped = reconstruct(Path(args.model), paths, Path(args.out), args.obfuscated)
+    rows, skipped = reconstruct(args.model, paths, Path(args.out), args.obfuscated)
     for line in skipped:
         print(f"skipped: {line}", file=sys.stderr)
     for row in rows:
@@ -77,6 +82,19 @@ def reconstruct(args) -> int:
     print(f"{len(rows)} of {len(paths)} image(s) reconstructed"
           + (f", {len(skipped)} skipped (above)" if skipped else ""))
     return 1 if skipped else 0
+
+
+def models(args) -> int:
+    from .models import SUFFIX, publish_best
+
+    rows = publish_best(args.results_root, args.profile, args.models_dir)
+    for row in rows:
+        print(f"{row['name']}{SUFFIX}: {int(row['bytes']) / 1e3:.0f} kB, val PSNR "
+              f"{row['val_psnr']} dB, test PSNR {row['test_psnr']} dB / SSIM {row['test_ssim']}")
+    for obfuscation in [o for o in args.profile.obfuscations
+                        if o not in {row['obfuscation'] for row in rows}]:
+        print(f"{obfuscation}: no finished run with its weights; none published")
+    return 0
 
 
 def baselines(args) -> int:
@@ -177,7 +195,14 @@ def schedule(args) -> int:
     from ..training import cluster, schedule
     from ..training.runs import RunStore
 
-    address = cluster.cluster_address(args.address)  # checked before anything is said or started
+    executor = args.executor or schedule.default_executor()
+    if executor == "local" and (args.address or args.measure):
+        raise ConfigError("--executor local trains on this machine's process pool: --address "
+                          "and --measure need Ray (--executor ray)")
+    if executor == "ray" and not schedule.default_executor() == "ray":
+        raise ConfigError("--executor ray: Ray is not installed here (pip install ray, or "
+                          "--executor local for this machine's process pool)")
+    address = cluster.cluster_address(args.address) if executor == "ray" else None
     if args.measure:
         check_choice("--measure-arch", args.measure_arch, ARCHITECTURE_NAMES)
         with cluster.ray_session(address) as where:
@@ -186,14 +211,46 @@ def schedule(args) -> int:
                              args.steps, args.results_root)
         return 0
     runs = schedule.in_priority_order(selected_runs(args), args.profile)
-    # Joining a cluster, the device check is the cluster's (train_on_ray), not this machine's.
+    # Joining a cluster, the device check is the cluster's (train_scheduled), not this machine's.
     plan = planned(runs, args, check=not address)
     if not plan.to_train:
         return 0
-    outcome = schedule.train_on_ray(plan, RunStore(args.results_root, args.profile),
-                                    args.data_home, args.force, address, args.runs_per_gpu,
-                                    args.retries, args.deadline_s, args.allow_cpu)
+    outcome = schedule.train_scheduled(plan, RunStore(args.results_root, args.profile),
+                                       args.data_home, args.force, address, args.runs_per_gpu,
+                                       args.retries, args.deadline_s, args.allow_cpu, executor)
     return 0 if outcome.ok else 1
+
+
+def job(args) -> int:
+    from . import job as gpu_job
+
+    if args.step == "build":
+        from ..training.schedule import in_priority_order
+
+        runs = in_priority_order(list(planned(selected_runs(args), args, check=False).to_train),
+                                 args.profile)
+        wheels = ([] if args.wheels == "none" else list(gpu_job.LACKED) if args.wheels is None
+                  else parse_list(args.wheels, kind="--wheels"))
+        built = gpu_job.build(runs, args.profile, args.job, args.python_version, wheels,
+                          args.data_home)
+        print(f"{args.job}: {len(runs)} run(s) of profile {args.profile.name}, "
+              f"{built['size'] / 2**20:.1f} MiB (wheels: {', '.join(built['wheels']) or 'none'}"
+              f"); there: {args.job.name}/run.sh OUT --deadline-s S --stop-s S")
+        return 0
+    if args.step == "train":
+        return gpu_job.train(args.job, args.out, args.deadline_s, args.stop_s, args.runs_per_gpu)
+    said = gpu_job.publish(args.folder, args.results_root, args.models_dir)
+    for outcome, meaning in (("published", "published"), ("kept", "kept: finished here already"),
+                             ("stale", "not published: trained under settings the profile no "
+                              "longer has")):
+        for key in said[outcome]:
+            print(f"{key}: {meaning}")
+    for path in said["models"]:
+        print(f"model: {path}")
+    print(f"{len(said['published'])} run(s) published into {args.results_root}, "
+          f"{len(said['kept'])} kept, {len(said['stale'])} stale; {len(said['not back'])} of "
+          f"the job's {len(said['job']['runs'])} did not come back (a later job trains them)")
+    return 0
 
 
 def report(args) -> int:
@@ -295,14 +352,22 @@ def parser() -> argparse.ArgumentParser:
 
     command("prepare", prepare, [profile, results, figures, data],
             "splits, obfuscation calibration, baselines and sample faces")
-    sub = command("reconstruct", reconstruct, [], "reconstruct faces you bring with a trained "
-                  "run's weights, beside the original and the obfuscated face")
+    sub = command("reconstruct", reconstruct, [], "reconstruct faces you bring with a model in "
+                  "models/ or a trained run's weights, beside the original and the obfuscated "
+                  "face")
     sub.add_argument("--model", required=True,
-                     help="results/<profile>/weights/<run>.weights.h5")
+                     help="a model's name in models/ (models/index.csv, e.g. "
+                     "quick__srresnet__psnr__blur__seed0) or a run's weights, "
+                     "results/<profile>/weights/<run>.weights.h5")
     sub.add_argument("images", nargs="+", help="image files or folders")
     sub.add_argument("--obfuscated", action="store_true",
                      help="the images are already obfuscated (no original, no scores)")
     sub.add_argument("--out", default="reconstructed", help="folder for the side-by-side images")
+    command("models", models, [profile, results], "publish the best finished run per "
+            "obfuscation (best validation PSNR) into models/ as float16 weights, with "
+            "models/index.csv").add_argument("--models-dir", type=Path,
+                                             default=PROJECT_ROOT / "models",
+                                             help="where to publish (default: models/)")
     command("calibrate", calibrate, [profile, results, figures, data],
             "where the study's example faces fall among ours, per candidate strength")
     command("baselines", baselines, [profile, results, data], "the non-learned baselines"
@@ -342,6 +407,8 @@ def parser() -> argparse.ArgumentParser:
                   "local instance, or a cluster (docs/running.md)")
     sub.add_argument("--address", help="a Ray cluster's head, host:port or auto (default: "
                      "RAY_ADDRESS, else a local instance)")
+    sub.add_argument("--executor", choices=("ray", "local"), help="ray (the default where Ray "
+                     "is installed) or local: this machine's process pool, without Ray")
     sub.add_argument("--runs-per-gpu", type=int, help="runs sharing each GPU (default: the best "
                      "of the last --measure; on machines without GPUs, runs sharing a machine's "
                      "cores: 1)")
@@ -353,6 +420,29 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--measure-arch", default="srresnet",
                      help="the architecture --measure trains (default: srresnet)")
     sub.add_argument("--steps", type=int, default=30, help="training steps per --measure run")
+    sub = command("job", job, [], "a self-contained GPU job: build it here, train it there "
+                  "(no internet, LFW or Ray needed), publish what comes back")
+    steps = sub.add_subparsers(dest="step", required=True, metavar="step")
+    step = steps.add_parser("build", parents=[profile, results, data, runs],
+                            help="the job folder (at most 60 MiB) for the profile's missing runs")
+    step.add_argument("job", type=Path, help="a new folder")
+    step.add_argument("--python-version", default="{}.{}".format(*sys.version_info[:2]),
+                      help="the GPU machine's Python, for the wheels (default: this one's)")
+    step.add_argument("--wheels", help="comma list of packages to carry as wheels at the "
+                      "versions installed here, or none (default: what the lent GPU image "
+                      "lacks, app/job.py: LACKED)")
+    step = steps.add_parser("train", help="(run.sh, there) trains the job's runs, packs them")
+    step.add_argument("job", type=Path, help="the job folder")
+    step.add_argument("out", type=Path, help="folder for what goes back")
+    step.add_argument("--deadline-s", type=float, default=420,
+                      help="start no run after this many seconds (default: %(default)s)")
+    step.add_argument("--stop-s", type=float, default=540, help="stop the runs still training "
+                      "after this many seconds, then pack (default: %(default)s)")
+    step.add_argument("--runs-per-gpu", type=int, help="runs sharing each GPU (default: 1)")
+    step = steps.add_parser("publish", parents=[results], help="what a job brought back, into "
+                            "results/ and models/")
+    step.add_argument("folder", type=Path, help="the folder holding the job's parts")
+    step.add_argument("--models-dir", type=Path, default=PROJECT_ROOT / "models")
     command("recognise", recognise, [profile, results, figures, data],
             "face recognition on original, obfuscated and reconstructed test faces"
             ).add_argument("--force", action="store_true", help="recompute every condition")

@@ -300,12 +300,13 @@ def planned_training(steps: list[Step], store: RunStore, force: bool, allow_cpu:
 
 def train_first(training, store: RunStore, force: bool, data_home: str | None,
                 allow_cpu: bool) -> None:
-    """The training phase: trains what the plan holds through Ray, a local instance, before any
-    notebook runs. Runs that fail are recorded and shown by their notebooks."""
+    """The training phase: trains what the plan holds through Ray, a local instance (where Ray
+    is installed; else this machine's process pool), before any notebook runs. Runs that fail are recorded and shown by their notebooks."""
     if training.to_train:
-        from ..training.schedule import train_on_ray
+        from ..training.schedule import default_executor, train_scheduled
 
-        train_on_ray(training, store, data_home, force, allow_cpu=allow_cpu)
+        train_scheduled(training, store, data_home, force, allow_cpu=allow_cpu,
+                        executor=default_executor())
 
 
 @contextmanager

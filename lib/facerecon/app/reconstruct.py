@@ -6,8 +6,11 @@ network's reconstruction is written beside the original and the obfuscated face,
 SSIM against the original. An image without a face, with one too small, or unreadable is
 skipped with one line, and the others go on.
 
+    python -m facerecon reconstruct --model quick__srresnet__psnr__blur__seed0 face.jpg
     python -m facerecon reconstruct --model results/paper/weights/<run>.weights.h5 face.jpg
     python -m facerecon reconstruct --model ... --obfuscated blurred_faces/   # no original
+
+--model takes a model's name in models/ (app/models.py) or a run's weights file.
 
 Already obfuscated images are taken as face crops (a detector cannot be trusted on them): each
 is centre-cropped to LFW's aspect ratio.
@@ -32,6 +35,7 @@ from ..data.dataset import (CACHE_DIR, MinMaxScaler, cache_path, resize_to_profi
 from ..experiment.config import load_profile
 from ..reporting import face_plots, plots
 from ..training.train import to_range
+from .models import resolve
 
 # scikit-learn's LFW crop of a 250x250 photograph (fetch_lfw_people's default slice_), which
 # its resize=0.5 turns into the 62x47 faces the study uses.
@@ -45,19 +49,6 @@ DETECTOR = "haarcascade_frontalface_default.xml"
 LFW_BOX = (125.5, 125.0, 114.0)
 # The smallest face box whose crop is not upsampled on the way to the 62x47 face.
 MIN_FACE = round(LFW_BOX[2] * LFW_FACE[1] / (LFW_CROP[1].stop - LFW_CROP[1].start))
-
-
-def run_of(weights: Path) -> tuple[str, dict]:
-    """The profile and run fields named by a weights file results/<profile>/weights/<key>..."""
-    if not weights.name.endswith(".weights.h5"):
-        raise ConfigError(f"{weights}: not a run's weights file (<run>.weights.h5)")
-    parts = weights.name[:-len(".weights.h5")].split("__")
-    if len(parts) < 4 or not parts[3].startswith("seed"):
-        raise ConfigError(f"{weights.name}: expected <architecture>__<loss>__<obfuscation>__seedN")
-    if not weights.is_file():
-        raise ConfigError(f"{weights}: no such weights file")
-    profile = weights.parent.parent.name
-    return profile, {"architecture": parts[0], "loss": parts[1], "obfuscation": parts[2]}
 
 
 class NotAFace(ValueError):
@@ -157,11 +148,11 @@ def faces_in(paths: list[Path], obfuscated: bool) -> tuple[list[Path], list[np.n
     return kept, faces, skipped
 
 
-def reconstruct(weights: Path, paths: list[Path], out_dir: Path, obfuscated: bool = False
+def reconstruct(model: str | Path, paths: list[Path], out_dir: Path, obfuscated: bool = False
                 ) -> tuple[list[dict], list[str]]:
-    """Writes <name>_reconstructed.png per face into out_dir; returns each face's scores and a
-    line per image skipped."""
-    profile_name, run = run_of(weights)
+    """Writes <name>_reconstructed.png per face into out_dir with `model` (a name in models/ or
+    a weights file: models.resolve); returns each face's scores and a line per image skipped."""
+    weights, profile_name, run = resolve(model)
     profile = load_profile(profile_name)
     images, faces, skipped = faces_in(paths, obfuscated)
     if not images:

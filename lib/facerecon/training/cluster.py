@@ -1,7 +1,8 @@
 """Ray for the scheduler: a local instance by default, or the cluster at --address / RAY_ADDRESS;
-what one run asks of it (a share of a GPU, or a CPU machine's cores) and the environment its
-worker starts with (memory share, threads, backend, the code version, JAX's compilation cache);
-and the runs per GPU the last measurement found best (schedule --measure writes it).
+what one run asks of it or of this machine's process pool (a share of a GPU, or a CPU
+machine's cores) and the environment its worker starts with (memory share, threads, backend,
+the code version, JAX's compilation cache); and the runs per GPU the last measurement found
+best (schedule --measure writes it).
 
 May import: core, experiment.
 """
@@ -12,6 +13,7 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import tempfile
 import warnings
 from contextlib import contextmanager
@@ -125,26 +127,50 @@ class Resources:
 
 
 def resources(runs_per_gpu: int) -> Resources:
-    """On GPUs: runs_per_gpu runs per GPU, each with its share of the GPU's memory. On a
-    cluster without GPUs: runs_per_gpu runs per machine share its cores (1: one run at a time
-    with every core, the CPU default), each backend told its thread count."""
+    """What each run asks of the Ray this process is connected to (resources_for)."""
     import ray
 
+    return resources_for(runs_per_gpu, int(ray.cluster_resources().get("GPU", 0)), cpu_nodes())
+
+
+def local_resources(runs_per_gpu: int) -> tuple[Resources, list[str]]:
+    """What each run of this machine's process pool gets (resources_for), and the GPU ids
+    its processes share: CUDA_VISIBLE_DEVICES where set, else those nvidia-smi lists."""
+    gpus = local_gpu_ids()
+    return resources_for(runs_per_gpu, len(gpus), [float(os.cpu_count() or 1)]), gpus
+
+
+def resources_for(runs_per_gpu: int, gpus: int, nodes: list[float]) -> Resources:
+    """On GPUs: runs_per_gpu runs per GPU, each with its share of the GPU's memory. Without
+    GPUs: runs_per_gpu runs per machine share its cores (1: one run at a time with every core,
+    the CPU default), each backend told its thread count. `nodes`: each machine's CPU count."""
     if runs_per_gpu < 1:
         raise ConfigError(f"--runs-per-gpu must be at least 1, not {runs_per_gpu}")
     env = worker_env()
-    gpus = int(ray.cluster_resources().get("GPU", 0))
     if gpus:
         env.update(XLA_PYTHON_CLIENT_MEM_FRACTION=f"{GPU_MEMORY_SHARED / runs_per_gpu:.3f}",
                    TF_FORCE_GPU_ALLOW_GROWTH="true")
         return Resources(1, 1 / runs_per_gpu, 1, gpus * runs_per_gpu, env | {"OMP_NUM_THREADS": "1"})
-    nodes = cpu_nodes()
     cores = int(min(nodes))
     if cores < 1:
         raise ConfigError("the Ray cluster has no CPU to train on")
     threads = max(1, cores // runs_per_gpu)
     slots = sum(int(n // threads) for n in nodes)
     return Resources(threads, 0, threads, slots, env | {"OMP_NUM_THREADS": str(threads)})
+
+
+def local_gpu_ids() -> list[str]:
+    """This machine's GPUs for the process pool: CUDA_VISIBLE_DEVICES where it is set (empty:
+    none), else one id per GPU that `nvidia-smi -L` lists (none without an NVIDIA driver)."""
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        return [gpu for gpu in visible.split(",") if gpu.strip() and gpu.strip() != "-1"]
+    try:
+        listed = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True,
+                                timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [str(i) for i, line in enumerate(listed.splitlines()) if line.startswith("GPU ")]
 
 
 def worker_env() -> dict:

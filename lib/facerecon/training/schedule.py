@@ -1,5 +1,7 @@
-"""The grid's missing runs as Ray tasks, in the study's priority order, from one laptop to a GPU
-cluster (cluster.py: where Ray runs and what a run asks of it; worker.py: what a task does).
+"""The grid's missing runs as tasks, in the study's priority order, from one laptop to a GPU
+cluster: Ray's by default, or this machine's own process pool where Ray is not installed
+(executors.py; cluster.py: where Ray runs and what a run asks of it; worker.py: what a task
+does).
 
 This process alone writes the results root: it claims a run (its lock) before sending it, a
 task trains in its worker's own folder and returns the StagedRun, and this process publishes
@@ -13,9 +15,12 @@ within seconds, publishing nothing half.
     python -m facerecon schedule --profile quick                      # a local Ray instance
     python -m facerecon schedule --profile paper --runs-per-gpu 6 --address 10.0.0.5:6379
     python -m facerecon schedule --profile paper --measure 1,3,6      # images/s per runs per GPU
+    python -m facerecon schedule --profile paper --executor local     # no Ray: a process pool
 """
 from __future__ import annotations
 
+import importlib.util
+import os
 import signal
 import threading
 import time
@@ -27,8 +32,9 @@ import pandas as pd
 
 from ..experiment.config import REFERENCE_ARCHITECTURE, STUDY_LOSSES, Profile, RunConfig
 from ..experiment.fingerprint import fingerprint
-from . import cluster
-from .plan import duration
+from . import cluster, executors
+from .executors import TaskFailed, WorkerLost
+from .plan import check_device, duration
 from .runs import RunBusy, RunStore, grid, sweep
 from .train import summary_line
 
@@ -121,29 +127,16 @@ def interrupts_deferred():
             raise KeyboardInterrupt
 
 
-def schedule_runs(runs: list[RunConfig], store: RunStore, cache, resources: cluster.Resources,
-                  force: bool = False, retries: int = 2,
-                  deadline_s: float | None = None) -> Outcome:
-    """Trains the runs through Ray (connected already), resources.slots at a time, in their
+def schedule_runs(runs: list[RunConfig], store: RunStore, executor, force: bool = False,
+                  retries: int = 2, deadline_s: float | None = None) -> Outcome:
+    """Trains the runs through the executor (executors.py), executor.slots at a time, in their
     order, starting none after deadline_s; prints a line per finished run and a summary."""
-    import ray
-
-    from . import worker
-
-    task = ray.remote(max_calls=0, max_retries=0)(worker.train_task)  # workers are reused
-    lost_errors = lost_worker_errors()
     outcome = Outcome(len(runs))
-    pending, in_flight = list(runs), {}  # ObjectRef -> (run, attempt, the run's lock)
-
-    def send(run, attempt, claim):
-        ref = task.options(**resources.options()).remote(run, store.profile, cache,
-                                                         resources.threads)
-        in_flight[ref] = (run, attempt, claim)
-
+    pending, in_flight = list(runs), {}  # handle -> (run, attempt, the run's lock)
     try:
         while pending or in_flight:
             late = deadline_s is not None and time.monotonic() - outcome.started > deadline_s
-            while pending and len(in_flight) < resources.slots and not late:
+            while pending and len(in_flight) < executor.slots and not late:
                 run = pending.pop(0)
                 claim = claimed(run, store, force)
                 if isinstance(claim, str):
@@ -151,32 +144,31 @@ def schedule_runs(runs: list[RunConfig], store: RunStore, cache, resources: clus
                         "another process is training it" if claim == "busy"
                         else "another process finished it"))
                     continue
-                send(run, 1, claim)
+                in_flight[executor.submit(run)] = (run, 1, claim)
             if late and pending:
                 print(f"deadline ({deadline_s:g} s): {len(pending)} run(s) not started",
                       flush=True)
                 pending.clear()
-            done, _ = ray.wait(list(in_flight), num_returns=1, timeout=1.0)
-            for ref in done:
-                run, attempt, claim = in_flight.pop(ref)
+            for handle in executor.wait(list(in_flight), timeout=1.0):
+                run, attempt, claim = in_flight.pop(handle)
                 try:
-                    staged = ray.get(ref)
-                except lost_errors as lost:
+                    staged = executor.result(handle)
+                except WorkerLost as lost:
                     if attempt <= retries:
                         outcome.retries += 1
-                        print(f"    {run.key}: worker lost ({type(lost).__name__}); retry "
-                              f"{attempt} of {retries}", flush=True)
-                        send(run, attempt + 1, claim)
+                        print(f"    {run.key}: worker lost ({lost}); retry {attempt} of "
+                              f"{retries}", flush=True)
+                        in_flight[executor.submit(run)] = (run, attempt + 1, claim)
                         continue
                     claim.close()
-                    outcome.settle(run.key, "lost", f"worker lost {attempt} times "
-                                   f"({type(lost).__name__}); not recorded, a rerun trains it")
+                    outcome.settle(run.key, "lost", f"worker lost {attempt} times ({lost}); "
+                                   "not recorded, a rerun trains it")
                     continue
-                except ray.exceptions.RayTaskError as error:
+                except TaskFailed as failed:
                     with interrupts_deferred():
-                        record_error(store, run, error)
+                        record_error(store, run, str(failed))
                         claim.close()
-                    outcome.settle(run.key, "failed", f"failed: {reason_of(error)}")
+                    outcome.settle(run.key, "failed", f"failed: {failed}")
                     continue
                 with interrupts_deferred():
                     store.receive(staged)
@@ -184,45 +176,52 @@ def schedule_runs(runs: list[RunConfig], store: RunStore, cache, resources: clus
                 summary = staged.content
                 outcome.settle(run.key, summary["status"], summary_line(summary))
     except KeyboardInterrupt:
-        for ref in in_flight:
-            ray.cancel(ref, force=True)
+        executor.cancel(list(in_flight))
         raise
     finally:
         for _, _, claim in in_flight.values():
             claim.close()
+        executor.close()
     print(outcome.summary(), flush=True)
     return outcome
 
 
-def train_on_ray(plan, store: RunStore, data_home=None, force: bool = False,
-                 address: str | None = None, runs_per_gpu: int | None = None, retries: int = 2,
-                 deadline_s: float | None = None, allow_cpu: bool = False) -> Outcome:
-    """The plan's runs to train (plan.TrainingPlan, said already), in priority order, through
-    a local Ray instance or the cluster at `address`; on a cluster the device check is the
-    cluster's (a paper run needs a GPU there, not here)."""
-    from .plan import check_device
+def default_executor() -> str:
+    """Ray where it is installed, else this machine's process pool."""
+    return "ray" if importlib.util.find_spec("ray") else "local"
 
+
+def train_scheduled(plan, store: RunStore, data_home=None, force: bool = False,
+                    address: str | None = None, runs_per_gpu: int | None = None,
+                    retries: int = 2, deadline_s: float | None = None, allow_cpu: bool = False,
+                    executor: str = "ray") -> Outcome:
+    """The plan's runs to train (plan.TrainingPlan, said already), in priority order, through
+    Ray (a local instance, or the cluster at `address`) or this machine's process pool
+    (executor "local"); on a cluster the device check is the cluster's (a paper run needs a GPU
+    there, not here)."""
     runs = in_priority_order(list(plan.to_train), store.profile)
-    with cluster.ray_session(address) as where:
+    with ExitStack() as stack:
+        if executor == "ray":
+            where = stack.enter_context(cluster.ray_session(address))
+        else:
+            where = f"this machine's process pool ({os.cpu_count()} CPUs)"
         if runs_per_gpu is None:
             runs_per_gpu, source = cluster.best_runs_per_gpu(store.results_root,
                                                              store.profile.name)
         else:
             source = "--runs-per-gpu"
-        resources = cluster.resources(runs_per_gpu)
+        if executor == "ray":
+            resources, gpu_ids = cluster.resources(runs_per_gpu), []
+        else:
+            resources, gpu_ids = cluster.local_resources(runs_per_gpu)
+            where += f", {len(gpu_ids)} GPU(s)"
         check_device(plan, allow_cpu or resources.gpus > 0)
         print(f"{where}; {resources.text()}"
               + (f"; {runs_per_gpu} per GPU: {source}" if resources.gpus else ""), flush=True)
-        return schedule_runs(runs, store, dataset_cache(store.profile, data_home), resources,
-                             force, retries, deadline_s)
-
-
-def lost_worker_errors() -> tuple[type, ...]:
-    """Ray's errors for a task whose worker or node went away (not the task's own error)."""
-    import ray.exceptions as errors
-
-    return (errors.WorkerCrashedError, errors.NodeDiedError, errors.OutOfMemoryError,
-            errors.ObjectLostError, errors.LocalRayletDiedError)
+        cache = dataset_cache(store.profile, data_home, carried_by_ray=executor == "ray")
+        runner = (executors.RayExecutor(resources, store.profile, cache) if executor == "ray"
+                  else executors.PoolExecutor(resources, store.profile, cache, gpu_ids))
+        return schedule_runs(runs, store, runner, force, retries, deadline_s)
 
 
 def claimed(run: RunConfig, store: RunStore, force: bool) -> ExitStack | str:
@@ -242,27 +241,24 @@ def claimed(run: RunConfig, store: RunStore, force: bool) -> ExitStack | str:
     return claim
 
 
-def reason_of(error) -> str:
-    cause = getattr(error, "cause", None) or error
-    text = str(cause).strip().splitlines()
-    return f"{type(cause).__name__}: {text[0] if text else ''}".rstrip(": ")
-
-
-def record_error(store: RunStore, run: RunConfig, error) -> None:
+def record_error(store: RunStore, run: RunConfig, reason: str) -> None:
     """A run whose task raised is recorded as failed, with the error, as a non-finite loss is."""
     store.start(run.key, fingerprint(run, store.profile))
-    store.fail(run.key, {"status": "failed", "epochs_run": 0, "reason": reason_of(error),
+    store.fail(run.key, {"status": "failed", "epochs_run": 0, "reason": reason,
                          "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
 
 
-def dataset_cache(profile: Profile, data_home=None):
-    """The profile's prepared cache (made from LFW here if needed) in Ray's object store."""
-    import ray
-
+def dataset_cache(profile: Profile, data_home=None, carried_by_ray: bool = True):
+    """The profile's prepared cache (made from LFW here if needed): in Ray's object store, or
+    its path for this machine's process pool."""
     from ..data.dataset import prepare_cache
     from .worker import DatasetCache
 
     path = prepare_cache(profile, data_home)
+    if not carried_by_ray:
+        return DatasetCache(path.name, [str(path)])
+    import ray
+
     return DatasetCache(path.name, [ray.put(path.read_bytes())])
 
 

@@ -1,9 +1,10 @@
-"""What a Ray worker does for the scheduler (schedule.py): trains one run in a folder of its own
+"""What a worker (Ray's, or a process pool's: executors.py) does for the scheduler (schedule.py): trains one run in a folder of its own
 and returns it as a StagedRun (the scheduler alone writes the results root), or measures
 training throughput. A worker serves many tasks: its framework runtime, the datasets it built
 and, on JAX, its compilation cache stay between them, so a run pays only its own training.
 
-The prepared faces travel through Ray's object store (DatasetCache), not a shared filesystem.
+The prepared faces travel through Ray's object store (DatasetCache), not a shared filesystem;
+a process pool of one machine reads them from its file.
 
 May import: core, experiment, data, training.runs, training.train, training.bench.
 """
@@ -24,12 +25,20 @@ from .runs import RunStore, StagedRun
 
 @dataclass(frozen=True)
 class DatasetCache:
-    """A prepared cache (data/prepared/<name>.npz) put into Ray's object store once. The
-    reference sits in a list so that Ray hands it over as a reference: a worker fetches the
-    bytes only for a dataset it has not built yet."""
+    """A prepared cache (data/prepared/<name>.npz): put into Ray's object store once, or, for
+    a process pool, its path. The reference sits in a list so that Ray hands it over as a
+    reference: a worker fetches the bytes only for a dataset it has not built yet."""
 
     name: str
     reference: list
+
+    def read(self) -> bytes:
+        held = self.reference[0]
+        if isinstance(held, (str, Path)):
+            return Path(held).read_bytes()
+        import ray
+
+        return ray.get(held)
 
 
 _datasets: dict[tuple[str, str, str], Dataset] = {}  # (cache, profile, split): the worker's own
@@ -40,9 +49,7 @@ def dataset_of(profile: Profile, split: str, cache: DatasetCache) -> Dataset:
     """The profile's dataset on a split, built once per worker from the carried cache."""
     key = (cache.name, profile.name, split)
     if key not in _datasets:
-        import ray
-
-        with np.load(BytesIO(ray.get(cache.reference[0]))) as arrays:
+        with np.load(BytesIO(cache.read())) as arrays:
             if f"{stored_subset(split, 'train')}_images" not in arrays:
                 raise DataError(f"the prepared cache {cache.name} holds no {split} split (a "
                                 "cache packed without it); train those runs where it has one")

@@ -1,0 +1,340 @@
+"""A self-contained GPU job, for a machine without internet, LFW, Ray or this checkout (a lent
+GPU window, a cluster node behind a firewall). Three steps:
+
+    python -m facerecon job build --profile paper JOB            # here: JOB/, at most 60 MiB
+    JOB/run.sh OUT --deadline-s 420 --stop-s 540                 # there: trains, packs into OUT
+    python -m facerecon job publish OUT                          # here: into results/, models/
+
+`build` writes the package, params/, the prepared faces of the runs to train (the splits they
+use, never LFW itself), dlib's two model files, the wheels that machine lacks, job.json (the
+runs still missing here, in the study's priority order, and the code version) and run.sh.
+`run.sh` installs the wheels into JOB/site and trains the job's runs on that machine's process
+pool (schedule's local executor: several runs per GPU, the same task and driver-only publishing
+as Ray), starting none after --deadline-s and stopping any still training at --stop-s; then it
+packs every run's records (Y and identity scores included; the test faces stay there) and the
+float16 weights of the best run per architecture and obfuscation that fit into parts of at
+most 15 MiB in OUT: what a lent machine hands back (8 files, 64 MiB). `publish` puts each run
+that came back where train_run would have (a run finished here already is kept), the weights
+into results/<profile>/weights/, and renews models/ (models.publish_best: the best run per
+obfuscation by validation PSNR, among all with weights here).
+
+May import: core, experiment, data, training, app.models.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import lzma
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from ..axes import identity
+from ..core import io, runtime
+from ..core.checks import ConfigError
+from ..core.io import PROJECT_ROOT
+from ..data import faces
+from ..data.dataset import CACHE_DIR, cache_path, prepare_cache, stored_subset
+from ..experiment.config import Profile, RunConfig, load_profile
+from ..experiment.fingerprint import fingerprint, same_fingerprint
+from ..training.executors import reason_of
+from ..training.runs import RunStore, run_config
+from . import models
+
+JOB_LIMIT = 60 * 2**20    # the folder a call carries beside little else (64 MiB in all)
+PART_SIZE = 15 * 2**20    # what comes back: files of at most 16 MiB,
+BACK_LIMIT = 60 * 2**20   # 64 MiB together
+# What the lent GPU image lacks of the packages a run imports (.library's KINDS.md lists what it
+# has: JAX with CUDA, NumPy, pandas, OpenCV, scikit-image, scikit-learn, h5py, PyYAML, ...).
+LACKED = ("keras", "namex", "optree", "dlib-bin")
+WHEEL_PLATFORMS = ("manylinux_2_28_x86_64", "manylinux_2_27_x86_64", "manylinux_2_17_x86_64",
+                   "manylinux2014_x86_64")
+# What a run imports beyond the standard library, checked there before any run starts.
+NEEDED_THERE = ("numpy", "pandas", "yaml", "cv2", "h5py", "scipy", "skimage", "sklearn", "jax",
+                "keras", "dlib")
+BACK = "job_back.tar.gz.part_"
+RUN_SH = r"""#!/bin/sh
+# This GPU job's runs (job.json), trained here and packed into OUT: ./run.sh OUT [--deadline-s S]
+# [--stop-s S] [--runs-per-gpu N]. PYTHON names the interpreter (default python3).
+here=$(cd "$(dirname "$0")" && pwd)
+py=${PYTHON:-python3}
+if ls "$here"/wheels/*.whl >/dev/null 2>&1 && [ ! -d "$here/site" ]; then
+  "$py" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir \
+    --target "$here/site.partial" "$here"/wheels/*.whl && mv "$here/site.partial" "$here/site" || exit 1
+fi
+export PYTHONPATH="$here/lib:$here/site${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
+export KERAS_BACKEND=${KERAS_BACKEND:-jax} TF_CPP_MIN_LOG_LEVEL=3
+exec "$py" -m facerecon job train "$here" "$@"
+"""
+
+
+# --- here: the job folder ----------------------------------------------------------------------
+
+def build(runs: list[RunConfig], profile: Profile, job: Path, python_version: str,
+          wheels: list[str], data_home=None) -> dict:
+    """Writes the job folder for `runs` (in the order to train them); returns job.json."""
+    if job.exists() and any(job.iterdir()):
+        raise ConfigError(f"{job} exists and is not empty: name a new folder for the job")
+    if not runs:
+        raise ConfigError(f"no run of profile {profile.name} is missing here: nothing to train")
+    staging = io.writable_dir(job.with_name(job.name + ".partial"))
+    try:
+        copy_code(staging)
+        splits = sorted({run.split for run in runs})
+        carry_faces(prepare_cache(profile, data_home), splits, staging / "faces")
+        carry_dlib_models(staging / "dlib_models")
+        carried = download_wheels(wheels, python_version, staging / "wheels")
+        manifest = {"profile": profile.name, "runs": [run.as_dict() for run in runs],
+                    "code_version": runtime.code_version(), "python": python_version,
+                    "wheels": carried, "cache": cache_path(profile).name,
+                    "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        io.write_json(staging / "job.json", manifest)
+        io.write_text(staging / "run.sh", RUN_SH)
+        (staging / "run.sh").chmod(0o755)
+        size = folder_size(staging)
+        if size > JOB_LIMIT:
+            raise ConfigError(f"the job would hold {size / 2**20:.1f} MiB, more than "
+                              f"{JOB_LIMIT // 2**20} MiB: carry fewer wheels (--wheels)")
+        staging.rename(job)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return manifest | {"size": size}
+
+
+def copy_code(job: Path) -> None:
+    """The package and the profiles (the checkout's own code, caches left out)."""
+    shutil.copytree(PROJECT_ROOT / "lib" / "facerecon", job / "lib" / "facerecon",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(PROJECT_ROOT / "params", job / "params")
+
+
+def carry_faces(cache: Path, splits: list[str], folder: Path) -> None:
+    """The prepared cache with the splits the runs use alone, xz-compressed (a fifth smaller
+    than the cache's own zip compression)."""
+    import numpy as np
+
+    with np.load(cache) as arrays:
+        wanted = {stored_subset(split, subset) for split in splits
+                  for subset in ("train", "val", "test")}
+        kept = {name: arrays[name] for name in arrays.files if name.rsplit("_", 1)[0] in wanted}
+    buffer = tempfile.SpooledTemporaryFile()
+    np.savez(buffer, **kept)
+    buffer.seek(0)
+    io.write_bytes(io.writable_dir(folder) / f"{cache.name}.xz",
+                   lzma.compress(buffer.read(), preset=9 | lzma.PRESET_EXTREME))
+
+
+def carry_dlib_models(folder: Path) -> None:
+    """dlib's landmark and descriptor models (what the identity distance needs), xz-compressed."""
+    source = identity.model_folder()
+    for name in (identity.LANDMARKS_FILE, identity.DESCRIPTOR_FILE):
+        io.write_bytes(io.writable_dir(folder) / f"{name}.xz",
+                       lzma.compress((source / name).read_bytes(), preset=9))
+
+
+def download_wheels(packages: list[str], python_version: str, folder: Path) -> list[str]:
+    """Wheels of `packages` at the versions installed here, for Linux x86_64 and the job's
+    Python (pip download: the package index must answer)."""
+    if not packages:
+        return []
+    pinned = []
+    for package in packages:
+        try:
+            pinned.append(f"{package}=={version(package)}")
+        except PackageNotFoundError:
+            raise ConfigError(f"--wheels: {package} is not installed here, so no version to "
+                              "carry; install it or leave it out") from None
+    command = [sys.executable, "-m", "pip", "download", "-q", "--no-deps",
+               "--only-binary=:all:", "--python-version", python_version, "--implementation",
+               "cp", *[f"--platform={p}" for p in WHEEL_PLATFORMS], "-d", str(folder), *pinned]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise ConfigError(f"pip download of {', '.join(pinned)} for Python {python_version} "
+                          f"failed: {last}")
+    return sorted(path.name for path in folder.glob("*.whl"))
+
+
+def folder_size(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+# --- there: train, then pack -------------------------------------------------------------------
+
+def train(job: Path, out: Path, deadline_s: float, stop_s: float,
+          runs_per_gpu: int | None) -> int:
+    """Trains the job's runs in its folder (results/) until the deadline, packs what finished
+    into `out` and returns the exit status (0: every run trained)."""
+    check_imports()
+    from ..training.plan import TrainingPlan
+    from ..training.schedule import train_scheduled
+
+    manifest = json.loads((job / "job.json").read_text())
+    unpack_carried(job, manifest)
+    profile = load_profile(manifest["profile"])
+    store = RunStore(job / "results", profile)
+    runs = [RunConfig(**fields) for fields in manifest["runs"]]
+    started = time.monotonic()
+    outcome = None
+    previous = signal.signal(signal.SIGALRM, stop_training)
+    signal.alarm(max(1, int(stop_s)))
+    try:
+        # Planned without asking the backend for its device: JAX in this process would take
+        # three quarters of the GPU's memory from the runs (its default preallocation).
+        to_train = [run for run in runs if not store.cached(run.key, fingerprint(run, profile))]
+        plan = TrainingPlan(profile, tuple(runs), tuple(to_train), {}, {}, "this job's machine")
+        print(plan.text(), flush=True)
+        outcome = train_scheduled(plan, store, runs_per_gpu=runs_per_gpu, deadline_s=deadline_s,
+                                  allow_cpu=True, executor="local")
+    except KeyboardInterrupt:
+        print(f"stopped at {time.monotonic() - started:.0f} s: the runs still training are "
+              "not packed (a later job trains them)", flush=True)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    pack(store, manifest, out)
+    return 0 if outcome is not None and outcome.ok and not outcome.counts()["not started"] else 1
+
+
+def check_imports() -> None:
+    """One line naming each package this machine cannot import, and why, before any work."""
+    missing = []
+    for module in NEEDED_THERE:
+        try:
+            importlib.import_module(module)
+        except Exception as error:  # an ImportError, or a package broken on import
+            missing.append(f"{module} ({reason_of(error)})")
+    if missing:
+        raise ConfigError(f"this machine cannot import {'; '.join(missing)}: install them, or "
+                          "carry their wheels (job build --wheels)")
+
+
+def stop_training(signum, frame):
+    """At --stop-s: Ctrl-C, which the scheduler defers while it publishes a run."""
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+def unpack_carried(job: Path, manifest: dict) -> None:
+    """The faces into data/prepared/ and dlib's models into dlib_models/ (once); the records
+    carry the checkout's code version and the identity distance uses the carried models."""
+    cache = CACHE_DIR / manifest["cache"]
+    if not cache.exists():
+        io.write_bytes(cache, lzma.decompress((job / "faces" / f"{cache.name}.xz").read_bytes()))
+    for packed in (job / "dlib_models").glob("*.xz"):
+        target = packed.with_suffix("")
+        if not target.exists():
+            io.write_bytes(target, lzma.decompress(packed.read_bytes()))
+    os.environ[identity.MODELS_ENV] = str(job / "dlib_models")
+    os.environ["FACERECON_CODE_VERSION"] = manifest["code_version"]
+
+
+def pack(store: RunStore, manifest: dict, out: Path) -> list[Path]:
+    """Every run's folder but its test faces, then the float16 weights of the best run per
+    architecture and obfuscation (models.best_runs) while they fit BACK_LIMIT, as one .tar.gz
+    cut into parts of PART_SIZE in `out`."""
+    out = io.writable_dir(out)
+    with tempfile.TemporaryDirectory() as scratch:
+        archive = Path(scratch) / "back.tar.gz"
+        with tarfile.open(archive, "w:gz") as tar:
+            keys = store.keys_found()
+            for key in keys:
+                for path in sorted(store.folder(key).iterdir()):
+                    if path.name != faces.FACES_FILE:
+                        tar.add(path, arcname=f"{store.profile.name}/runs/{key}/{path.name}")
+            tar.addfile(*json_member("job.json", manifest | {"packed_at": datetime.now(
+                timezone.utc).isoformat(timespec="seconds")}))
+            tar.fileobj.flush()
+            for key in models.best_runs(store, ("architecture", "obfuscation")).values():
+                light = Path(scratch) / f"{key}.weights.h5"
+                models.to_float16(store.weights(key), light)
+                if archive.stat().st_size + light.stat().st_size > BACK_LIMIT:
+                    print(f"left behind (no room): the weights of {key}", flush=True)
+                    continue
+                tar.add(light, arcname=f"{store.profile.name}/weights/{key}.weights.h5")
+                tar.fileobj.flush()
+                print(f"packed: the float16 weights of {key}", flush=True)
+        parts = split_file(archive, out / BACK, PART_SIZE)
+    print(f"{len(keys)} run folder(s) packed into {len(parts)} part(s) in {out} "
+          f"({sum(p.stat().st_size for p in parts) / 2**20:.1f} MiB)", flush=True)
+    return parts
+
+
+def json_member(name: str, content: dict):
+    from io import BytesIO
+
+    data = json.dumps(content, indent=1).encode()
+    member = tarfile.TarInfo(name)
+    member.size, member.mtime = len(data), int(time.time())
+    return member, BytesIO(data)
+
+
+def split_file(source: Path, prefix: Path, size: int) -> list[Path]:
+    parts = []
+    with source.open("rb") as whole:
+        while chunk := whole.read(size):
+            parts.append(prefix.with_name(f"{prefix.name}{len(parts):02d}"))
+            io.write_bytes(parts[-1], chunk)
+    return parts
+
+
+# --- here: what came back ----------------------------------------------------------------------
+
+def publish(folder: Path, results_root: Path, models_dir: Path = models.MODELS_DIR) -> dict:
+    """Publishes the runs and weights of a job's parts in `folder`; returns counts by outcome
+    (published, kept: finished here already, stale: trained under settings the profile no
+    longer has) and the models written."""
+    parts = sorted(folder.glob(f"{BACK}*"))
+    if not parts:
+        raise ConfigError(f"{folder} holds no {BACK}NN: the folder `run.sh OUT` filled")
+    with tempfile.TemporaryDirectory() as scratch:
+        archive = Path(scratch) / "back.tar.gz"
+        with archive.open("wb") as whole:
+            for part in parts:
+                whole.write(part.read_bytes())
+        came = Path(scratch) / "came"
+        try:
+            with tarfile.open(archive) as tar:
+                tar.extractall(came, filter="data")
+        except (tarfile.TarError, EOFError) as error:
+            raise ConfigError(f"the parts in {folder} do not make a whole archive ({error}): "
+                              "a part is missing or cut short") from None
+        manifest = json.loads((came / "job.json").read_text())
+        profile = load_profile(manifest["profile"])
+        theirs, ours = RunStore(came, profile), RunStore(results_root, profile)
+        said = {"published": [], "kept": [], "stale": [], "models": []}
+        for key in theirs.keys_found():
+            said[receive(theirs, ours, key, profile)].append(key)
+        if any(ours.weights(key).exists() for key in said["published"]):
+            said["models"] = [row["name"] for row in models.publish_best(ours.results_root,
+                                                                        profile, models_dir)]
+    said["not back"] = [RunConfig(**r).key for r in manifest["runs"]
+                        if RunConfig(**r).key not in theirs_keys(said)]
+    said["job"] = manifest
+    return said
+
+
+def theirs_keys(said: dict) -> set[str]:
+    return {key for outcome in ("published", "kept", "stale") for key in said[outcome]}
+
+
+def receive(theirs: RunStore, ours: RunStore, key: str, profile: Profile) -> str:
+    """One run that came back into our results root, as schedule publishes a worker's run."""
+    staged = theirs.packed(key)
+    trained_as = json.loads(staged.files["config.json"])  # a failed run's fingerprint too
+    wanted = fingerprint(run_config(trained_as["run"]), profile)
+    if not same_fingerprint(trained_as, wanted):
+        return "stale"
+    with ours.lock(key):
+        if ours.cached(key, wanted):
+            return "kept"
+        ours.receive(staged)
+    return "published"
