@@ -173,6 +173,15 @@ with np.load(faces) as arrays:
 """
 
 
+def ctrl_c_reaches_it() -> None:
+    """Popen's preexec_fn: Ctrl-C (SIGINT) acts in the child whatever this process inherited
+    (a shell's background job, e.g. `nohup ... &`, starts with SIGINT ignored, and a Python
+    started so never turns it into KeyboardInterrupt)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 # What differs between two trainings of one run: when and how long.
 TIMES = ("finished_at", "wall_seconds", "train_seconds")
 

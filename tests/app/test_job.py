@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from facerecon.app import job as gpu_job
+from facerecon.core.checks import ConfigError
 from facerecon.experiment.config import RunConfig, load_profile
 from facerecon.training.runs import RunStore
 
@@ -73,7 +74,15 @@ def run_there(job_folder: Path, there: Path, *options) -> subprocess.CompletedPr
                JAX_PLATFORMS="cpu", HOME=str(there))
     subprocess.run(["cp", "-r", str(job_folder), str(there / "job")], check=True)
     return subprocess.run([str(there / "job" / "run.sh"), str(there / "out"), *options],
-                          cwd=there, env=env, capture_output=True, text=True, timeout=900)
+                          cwd=there, env=env, capture_output=True, text=True, timeout=900,
+                          preexec_fn=ignore_ctrl_c)
+
+
+def ignore_ctrl_c() -> None:
+    """As in a shell's background job (`nohup run.sh ... &`): the stop must work even so."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @pytest.fixture(scope="module")
@@ -143,3 +152,18 @@ def test_runs_still_training_at_the_stop_are_dropped_and_the_rest_packed(job_fol
                           "--models-dir", tmp_path / "models")
     assert published.returncode == 0, published.stderr
     assert f"{len(RUNS)} of the job's {len(RUNS)} did not come back" in published.stdout
+
+
+@pytest.mark.parametrize("tar_filter", [gpu_job.DATA_FILTER, {}], ids=["filter", "no filter"])
+def test_parts_that_would_write_outside_their_folder_are_refused(tmp_path, monkeypatch,
+                                                                 tar_filter):
+    """Whether or not this Python's tarfile has its own filter (3.11.4 on)."""
+    monkeypatch.setattr(gpu_job, "DATA_FILTER", tar_filter)
+    evil = tmp_path / "evil.txt"
+    evil.write_text("x")
+    (tmp_path / "back").mkdir()
+    with tarfile.open(tmp_path / "back" / f"{gpu_job.BACK}00", "w:gz") as tar:
+        tar.add(evil, arcname="../../evil.txt")
+    with pytest.raises(ConfigError, match="which no job packs"):
+        gpu_job.publish(tmp_path / "back", tmp_path / "results", tmp_path / "models")
+    assert not (tmp_path.parent / "evil.txt").exists()

@@ -14,7 +14,7 @@ import pytest
 from facerecon.experiment.config import load_profile
 from facerecon.training import runs
 
-from support import ROOT, descendants, training_workers
+from support import ROOT, ctrl_c_reaches_it, descendants, training_workers
 
 SLICE = ["--profile", "smoke", "--only", "simple_cnn", "--loss", "l2"]
 # A hang detector, not a speed test: the stop took about 6 s where it was measured.
@@ -45,7 +45,8 @@ def interrupt_while_training(results: Path, figures: Path, send) -> tuple[subpro
     process = subprocess.Popen([str(ROOT / "run_all.sh"), *SLICE, "--force",
                                 "--results-root", str(results), "--figures-root", str(figures)],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               start_new_session=True, env={**os.environ, "PYTHONFAULTHANDLER": "1"})
+                               start_new_session=True, preexec_fn=ctrl_c_reaches_it,
+                               env={**os.environ, "PYTHONFAULTHANDLER": "1"})
     lines, training = [], threading.Event()
 
     def read():

@@ -185,7 +185,10 @@ def train(job: Path, out: Path, deadline_s: float, stop_s: float,
     runs = [RunConfig(**fields) for fields in manifest["runs"]]
     started = time.monotonic()
     outcome = None
-    previous = signal.signal(signal.SIGALRM, stop_training)
+    # The stop is a Ctrl-C (the scheduler defers it while publishing): one that acts even where
+    # the job was started with Ctrl-C ignored (a shell's background job, `nohup ... &`).
+    previous = {signal.SIGALRM: signal.signal(signal.SIGALRM, stop_training),
+                signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler)}
     signal.alarm(max(1, int(stop_s)))
     try:
         # Planned without asking the backend for its device: JAX in this process would take
@@ -200,7 +203,8 @@ def train(job: Path, out: Path, deadline_s: float, stop_s: float,
               "not packed (a later job trains them)", flush=True)
     finally:
         signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     pack(store, manifest, out)
     return 0 if outcome is not None and outcome.ok and not outcome.counts()["not started"] else 1
 
@@ -303,7 +307,7 @@ def publish(folder: Path, results_root: Path, models_dir: Path = models.MODELS_D
         came = Path(scratch) / "came"
         try:
             with tarfile.open(archive) as tar:
-                tar.extractall(came, filter="data")
+                tar.extractall(came, members=plain_members(tar, folder), **DATA_FILTER)
         except (tarfile.TarError, EOFError) as error:
             raise ConfigError(f"the parts in {folder} do not make a whole archive ({error}): "
                               "a part is missing or cut short") from None
@@ -320,6 +324,21 @@ def publish(folder: Path, results_root: Path, models_dir: Path = models.MODELS_D
                         if RunConfig(**r).key not in theirs_keys(said)]
     said["job"] = manifest
     return said
+
+
+# tarfile's own check of what an archive may write (Python 3.11.4 on); plain_members everywhere.
+DATA_FILTER = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+
+
+def plain_members(tar: tarfile.TarFile, folder: Path) -> list[tarfile.TarInfo]:
+    """The archive's files and folders, none of which may land outside where it is unpacked."""
+    members = tar.getmembers()
+    for member in members:
+        path = Path(member.name)
+        if path.is_absolute() or ".." in path.parts or not (member.isfile() or member.isdir()):
+            raise ConfigError(f"the parts in {folder} hold {member.name!r}, which no job packs "
+                              "(a path outside the archive, or a link): not unpacked")
+    return members
 
 
 def theirs_keys(said: dict) -> set[str]:
