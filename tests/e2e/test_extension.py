@@ -1,4 +1,4 @@
-"""Extending the study as the README's "Extending the study" says: a JPEG-quality obfuscation is
+"""Extending the study as docs/extending.md says: a JPEG-quality obfuscation is
 its function, its registry entry (axes/obfuscation.py) and its profile sections, here only in a
 temporary registry entry and a temporary copy of params/. Its smoke run trains, the grid and
 the pipeline hold it, and no other run's fingerprint changes."""

@@ -1,7 +1,8 @@
-"""The README's results are written from the committed CSVs, never typed: each profile's blocks
-(its headline near the top, its results) equal what readme makes of results/<profile>/, and
-update_readme rewrites only the blocks between their markers, only for the project's own quick
-and paper results. Its table of every profile's settings is written from params/*.yaml."""
+"""The numbers a reader sees are written from the committed CSVs, never typed: each profile's
+results page (results/<profile>/README.md) and its headline in the README equal what readme makes
+of results/<profile>/, and update_readme rewrites only the blocks between their markers, only for
+the project's own quick and paper results. The README's table of every profile's settings is
+written from params/*.yaml, and the README stays a front door (two screens)."""
 import dataclasses
 
 import pandas as pd
@@ -15,14 +16,16 @@ RESULTS = PROJECT_ROOT / "results"
 
 
 @pytest.mark.parametrize("profile", readme.PROFILES_IN_README)
-def test_the_committed_readme_shows_the_committed_results(profile):
+def test_the_committed_pages_show_the_committed_results(profile):
+    redo = f"run ./run_all.sh --profile {profile} --report-only"
+    page = RESULTS / profile / readme.RESULTS_PAGE
+    assert page.read_text() == readme.results_page(profile, RESULTS), (
+        f"results/{profile}/{readme.RESULTS_PAGE} differs from the CSVs beside it: {redo}")
+    begin, end = readme.markers(f"headline:{profile}")
     text = readme.README.read_text()
-    for name, block in ((f"results:{profile}", readme.results_block(profile, RESULTS)),
-                        (f"headline:{profile}", readme.headline(profile, RESULTS))):
-        begin, end = readme.markers(name)
-        shown = text[text.index(begin) + len(begin):text.index(end)].strip("\n")
-        assert shown == block, (f"README's {name} differs from results/{profile}/: run "
-                                f"./run_all.sh --profile {profile} --report-only")
+    shown = text[text.index(begin) + len(begin):text.index(end)].strip("\n")
+    assert shown == readme.headline(profile, RESULTS), f"README's headline:{profile}: {redo}"
+    assert f"(results/{profile}/{readme.RESULTS_PAGE})" in text  # linked
 
 
 def test_the_headline_answers_first_and_comes_before_the_results():
@@ -30,20 +33,38 @@ def test_the_headline_answers_first_and_comes_before_the_results():
     text = readme.README.read_text()
     for profile in readme.PROFILES_IN_README:
         begin, _ = readme.markers(f"headline:{profile}")
-        assert text.index(begin) < text.index("## Two commands") < text.index("## Results")
+        assert text.index(begin) < text.index("## Two commands") < text.index(
+            "## Where the results are")
         answer = (RESULTS / profile / "findings.md").read_text().split("\n")[0]
         assert answer.removeprefix("**Which loss restores faces best?** ") in \
             readme.headline(profile, RESULTS)
 
 
+def test_the_readme_is_a_front_door():
+    """What, the answer, the two commands, where results are, extending and citing, in at most
+    150 lines: the details live in docs/ and each profile's results page."""
+    text = readme.README.read_text()
+    assert len(text.splitlines()) <= 150
+    for heading in ("## The answer so far", "## Two commands", "## Where the results are",
+                    "## Extending the study", "## License and how to cite"):
+        assert heading in text
+
+
 def test_update_rewrites_only_the_block(tmp_path):
     page = tmp_path / "README.md"
-    begin, end = readme.markers("results:quick")
+    begin, end = readme.markers("headline:quick")
     page.write_text(f"before\n{begin}\nstale 99.99 dB\n{end}\nafter\n")
     assert readme.update_readme("quick", RESULTS, page)
     text = page.read_text()
     assert text.startswith("before\n") and text.endswith(f"{end}\nafter\n")
-    assert "99.99" not in text and "| Simple CNN | L2 |" in text
+    assert "99.99" not in text and "**Quick profile**" in text
+
+
+def test_the_results_page_holds_the_findings_and_the_table_of_means(tmp_path):
+    text = readme.results_page("quick", RESULTS)
+    assert text.startswith("# Results of the quick profile")
+    assert (RESULTS / "quick" / "findings.md").read_text().strip() in text
+    assert "| Simple CNN | L2 |" in text
 
 
 def block_of(text: str, name: str) -> str:
@@ -95,7 +116,7 @@ def test_update_rewrites_the_profiles_table(tmp_path):
 @pytest.mark.parametrize("profile, root", [("smoke", RESULTS), ("quick", "elsewhere")])
 def test_smoke_and_foreign_results_leave_the_readme_alone(tmp_path, profile, root):
     page = tmp_path / "README.md"
-    begin, end = readme.markers(f"results:{profile}")
+    begin, end = readme.markers(f"headline:{profile}")
     page.write_text(f"{begin}\nkept\n{end}\n")
     assert not readme.update_readme(profile, tmp_path / root if root == "elsewhere" else root,
                                     page)

@@ -376,7 +376,7 @@ def run_notebooks(settings: Profile, architectures: list[str] | None, losses: li
             print(compile_report(results_root / profile))
 
         if not failed and update_readme(profile, results_root):
-            print(f"README:  its {profile} results rewritten from these")
+            print(f"README:  its {profile} headline rewritten from these")
     if failed:
         print(f"{len(failed)} notebook(s) failed: {', '.join(failed)} "
               f"(their executed copies show the error; finished runs are kept)", file=sys.stderr)

@@ -2,7 +2,8 @@
 (tables.py, printed by formatting.py), every figure (figures.py) and the reproduction report
 (reproduction.py), and face recognition on original, obfuscated and reconstructed faces
 (recognition.py; computed where LFW is, else read from results/), the strength sweep
-(strengths.py), and the findings that open it all (findings.py). A run that did not happen,
+(strengths.py), the findings that open it all (findings.py) and the profile's results page,
+results/<profile>/README.md (readme.py). A run that did not happen,
 failed or was interrupted appears as missing: an empty cell in CSV (with its status), "missing"
 in Markdown and LaTeX, a gap in figures.
 
@@ -14,7 +15,8 @@ from pathlib import Path
 
 from ..core import io
 from ..experiment.config import OBFUSCATION_NAMES, Profile
-from . import figures, findings, formatting, latex, recognition_report, reproduction, strengths, tables
+from . import (figures, findings, formatting, latex, readme, recognition_report, reproduction,
+               strengths, tables)
 from .evidence import gather_evidence
 
 
@@ -38,6 +40,7 @@ def build_report(settings: Profile, results_root, figures_root) -> dict:
     answer = findings.write_findings(evidence, report, results)
     document = latex.write_report_tex(results, Path(figures_root) / profile, settings, answer,
                                       formatting.LEGEND, evidence.runs)
+    readme.write_results_page(profile, results_root)
     return {"evidence": evidence, "runs": evidence.runs, "figures": written_figures,
             "tables": {**{name: t.frame for name, t in study_tables.items()},
                        "reproduction": report},

@@ -1,10 +1,10 @@
-"""The README's results, written from a profile's CSVs between two markers, so that no number in
-the README is typed by hand: `./run_all.sh --profile quick|paper` rewrites its profile's blocks,
-its headline near the top and its results (only when the results are the project's own, under
-results/), and the table of every profile's settings under the Data bullet (params/*.yaml).
+"""The README's answer and each profile's results page, written from the profile's CSVs so that
+no number a reader sees is typed by hand. The report (build.py) writes results/<profile>/README.md,
+the page of its results (GitHub shows it with the folder); `./run_all.sh --profile quick|paper`
+rewrites the README's headline of its profile (only when the results are the project's own,
+under results/) and the table of every profile's settings (params/*.yaml), between markers:
 
     <!-- headline:paper begin --> ... <!-- headline:paper end -->
-    <!-- results:paper begin --> ... <!-- results:paper end -->
     <!-- profiles begin --> ... <!-- profiles end -->
 """
 from __future__ import annotations
@@ -30,6 +30,7 @@ from .findings import headline_text
 
 README = PROJECT_ROOT / "README.md"
 PROFILES_IN_README = ("quick", "paper")
+RESULTS_PAGE = "README.md"  # results/<profile>/README.md
 
 
 def markers(name: str) -> tuple[str, str]:
@@ -125,12 +126,16 @@ def baseline_settings(results: Path) -> str:
     return "Baselines' settings:\n\n" + selection_text(pd.read_csv(path))
 
 
-def results_block(profile: str, results_root) -> str:
-    """The profile's results for the README: the findings first, then the table of test means,
-    the baselines' settings, the obfuscation strengths, the gap to the study and recognition."""
+def results_page(profile: str, results_root) -> str:
+    """The profile's results page: the findings first, then the table of test means, the
+    baselines' settings, the obfuscation strengths, the gap to the study and recognition."""
     results = Path(results_root) / profile
     runs = pd.read_csv(results / "all_runs.csv")
     return "\n\n".join(part for part in [
+        f"# Results of the {profile} profile\n\nWritten by `python -m facerecon report` (and "
+        f"`./run_all.sh`) from this folder's CSVs: nothing here is typed by hand. How the runs "
+        f"were produced, on which machine and commit, is in every run's `metrics.json` and in "
+        f"the project's `CHANGELOG.md`; the whole report is `report.pdf` (`report.tex`).",
         stored(results, "findings.md", "No findings yet (`python -m facerecon report`)."),
         f"Test PSNR / SSIM, means over seeds (`results/{profile}/all_runs.csv`; — is a run "
         f"that has not finished; bold: the best network of a column, a mean over the seeds its "
@@ -146,7 +151,13 @@ def results_block(profile: str, results_root) -> str:
         f"obfuscated and reconstructed test faces (`results/{profile}/recognition.csv`, "
         f"figure `figures/{profile}/recognition_vs_psnr.png`):",
         recognition_report.stored_text(results),
-    ] if part)
+    ] if part) + "\n"
+
+
+def write_results_page(profile: str, results_root) -> Path:
+    path = Path(results_root) / profile / RESULTS_PAGE
+    io.write_text(path, results_page(profile, results_root))
+    return path
 
 
 def headline(profile: str, results_root) -> str:
@@ -208,14 +219,13 @@ PROFILE_NOTES = {"quick": "32×32 on a CPU: the direction of effects, not the st
 
 
 def update_readme(profile: str, results_root, readme: Path = README) -> bool:
-    """Rewrites the profile's blocks of the README (its headline near the top and its results)
-    and the table of the profiles' settings; False where there is none to write (the smoke
-    profile, results elsewhere than the project's, or a README without the markers)."""
+    """Rewrites the profile's headline in the README and the table of the profiles' settings;
+    False where there is none to write (the smoke profile, results elsewhere than the
+    project's, or a README without the markers)."""
     if profile not in PROFILES_IN_README or Path(results_root).resolve() != PROJECT_ROOT / "results":
         return False
     text = readme.read_text()
-    blocks = {f"results:{profile}": results_block(profile, results_root),
-              f"headline:{profile}": headline(profile, results_root),
+    blocks = {f"headline:{profile}": headline(profile, results_root),
               "profiles": profiles_table()}
     written = False
     for name, block in blocks.items():
