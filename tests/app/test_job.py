@@ -46,7 +46,7 @@ def test_a_job_folder_holds_what_a_machine_without_the_checkout_needs(job_folder
     manifest = json.loads((job_folder / "job.json").read_text())
     assert [RunConfig(**r) for r in manifest["runs"]] == RUNS  # the study's priority order
     names = {p.relative_to(job_folder).as_posix() for p in job_folder.rglob("*") if p.is_file()}
-    assert {"run.sh", "job.json", "lib/facerecon/__main__.py", "params/smoke.yaml",
+    assert {"run.sh", "job.json", "README.txt", "lib/facerecon/__main__.py", "params/smoke.yaml",
             f"faces/{manifest['cache']}.xz"} <= names
     assert {f"dlib_models/{n}.xz" for n in ("shape_predictor_5_face_landmarks.dat",
                                             "dlib_face_recognition_resnet_model_v1.dat")} <= names
@@ -59,7 +59,7 @@ def test_a_second_build_into_a_used_folder_is_one_line(job_folder):
     done = facerecon("job", "build", "--profile", "smoke", "--wheels", "none", *SELECT,
                      job_folder)
     assert done.returncode == 2 and done.stderr.count("\n") == 1
-    assert "exists and is not empty" in done.stderr
+    assert "exists and is not an empty folder" in done.stderr
 
 
 def run_there(job_folder: Path, there: Path, *options) -> subprocess.CompletedProcess:
@@ -139,6 +139,9 @@ def test_parts_missing_or_cut_short_are_one_line(came_back, tmp_path):
     done = facerecon("job", "publish", tmp_path / "cut", "--results-root", tmp_path / "r")
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
     assert "cut short" in done.stderr
+    done = facerecon("job", "publish", tmp_path / "nowhere", "--results-root", tmp_path / "r")
+    assert done.returncode == 2 and "does not exist" in done.stderr
+    (tmp_path / "empty").mkdir()
     done = facerecon("job", "publish", tmp_path / "empty", "--results-root", tmp_path / "r")
     assert done.returncode == 2 and "holds no job_back" in done.stderr
 

@@ -227,6 +227,7 @@ def job(args) -> int:
     if args.step == "build":
         from ..training.schedule import in_priority_order
 
+        gpu_job.check_new_folder(args.job)  # before the plan is said
         runs = in_priority_order(list(planned(selected_runs(args), args, check=False).to_train),
                                  args.profile)
         wheels = ([] if args.wheels == "none" else list(gpu_job.LACKED) if args.wheels is None
@@ -235,10 +236,11 @@ def job(args) -> int:
                           args.data_home)
         print(f"{args.job}: {len(runs)} run(s) of profile {args.profile.name}, "
               f"{built['size'] / 2**20:.1f} MiB (wheels: {', '.join(built['wheels']) or 'none'}"
-              f"); there: {args.job.name}/run.sh OUT --deadline-s S --stop-s S")
+              f"); there: {args.job.name}/run.sh OUT (its README.txt says what it needs)")
         return 0
     if args.step == "train":
-        return gpu_job.train(args.job, args.out, args.deadline_s, args.stop_s, args.runs_per_gpu)
+        return gpu_job.train(args.job, args.out, args.deadline_s, args.stop_s, args.runs_per_gpu,
+                             int(args.back_mib * 2**20))
     said = gpu_job.publish(args.folder, args.results_root, args.models_dir)
     for outcome, meaning in (("published", "published"), ("kept", "kept: finished here already"),
                              ("stale", "not published: trained under settings the profile no "
@@ -429,16 +431,18 @@ def parser() -> argparse.ArgumentParser:
     step.add_argument("--python-version", default="{}.{}".format(*sys.version_info[:2]),
                       help="the GPU machine's Python, for the wheels (default: this one's)")
     step.add_argument("--wheels", help="comma list of packages to carry as wheels at the "
-                      "versions installed here, or none (default: what the lent GPU image "
-                      "lacks, app/job.py: LACKED)")
+                      "versions installed here, or none (default: Keras with namex and optree, "
+                      "and dlib-bin; app/job.py: LACKED)")
     step = steps.add_parser("train", help="(run.sh, there) trains the job's runs, packs them")
     step.add_argument("job", type=Path, help="the job folder")
     step.add_argument("out", type=Path, help="folder for what goes back")
-    step.add_argument("--deadline-s", type=float, default=420,
-                      help="start no run after this many seconds (default: %(default)s)")
-    step.add_argument("--stop-s", type=float, default=540, help="stop the runs still training "
-                      "after this many seconds, then pack (default: %(default)s)")
+    step.add_argument("--deadline-s", type=float, help="start no run after this many seconds "
+                      "(default: every run starts)")
+    step.add_argument("--stop-s", type=float, help="stop the runs still training after this "
+                      "many seconds, then pack (default: none is stopped)")
     step.add_argument("--runs-per-gpu", type=int, help="runs sharing each GPU (default: 1)")
+    step.add_argument("--back-mib", type=float, default=60, help="at most this many MiB in "
+                      "OUT: the best weights that fit (default: %(default)s)")
     step = steps.add_parser("publish", parents=[results], help="what a job brought back, into "
                             "results/ and models/")
     step.add_argument("folder", type=Path, help="the folder holding the job's parts")

@@ -2,7 +2,7 @@
 GPU window, a cluster node behind a firewall). Three steps:
 
     python -m facerecon job build --profile paper JOB            # here: JOB/, at most 60 MiB
-    JOB/run.sh OUT --deadline-s 420 --stop-s 540                 # there: trains, packs into OUT
+    JOB/run.sh OUT [--deadline-s 420 --stop-s 540]               # there: trains, packs into OUT
     python -m facerecon job publish OUT                          # here: into results/, models/
 
 `build` writes the package, params/, the prepared faces of the runs to train (the splits they
@@ -10,10 +10,11 @@ use, never LFW itself), dlib's two model files, the wheels that machine lacks, j
 runs still missing here, in the study's priority order, and the code version) and run.sh.
 `run.sh` installs the wheels into JOB/site and trains the job's runs on that machine's process
 pool (schedule's local executor: several runs per GPU, the same task and driver-only publishing
-as Ray), starting none after --deadline-s and stopping any still training at --stop-s; then it
+as Ray), every run, or (on a machine lent for a while) starting none after --deadline-s and
+stopping any still training at --stop-s; then it
 packs every run's records (Y and identity scores included; the test faces stay there) and the
-float16 weights of the best run per architecture and obfuscation that fit into parts of at
-most 15 MiB in OUT: what a lent machine hands back (8 files, 64 MiB). `publish` puts each run
+float16 weights of the best run per architecture and obfuscation that fit --back-mib (60) into
+parts of at most 15 MiB in OUT. `publish` puts each run
 that came back where train_run would have (a run finished here already is kept), the weights
 into results/<profile>/weights/, and renews models/ (models.publish_best: the best run per
 obfuscation by validation PSNR, among all with weights here).
@@ -49,11 +50,13 @@ from ..training.executors import reason_of
 from ..training.runs import RunStore, run_config
 from . import models
 
-JOB_LIMIT = 60 * 2**20    # the folder a call carries beside little else (64 MiB in all)
-PART_SIZE = 15 * 2**20    # what comes back: files of at most 16 MiB,
-BACK_LIMIT = 60 * 2**20   # 64 MiB together
-# What the lent GPU image lacks of the packages a run imports (.library's KINDS.md lists what it
-# has: JAX with CUDA, NumPy, pandas, OpenCV, scikit-image, scikit-learn, h5py, PyYAML, ...).
+# Sized for a lent GPU machine that copies at most 64 MiB there and hands back at most 8 files
+# of 16 MiB, 64 MiB together; --back-mib raises the last where nothing limits it.
+JOB_LIMIT = 60 * 2**20
+PART_SIZE = 15 * 2**20
+BACK_LIMIT = 60 * 2**20
+# What a GPU machine with JAX and the scientific Python stack (NumPy, pandas, OpenCV,
+# scikit-image, scikit-learn, h5py, PyYAML, typing-extensions) lacks of what a run imports.
 LACKED = ("keras", "namex", "optree", "dlib-bin")
 WHEEL_PLATFORMS = ("manylinux_2_28_x86_64", "manylinux_2_27_x86_64", "manylinux_2_17_x86_64",
                    "manylinux2014_x86_64")
@@ -81,8 +84,7 @@ exec "$py" -m facerecon job train "$here" "$@"
 def build(runs: list[RunConfig], profile: Profile, job: Path, python_version: str,
           wheels: list[str], data_home=None) -> dict:
     """Writes the job folder for `runs` (in the order to train them); returns job.json."""
-    if job.exists() and any(job.iterdir()):
-        raise ConfigError(f"{job} exists and is not empty: name a new folder for the job")
+    check_new_folder(job)
     if not runs:
         raise ConfigError(f"no run of profile {profile.name} is missing here: nothing to train")
     staging = io.writable_dir(job.with_name(job.name + ".partial"))
@@ -99,6 +101,7 @@ def build(runs: list[RunConfig], profile: Profile, job: Path, python_version: st
         io.write_json(staging / "job.json", manifest)
         io.write_text(staging / "run.sh", RUN_SH)
         (staging / "run.sh").chmod(0o755)
+        io.write_text(staging / "README.txt", job_readme(manifest))
         size = folder_size(staging)
         if size > JOB_LIMIT:
             raise ConfigError(f"the job would hold {size / 2**20:.1f} MiB, more than "
@@ -108,6 +111,31 @@ def build(runs: list[RunConfig], profile: Profile, job: Path, python_version: st
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return manifest | {"size": size}
+
+
+def check_new_folder(job: Path) -> None:
+    if job.exists() and (not job.is_dir() or any(job.iterdir())):
+        raise ConfigError(f"{job} exists and is not an empty folder: name a new folder for the "
+                          "job")
+
+
+def job_readme(manifest: dict) -> str:
+    """What the machine that runs the job needs, the command, and what to bring back."""
+    carried = ", ".join(manifest["wheels"]) or "none"
+    return f"""A GPU job of the face-reconstruction study: {len(manifest['runs'])} run(s) of profile
+{manifest['profile']}, code version {manifest['code_version']}, built {manifest['built_at']}.
+
+Needs there: Linux x86_64, Python {manifest['python']} with JAX (its CUDA build on a GPU) and
+{', '.join(m for m in NEEDED_THERE if m not in ('keras', 'dlib', 'jax'))}; Keras and dlib too
+unless their wheels are carried (carried: {carried}). No internet, LFW or Ray.
+
+    ./run.sh OUT                                   # every run, then packs into OUT
+    ./run.sh OUT --deadline-s 420 --stop-s 540     # a machine lent for 10 minutes
+    ./run.sh OUT --runs-per-gpu 6                  # runs sharing each GPU (default 1)
+
+PYTHON names the interpreter (default python3). Bring back every OUT/{BACK}NN file, then, in the
+checkout the job was built from: python -m facerecon job publish OUT
+"""
 
 
 def copy_code(job: Path) -> None:
@@ -170,8 +198,8 @@ def folder_size(folder: Path) -> int:
 
 # --- there: train, then pack -------------------------------------------------------------------
 
-def train(job: Path, out: Path, deadline_s: float, stop_s: float,
-          runs_per_gpu: int | None) -> int:
+def train(job: Path, out: Path, deadline_s: float | None, stop_s: float | None,
+          runs_per_gpu: int | None, back_limit: int = BACK_LIMIT) -> int:
     """Trains the job's runs in its folder (results/) until the deadline, packs what finished
     into `out` and returns the exit status (0: every run trained)."""
     check_imports()
@@ -189,7 +217,7 @@ def train(job: Path, out: Path, deadline_s: float, stop_s: float,
     # the job was started with Ctrl-C ignored (a shell's background job, `nohup ... &`).
     previous = {signal.SIGALRM: signal.signal(signal.SIGALRM, stop_training),
                 signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler)}
-    signal.alarm(max(1, int(stop_s)))
+    signal.alarm(max(1, int(stop_s)) if stop_s else 0)
     try:
         # Planned without asking the backend for its device: JAX in this process would take
         # three quarters of the GPU's memory from the runs (its default preallocation).
@@ -205,7 +233,7 @@ def train(job: Path, out: Path, deadline_s: float, stop_s: float,
         signal.alarm(0)
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-    pack(store, manifest, out)
+    pack(store, manifest, out, back_limit)
     return 0 if outcome is not None and outcome.ok and not outcome.counts()["not started"] else 1
 
 
@@ -241,10 +269,10 @@ def unpack_carried(job: Path, manifest: dict) -> None:
     os.environ["FACERECON_CODE_VERSION"] = manifest["code_version"]
 
 
-def pack(store: RunStore, manifest: dict, out: Path) -> list[Path]:
+def pack(store: RunStore, manifest: dict, out: Path, back_limit: int = BACK_LIMIT) -> list[Path]:
     """Every run's folder but its test faces, then the float16 weights of the best run per
-    architecture and obfuscation (models.best_runs) while they fit BACK_LIMIT, as one .tar.gz
-    cut into parts of PART_SIZE in `out`."""
+    architecture and obfuscation (models.best_runs) while they fit back_limit bytes, as one
+    .tar.gz cut into parts of PART_SIZE in `out`."""
     out = io.writable_dir(out)
     with tempfile.TemporaryDirectory() as scratch:
         archive = Path(scratch) / "back.tar.gz"
@@ -260,7 +288,7 @@ def pack(store: RunStore, manifest: dict, out: Path) -> list[Path]:
             for key in models.best_runs(store, ("architecture", "obfuscation")).values():
                 light = Path(scratch) / f"{key}.weights.h5"
                 models.to_float16(store.weights(key), light)
-                if archive.stat().st_size + light.stat().st_size > BACK_LIMIT:
+                if archive.stat().st_size + light.stat().st_size > back_limit:
                     print(f"left behind (no room): the weights of {key}", flush=True)
                     continue
                 tar.add(light, arcname=f"{store.profile.name}/weights/{key}.weights.h5")
@@ -296,6 +324,8 @@ def publish(folder: Path, results_root: Path, models_dir: Path = models.MODELS_D
     """Publishes the runs and weights of a job's parts in `folder`; returns counts by outcome
     (published, kept: finished here already, stale: trained under settings the profile no
     longer has) and the models written."""
+    if not folder.is_dir():
+        raise ConfigError(f"{folder} does not exist: name the folder `run.sh OUT` filled")
     parts = sorted(folder.glob(f"{BACK}*"))
     if not parts:
         raise ConfigError(f"{folder} holds no {BACK}NN: the folder `run.sh OUT` filled")

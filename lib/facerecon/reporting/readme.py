@@ -131,25 +131,32 @@ def results_page(profile: str, results_root) -> str:
     baselines' settings, the obfuscation strengths, the gap to the study and recognition."""
     results = Path(results_root) / profile
     runs = pd.read_csv(results / "all_runs.csv")
+    figures = f"../../figures/{profile}"  # the page lives in results/<profile>/
     return "\n\n".join(part for part in [
         f"# Results of the {profile} profile\n\nWritten by `python -m facerecon report` (and "
         f"`./run_all.sh`) from this folder's CSVs: nothing here is typed by hand. How the runs "
-        f"were produced, on which machine and commit, is in every run's `metrics.json` and in "
-        f"the project's `CHANGELOG.md`; the whole report is `report.pdf` (`report.tex`).",
+        f"were produced, on which machine and commit, is in every run's `metrics.json` "
+        f"([runs/](runs/)) and in [CHANGELOG.md](../../CHANGELOG.md); the whole report is "
+        f"[report.tex](report.tex) (report.pdf where pdflatex is). Back to the "
+        f"[project's README](../../README.md).",
+        "## The answer",
         stored(results, "findings.md", "No findings yet (`python -m facerecon report`)."),
-        f"Test PSNR / SSIM, means over seeds (`results/{profile}/all_runs.csv`; — is a run "
-        f"that has not finished; bold: the best network of a column, a mean over the seeds its "
-        f"row's Seeds column counts; baselines chosen on validation faces):",
+        "## Test means",
+        "Test PSNR / SSIM, means over seeds ([all_runs.csv](all_runs.csv); — is a run "
+        "that has not finished; bold: the best network of a column, a mean over the seeds its "
+        "row's Seeds column counts; baselines chosen on validation faces):",
         results_table(runs, baseline_means(results)),
         baseline_settings(results),
+        "## Obfuscation strengths and the gap to the study",
         obfuscation_placement(results),
         f"**The gap to the study's numbers, and the obfuscation strength** "
-        f"(`results/{profile}/tables/strength_sweep.md`, figure "
-        f"`figures/{profile}/strength_sweep.png`):",
+        f"([tables/strength_sweep.md](tables/strength_sweep.md), "
+        f"[figure]({figures}/strength_sweep.png)):",
         strengths.stored_text(results),
-        f"**Does reconstruction give the identity back?** Face recognition on original, "
-        f"obfuscated and reconstructed test faces (`results/{profile}/recognition.csv`, "
-        f"figure `figures/{profile}/recognition_vs_psnr.png`):",
+        "## Does reconstruction give the identity back?",
+        "Face recognition on original, obfuscated and reconstructed test faces "
+        "([recognition.csv](recognition.csv), "
+        f"[figure]({figures}/recognition_vs_psnr.png)):",
         recognition_report.stored_text(results),
     ] if part) + "\n"
 
