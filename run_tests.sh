@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/ensure_env.sh
-exec python -m pytest "$@"
+# One worker per core, at most 4 (each holds TensorFlow); pass -n 0 to run in this process.
+exec python -m pytest -n auto --maxprocesses 4 --dist loadfile "$@"

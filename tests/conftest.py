@@ -1,7 +1,13 @@
 """Shared fixtures (helpers without a fixture live in tests/support.py). Real-data tests use an
 LFW copy in scikit-learn's layout: $LFW_HOME, else ../shared/lfw_home beside the checkout; where
 neither exists they are skipped with the reason. What many tests only read is made once per test
-run: one synthetic smoke run (`trained_run`) and the real-LFW smoke study (`smoke_study`)."""
+run: one synthetic smoke run (`trained_run`) and the real-LFW smoke study (`smoke_study`).
+
+./run_tests.sh runs test modules side by side, one pytest-xdist worker per core (--dist loadfile:
+a module's tests share a worker, so a module's fixtures are made once; a session fixture is made
+once per worker that asks for it, so the smoke study's readers stay in one module).
+(--dist loadgroup would group finer, but with pytest 9.2 it silently groups nothing:
+pytest-xdist issue 1386.)"""
 from __future__ import annotations
 
 import os
@@ -11,6 +17,24 @@ import pytest
 
 from support import (SHARED_LFW, SMOKE_STUDY_LOSSES, TRAINED_RUN, finished, lfw_copy,
                      start_run_all, synthetic_dataset_of)
+
+
+def minutes(item) -> int:
+    marker = item.get_closest_marker("minutes")
+    return marker.args[0] if marker else 0
+
+
+def pytest_collection_modifyitems(items):
+    """The longest modules (marked `minutes(n)`) first, so that workers side by side finish
+    together; the smoke study is made once per worker that reads it, so its readers stay in one
+    module."""
+    items.sort(key=lambda item: -minutes(item))  # stable: the rest keep their order
+    readers = {item.path for item in items if "smoke_invocations" in item.fixturenames}
+    if len(readers) > 1:
+        raise pytest.UsageError("the smoke study is read in " + ", ".join(map(str, readers)) +
+                                ": keep its readers in tests/e2e/test_run_all.py, or each "
+                                "worker trains it again")
+
 
 # The checks that need the JAX backend; tests/test_jax_backend.py runs them in a subprocess.
 collect_ignore = [] if os.environ.get("KERAS_BACKEND") == "jax" else ["jax_backend"]

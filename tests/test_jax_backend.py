@@ -11,6 +11,8 @@ import pytest
 
 from support import ROOT
 
+pytestmark = pytest.mark.minutes(2)
+
 
 @pytest.mark.skipif(importlib.util.find_spec("jax") is None,
                     reason="JAX is not installed: the JAX backend's checks are skipped")

@@ -19,6 +19,8 @@ from facerecon.core.checks import ConfigError
 from facerecon.experiment.config import RunConfig, load_profile
 from facerecon.training.runs import RunStore
 
+pytestmark = pytest.mark.minutes(1)
+
 PROFILE = load_profile("smoke")
 RUNS = [RunConfig("srresnet", "l2", "blur", 0, "smoke"),
         RunConfig("simple_cnn", "l2", "blur", 0, "smoke")]

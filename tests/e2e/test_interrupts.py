@@ -16,6 +16,8 @@ from facerecon.training import runs
 
 from support import ROOT, ctrl_c_reaches_it, descendants, training_workers
 
+pytestmark = pytest.mark.minutes(2)
+
 SLICE = ["--profile", "smoke", "--only", "simple_cnn", "--loss", "l2"]
 # A hang detector, not a speed test: the stop took about 6 s where it was measured.
 STOP_WITHIN_S = 60

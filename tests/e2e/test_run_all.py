@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from facerecon.axes.architectures import ARCHITECTURES
 from facerecon.axes.losses import LOSSES
@@ -14,6 +15,8 @@ from facerecon.experiment.config import OBFUSCATION_NAMES, load_profile
 from facerecon.training import runs
 
 from support import ROOT, SMOKE_STUDY_LOSSES, run_all
+
+pytestmark = pytest.mark.minutes(4)
 
 
 def read_table(results, name):

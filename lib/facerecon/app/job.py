@@ -162,11 +162,12 @@ def carry_faces(cache: Path, splits: list[str], folder: Path) -> None:
 
 
 def carry_dlib_models(folder: Path) -> None:
-    """dlib's landmark and descriptor models (what the identity distance needs), xz-compressed."""
+    """dlib's landmark and descriptor models (what the identity distance needs), xz-compressed at
+    the fastest preset: measured, preset 9 saves 0.35 of their 30 MiB in four times the time."""
     source = identity.model_folder()
     for name in (identity.LANDMARKS_FILE, identity.DESCRIPTOR_FILE):
         io.write_bytes(io.writable_dir(folder) / f"{name}.xz",
-                       lzma.compress((source / name).read_bytes(), preset=9))
+                       lzma.compress((source / name).read_bytes(), preset=0))
 
 
 def download_wheels(packages: list[str], python_version: str, folder: Path) -> list[str]:
