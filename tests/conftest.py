@@ -49,11 +49,14 @@ def lfw_home() -> Path:
 
 
 @pytest.fixture(scope="session")
-def lfw_data_home(lfw_home, tmp_path_factory) -> Path:
-    """A writable scikit-learn data_home whose lfw_home links to the read-only LFW copy."""
-    from facerecon.data.lfw import link_lfw_copy
+def lfw_data_home(lfw_home) -> Path:
+    """A writable scikit-learn data_home whose lfw_home links to the read-only LFW copy: the
+    checkout's data/scikit_learn_data, which ./run_all.sh uses too, so scikit-learn decodes the
+    13,233 faces into its cache once for the whole suite (and a checkout), not once per test
+    process."""
+    from facerecon.data.lfw import LINKED_DATA_HOME, link_lfw_copy
 
-    return link_lfw_copy(lfw_home, tmp_path_factory.mktemp("scikit_learn_data"))
+    return link_lfw_copy(lfw_home, LINKED_DATA_HOME)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from facerecon.app import notebook, pipeline
 from facerecon.app.pipeline import ArchitectureNotebookParams
 from facerecon.core.checks import ConfigError
-from facerecon.experiment.config import load_profile
+from facerecon.experiment.config import STUDY_ARCHITECTURES, load_profile
 
 from support import cell_defaults
 
@@ -16,13 +16,16 @@ NOTEBOOKS = sorted(pipeline.NOTEBOOKS.glob("*.ipynb"))
 
 
 def test_every_notebook_is_known_to_the_pipeline():
-    assert {p.name for p in NOTEBOOKS} == set(pipeline.PARAMS)
+    assert {pipeline.architecture_notebook(a) for a in STUDY_ARCHITECTURES} | set(
+        pipeline.STEP_PARAMS) == {p.name for p in NOTEBOOKS}
+    with pytest.raises(ConfigError, match="no notebook of the pipeline"):
+        pipeline.params_of("50_other.ipynb")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_parameters_equal_the_configuration_fields_and_only_the_cell_has_defaults(path):
     declared = set(papermill.inspect_notebook(str(path)))
-    fields = dataclasses.fields(pipeline.PARAMS[path.name])
+    fields = dataclasses.fields(pipeline.params_of(path.name))
     assert declared == {f.name for f in fields}
     assert all(f.default is dataclasses.MISSING for f in fields)  # written once: in the cell
     assert set(cell_defaults(path.name)) == declared

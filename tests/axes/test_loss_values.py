@@ -8,7 +8,7 @@ from scipy.ndimage import gaussian_filter
 from scipy.signal import fftconvolve
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from facerecon.axes import loss_functions, losses
+from facerecon.axes import losses
 from facerecon.axes.metrics import SSIM_SIGMA, SSIM_WINDOW, scores_per_image
 from facerecon.core.quiet_keras import ops
 
@@ -24,8 +24,8 @@ def image_pair(size, seed=0):
 
 
 def loss_value(name, x, y):
-    return float(ops.convert_to_numpy(getattr(loss_functions, losses.LOSSES[name].function)(ops.convert_to_tensor(x),
-                                                             ops.convert_to_tensor(y))))
+    function = losses.LOSSES[name].function
+    return float(ops.convert_to_numpy(function(ops.convert_to_tensor(x), ops.convert_to_tensor(y))))
 
 
 def skimage_scores(x, y):
@@ -82,13 +82,13 @@ def test_the_study_losses_equal_their_definitions(name):
 @pytest.mark.parametrize("size, scales", [(176, 5), (112, 4)])
 def test_ms_ssim_l1_equals_zhao_with_tensorflow_ms_ssim(size, scales):
     x, y = image_pair(size)
-    assert loss_functions.ms_ssim_scales(size, size) == scales
+    assert losses.ms_ssim_scales(size, size) == scales
     expected, ms_ssim = zhao_ms_ssim_l1(x, y, scales)
-    ours = ops.convert_to_numpy(loss_functions.ms_ssim_per_image(ops.convert_to_tensor(x),
+    ours = ops.convert_to_numpy(losses.ms_ssim_per_image(ops.convert_to_tensor(x),
                                                          ops.convert_to_tensor(y)))
     np.testing.assert_allclose(ours, ms_ssim, atol=2e-3)
     assert loss_value("ms_ssim_l1", x, y) == pytest.approx(expected, rel=2e-3)
-    assert loss_functions.MIX_ALPHA == 0.84
+    assert losses.MIX_ALPHA == 0.84
 
 
 def test_psnr_and_ssim_metrics_equal_scikit_image_on_the_same_pairs():

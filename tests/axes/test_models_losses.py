@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from facerecon.axes.architectures import ARCHITECTURES
-from facerecon.axes.loss_functions import get_loss, ms_ssim_scales
+from facerecon.axes.losses import get_loss, ms_ssim_scales
 from facerecon.axes.losses import LOSSES
 from facerecon.axes.networks import build_model
 from facerecon.experiment.config import load_profile

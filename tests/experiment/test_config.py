@@ -109,7 +109,7 @@ def test_each_axis_is_named_once_for_the_whole_code():
     takes exactly the settings its registry entry says the profiles give it."""
     import inspect
 
-    from facerecon.axes import architectures, loss_functions, losses, networks, obfuscation
+    from facerecon.axes import architectures, losses, networks, obfuscation
     from facerecon.data import dataset as data
     from facerecon.data.baselines import METHODS
 
@@ -123,11 +123,11 @@ def test_each_axis_is_named_once_for_the_whole_code():
                 if p.default is inspect.Parameter.empty]
 
     for name, entry in architectures.ARCHITECTURES.items():
-        assert required(getattr(networks, entry.builder))[2:] == list(entry.settings), name
+        assert required(networks.BUILDERS[name])[2:] == list(entry.settings), name
     for name, entry in obfuscation.OBFUSCATIONS.items():
         assert required(entry.apply)[1:] == list(entry.settings), name
     for name, entry in losses.LOSSES.items():
-        assert callable(getattr(loss_functions, entry.function)), name
+        assert callable(entry.function), name
     assert all(m in METHODS for entry in obfuscation.OBFUSCATIONS.values() for m in entry.baselines)
 
 

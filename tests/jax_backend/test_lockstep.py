@@ -12,14 +12,18 @@ from support import synthetic_dataset_of  # noqa: E402
 pytestmark = pytest.mark.skipif(keras.backend.backend() != "jax",
                                 reason="the grid trainer runs on the JAX backend")
 
-from facerecon.axes.loss_functions import get_loss  # noqa: E402
+from facerecon.axes.losses import get_loss  # noqa: E402
 from facerecon.axes.networks import build_for_profile  # noqa: E402
 from facerecon.experiment.config import RunConfig, load_profile  # noqa: E402
 from facerecon.training import grid_trainer, lockstep, runs  # noqa: E402
 
-# 4 batches of 8 per epoch, at most 6 epochs, patience 1: runs stop at different epochs.
-PROFILE = dataclasses.replace(load_profile("smoke"), n_train=32, n_val=16, batch_size=8,
-                              max_epochs=6, patience=1, run_eagerly=False)
+# 4 batches of 8 per epoch, at most 6 epochs, patience 1: runs stop at different epochs. The
+# Simple CNN at half its width: the grouping is what is tested, not the network.
+SMOKE = load_profile("smoke")
+PROFILE = dataclasses.replace(SMOKE, n_train=32, n_val=16, batch_size=8, max_epochs=6, patience=1,
+                              run_eagerly=False, architectures={
+                                  **SMOKE.architectures,
+                                  "simple_cnn": {"filters": 64, "middle_layers": 3}})
 RUNS = [RunConfig("simple_cnn", "l2", "blur", 0, "smoke"),
         RunConfig("simple_cnn", "ssim", "pixelate", 1, "smoke"),
         RunConfig("simple_cnn", "ms_ssim_l1", "blur", 2, "smoke", "identity")]

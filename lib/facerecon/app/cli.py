@@ -49,14 +49,14 @@ def names(value: str | None, valid, kind: str) -> list[str] | None:
     return parse_list(value, list(valid), kind)
 
 
-def prepare(args) -> int:
+def prepare_command(args) -> int:
     from .prepare import prepare, print_summary
 
     print_summary(*prepare(args.profile, args.data_home, args.results_root, args.figures_root))
     return 0
 
 
-def calibrate(args) -> int:
+def calibrate_command(args) -> int:
     from ..data.dataset import load_dataset
     from .prepare import calibrate, print_calibration
 
@@ -65,7 +65,7 @@ def calibrate(args) -> int:
     return 0
 
 
-def reconstruct(args) -> int:
+def reconstruct_command(args) -> int:
     from .models import description
     from .reconstruct import image_paths, reconstruct
 
@@ -84,7 +84,7 @@ def reconstruct(args) -> int:
     return 1 if skipped else 0
 
 
-def models(args) -> int:
+def models_command(args) -> int:
     from .models import SUFFIX, publish_best
 
     rows = publish_best(args.results_root, args.profile, args.models_dir)
@@ -97,7 +97,7 @@ def models(args) -> int:
     return 0
 
 
-def baselines(args) -> int:
+def baselines_command(args) -> int:
     from ..data.baselines import run_baselines
     from ..data.dataset import load_dataset
 
@@ -146,7 +146,7 @@ def planned(runs: list, args, check: bool = True):
     return plan
 
 
-def train(args) -> int:
+def train_command(args) -> int:
     plan = planned(selected_runs(args), args)
     from ..training.train import (
         train_many,  # Keras starts once the slice is known valid
@@ -160,7 +160,7 @@ def train(args) -> int:
     return 1 if len(failed) else 0
 
 
-def grid_train(args) -> int:
+def grid_command(args) -> int:
     from ..training.schedule import in_priority_order
 
     runs = in_priority_order(selected_runs(args), args.profile)
@@ -179,7 +179,7 @@ def grid_train(args) -> int:
     return 0 if summary.empty or summary["status"].isin(["finished"]).all() else 1
 
 
-def bench(args) -> int:
+def bench_command(args) -> int:
     from ..training.bench import bench, strategy_table
 
     architectures = names(args.arch, ARCHITECTURE_NAMES, "architecture") or list(STUDY_ARCHITECTURES)
@@ -191,7 +191,7 @@ def bench(args) -> int:
     return 0
 
 
-def schedule(args) -> int:
+def schedule_command(args) -> int:
     from ..training import cluster, schedule
     from ..training.runs import RunStore
 
@@ -221,7 +221,7 @@ def schedule(args) -> int:
     return 0 if outcome.ok else 1
 
 
-def job(args) -> int:
+def job_command(args) -> int:
     from . import job as gpu_job
 
     if args.step == "build":
@@ -255,7 +255,7 @@ def job(args) -> int:
     return 0
 
 
-def report(args) -> int:
+def report_command(args) -> int:
     from ..reporting.build import build_report
     from ..reporting.latex import compile_report
     from ..training.runs import RunStore
@@ -270,7 +270,7 @@ def report(args) -> int:
     return 0
 
 
-def recognise(args) -> int:
+def recognise_command(args) -> int:
     from ..reporting.recognition_report import write_recognition
     from ..training.runs import RunStore
 
@@ -283,12 +283,12 @@ def recognise(args) -> int:
     return 0
 
 
-def run(args) -> int:
-    from .pipeline import ARCHITECTURE_NOTEBOOKS, run_notebooks
+def run_command(args) -> int:
+    from .pipeline import run_notebooks
 
     if not args.report_only:
         print(training_device(), flush=True)
-    return run_notebooks(args.profile, names(args.only, ARCHITECTURE_NOTEBOOKS, "architecture"),
+    return run_notebooks(args.profile, names(args.only, list(STUDY_ARCHITECTURES), "architecture"),
                          names(args.loss, LOSS_NAMES, "loss"), args.force, args.report_only,
                          args.results_root, args.figures_root, args.data_home,
                          args.allow_cpu)
@@ -333,9 +333,11 @@ def parser() -> argparse.ArgumentParser:
     chosen_profile.add_argument("--profile", help=", ".join(PROFILE_NAMES) + " (default: paper "
                                 "where the Keras backend sees a GPU, else quick)")
     results = argparse.ArgumentParser(add_help=False)
-    results.add_argument("--results-root", type=Path, default=PROJECT_ROOT / "results")
+    results.add_argument("--results-root", type=Path, default=PROJECT_ROOT / "results",
+                         help="the folder of every profile's runs and tables (default: results/)")
     figures = argparse.ArgumentParser(add_help=False)
-    figures.add_argument("--figures-root", type=Path, default=PROJECT_ROOT / "figures")
+    figures.add_argument("--figures-root", type=Path, default=PROJECT_ROOT / "figures",
+                         help="the folder of every profile's figures (default: figures/)")
     data = argparse.ArgumentParser(add_help=False)
     data.add_argument("--data-home", help="scikit-learn's data folder holding lfw_home/")
     cpu = argparse.ArgumentParser(add_help=False)
@@ -348,13 +350,14 @@ def parser() -> argparse.ArgumentParser:
     commands = main.add_subparsers(dest="command", required=True, metavar="command")
 
     def command(name, handler, parents, help):
-        sub = commands.add_parser(name, parents=parents, help=help, description=help)
+        # No help= here: the description above lists the commands once.
+        sub = commands.add_parser(name, parents=parents, description=help)
         sub.set_defaults(handler=handler)
         return sub
 
-    command("prepare", prepare, [profile, results, figures, data],
+    command("prepare", prepare_command, [profile, results, figures, data],
             "splits, obfuscation calibration, baselines and sample faces")
-    sub = command("reconstruct", reconstruct, [], "reconstruct faces you bring with a model in "
+    sub = command("reconstruct", reconstruct_command, [], "reconstruct faces you bring with a model in "
                   "models/ or a trained run's weights, beside the original and the obfuscated "
                   "face")
     sub.add_argument("--model", required=True,
@@ -365,14 +368,14 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--obfuscated", action="store_true",
                      help="the images are already obfuscated (no original, no scores)")
     sub.add_argument("--out", default="reconstructed", help="folder for the side-by-side images")
-    command("models", models, [profile, results], "publish the best finished run per "
+    command("models", models_command, [profile, results], "publish the best finished run per "
             "obfuscation (best validation PSNR) into models/ as float16 weights, with "
             "models/index.csv").add_argument("--models-dir", type=Path,
                                              default=PROJECT_ROOT / "models",
                                              help="where to publish (default: models/)")
-    command("calibrate", calibrate, [profile, results, figures, data],
+    command("calibrate", calibrate_command, [profile, results, figures, data],
             "where the study's example faces fall among ours, per candidate strength")
-    command("baselines", baselines, [profile, results, data], "the non-learned baselines"
+    command("baselines", baselines_command, [profile, results, data], "the non-learned baselines"
             ).add_argument("--force", action="store_true", help="recompute")
     runs = argparse.ArgumentParser(add_help=False)
     runs.add_argument("--arch", help=listed + ", ".join(ARCHITECTURE_NAMES))
@@ -387,8 +390,8 @@ def parser() -> argparse.ArgumentParser:
     runs.add_argument("--sweep", action="store_true", help="the profile's strength sweep "
                       "(sweep_architecture, sweep_loss, sweep_seeds) instead of the grid")
     runs.add_argument("--force", action="store_true", help="retrain finished runs")
-    command("train", train, [profile, results, data, runs, cpu], "train runs of the grid")
-    sub = command("grid", grid_train, [profile, results, data, runs, cpu],
+    command("train", train_command, [profile, results, data, runs, cpu], "train runs of the grid")
+    sub = command("grid", grid_command, [profile, results, data, runs, cpu],
                   "train runs in lock-step groups, in priority order (JAX backend)")
     sub.add_argument("--strategy", default="vmap", choices=STRATEGIES)
     sub.add_argument("--group-size", type=int, default=12, help="runs trained together")
@@ -396,7 +399,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--unroll", type=int, help="scan unroll (0: all steps; default: 0 on a "
                      "CPU, 1 on a GPU)")
     sub.add_argument("--precision", default="float32", choices=("float32", "mixed_bfloat16"))
-    sub = command("bench", bench, [profile], "training images/s per architecture")
+    sub = command("bench", bench_command, [profile], "training images/s per architecture")
     sub.add_argument("--arch", help=listed + ", ".join(ARCHITECTURE_NAMES))
     sub.add_argument("--loss", default="l2")
     sub.add_argument("--steps", type=int, default=20)
@@ -404,7 +407,7 @@ def parser() -> argparse.ArgumentParser:
                      "(Keras' fit, one run) and the grid trainer's " + ", ".join(STRATEGIES)
                      + " (JAX backend)")
     sub.add_argument("--group-size", type=int, default=6, help="runs per group in --strategy")
-    sub = command("schedule", schedule, [profile, results, data, runs, cpu],
+    sub = command("schedule", schedule_command, [profile, results, data, runs, cpu],
                   "the grid's missing runs (or a slice) as Ray tasks in priority order: a "
                   "local instance, or a cluster (docs/running.md)")
     sub.add_argument("--address", help="a Ray cluster's head, host:port or auto (default: "
@@ -422,7 +425,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--measure-arch", default="srresnet",
                      help="the architecture --measure trains (default: srresnet)")
     sub.add_argument("--steps", type=int, default=30, help="training steps per --measure run")
-    sub = command("job", job, [], "a self-contained GPU job: build it here, train it there "
+    sub = command("job", job_command, [], "a self-contained GPU job: build it here, train it there "
                   "(no internet, LFW or Ray needed), publish what comes back")
     steps = sub.add_subparsers(dest="step", required=True, metavar="step")
     step = steps.add_parser("build", parents=[profile, results, data, runs],
@@ -447,12 +450,12 @@ def parser() -> argparse.ArgumentParser:
                             "results/ and models/")
     step.add_argument("folder", type=Path, help="the folder holding the job's parts")
     step.add_argument("--models-dir", type=Path, default=PROJECT_ROOT / "models")
-    command("recognise", recognise, [profile, results, figures, data],
+    command("recognise", recognise_command, [profile, results, figures, data],
             "face recognition on original, obfuscated and reconstructed test faces"
             ).add_argument("--force", action="store_true", help="recompute every condition")
-    command("report", report, [profile, results, figures],
+    command("report", report_command, [profile, results, figures],
             "tables, figures and the reproduction report from finished runs")
-    sub = command("run", run, [chosen_profile, results, figures, data, cpu],
+    sub = command("run", run_command, [chosen_profile, results, figures, data, cpu],
                   "the notebooks with papermill: data, each architecture per loss, comparison")
     sub.add_argument("--only", help="architectures, comma list of: "
                      + ", ".join(STUDY_ARCHITECTURES))

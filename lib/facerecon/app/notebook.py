@@ -218,7 +218,8 @@ def completeness(params, arch: str | None = None):
 
     runs = store(params).collect()
     if arch is not None:
-        archs = [arch] + ([REFERENCE_ARCHITECTURE] if arch == "residual_autoencoder"
+        reference = ARCHITECTURES[REFERENCE_ARCHITECTURE].reference_beside
+        archs = [arch] + ([REFERENCE_ARCHITECTURE] if arch == reference
                           and params.loss == REFERENCE_LOSS else [])
         runs = select(runs, architecture=archs, loss=params.loss)
         what = f"{ARCHITECTURES[arch].label} under {LOSSES[params.loss].label}"

@@ -25,8 +25,8 @@ from ..core import io
 from ..core.checks import ConfigError
 from ..core.io import PROJECT_ROOT
 from ..data.dataset import prepare_cache
-from ..experiment.config import (LOSS_NAMES, REFERENCE_ARCHITECTURE, REFERENCE_LOSS, Profile,
-                                 RunConfig, load_profile)
+from ..experiment.config import (ARCHITECTURES, LOSS_NAMES, REFERENCE_ARCHITECTURE, REFERENCE_LOSS,
+                                 STUDY_ARCHITECTURES, Profile, RunConfig, load_profile)
 from ..recognition.recognise import recognise
 from ..training.plan import check_device, duration, training_plan
 from ..training.runs import RunStore, grid, sweep
@@ -87,17 +87,30 @@ class ComparisonNotebookParams(NotebookParams):
     figures_root: str | None
 
 
-ARCHITECTURE_NOTEBOOKS = {
-    "simple_cnn": "10_simple_cnn.ipynb",
-    "srresnet": "20_srresnet.ipynb",
-    "residual_autoencoder": "30_residual_autoencoder.ipynb",
-}
-# The architecture whose notebook also trains the study's reference row, under REFERENCE_LOSS.
-REFERENCE_NOTEBOOK = "residual_autoencoder"
-PARAMS = {"00_data_prep.ipynb": DataPrepNotebookParams,
-          **{name: ArchitectureNotebookParams for name in ARCHITECTURE_NOTEBOOKS.values()},
-          "40_strength_sweep.ipynb": SweepNotebookParams,
-          "90_comparison.ipynb": ComparisonNotebookParams}
+# The notebooks beside the architectures' own (notebooks/NN_<architecture>.ipynb).
+STEP_PARAMS = {"00_data_prep.ipynb": DataPrepNotebookParams,
+               "40_strength_sweep.ipynb": SweepNotebookParams,
+               "90_comparison.ipynb": ComparisonNotebookParams}
+
+
+def architecture_notebook(arch: str) -> str:
+    """The notebook that trains and shows a compared architecture: notebooks/NN_<arch>.ipynb
+    (the reference row trains in the notebook of the architecture its entry names)."""
+    found = sorted(p.name for p in NOTEBOOKS.glob(f"[0-9][0-9]_{arch}.ipynb"))
+    if len(found) != 1:
+        raise ConfigError(f"architecture {arch} needs one notebook, notebooks/NN_{arch}.ipynb (a "
+                          f"copy of 20_srresnet.ipynb); found {', '.join(found) or 'none'}")
+    return found[0]
+
+
+def params_of(notebook: str) -> type[NotebookParams]:
+    """The configuration of a notebook's parameters cell."""
+    if notebook in STEP_PARAMS:
+        return STEP_PARAMS[notebook]
+    if notebook in {architecture_notebook(a) for a in STUDY_ARCHITECTURES}:
+        return ArchitectureNotebookParams
+    raise ConfigError(f"{notebook} is no notebook of the pipeline: name an architecture's "
+                      f"NN_<architecture>.ipynb, or one of {', '.join(STEP_PARAMS)}")
 
 
 @dataclass(frozen=True)
@@ -145,9 +158,10 @@ def plan(profile: Profile, architectures: list[str], losses: list[str], force: b
     steps = [Step("00_data_prep.ipynb", {**common, "figures_root": notebook_path(figures_root),
                                          "data_home": data_home}, out / "00_data_prep.ipynb")]
     for arch in architectures:
-        notebook = ARCHITECTURE_NOTEBOOKS[arch]
+        notebook = architecture_notebook(arch)
         for loss in losses:
-            reference = arch == REFERENCE_NOTEBOOK and loss == REFERENCE_LOSS
+            reference = (arch == ARCHITECTURES[REFERENCE_ARCHITECTURE].reference_beside
+                         and loss == REFERENCE_LOSS)
             trains = grid(profile, [arch, *[REFERENCE_ARCHITECTURE] * reference], [loss])
             steps.append(Step(notebook, {**common, "loss": loss, "force": force,
                                          "data_home": data_home, "report_only": report_only},
@@ -344,7 +358,7 @@ def run_notebooks(settings: Profile, architectures: list[str] | None, losses: li
         store.check_has_runs()
     io.writable_dir(results_root / profile / "notebooks")
     io.writable_dir(figures_root / profile)
-    steps = plan(settings, architectures or list(ARCHITECTURE_NOTEBOOKS), losses or list(LOSS_NAMES),
+    steps = plan(settings, architectures or list(STUDY_ARCHITECTURES), losses or list(LOSS_NAMES),
                  force, results_root, figures_root, data_home, report_only=True)
     for step in steps:
         check_parameters(step.notebook, step.parameters)

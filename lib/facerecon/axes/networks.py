@@ -1,13 +1,24 @@
 """The networks under comparison, as Keras functional models: one builder per architecture of
-the registry (architectures.py names it), fully convolutional, so each profile's resolution
-works. Every builder takes the input shape, the BatchNorm momentum and the architecture's
-settings from the profile (params/*.yaml, `architectures:`). The only module of the axes that
-builds a network, and so the only one that imports Keras layers.
+the registry (architectures.py), registered with @builds(name), fully convolutional, so each
+profile's resolution works. Every builder takes the input shape, the BatchNorm momentum and the
+architecture's settings from the profile (params/*.yaml, `architectures:`). The only module of
+the axes that builds a network, and so the only one that imports Keras layers.
 """
 from __future__ import annotations
 
 from ..core.quiet_keras import keras, layers
+from ..core.registry import Registry
 from .architectures import ARCHITECTURES
+
+BUILDERS = Registry("architecture builder", {})
+
+
+def builds(name: str):
+    """Registers the decorated function as the builder of the architecture `name`."""
+    def register(builder):
+        BUILDERS[name] = builder
+        return builder
+    return register
 
 
 def conv_bn(x, filters, kernel, activation, bn_momentum, strides=1, transpose=False):
@@ -21,6 +32,7 @@ def conv_bn(x, filters, kernel, activation, bn_momentum, strides=1, transpose=Fa
     return layers.Activation(activation)(x) if activation else x
 
 
+@builds("simple_cnn")
 def build_simple_cnn(input_shape, bn_momentum: float, filters: int,
                      middle_layers: int) -> keras.Model:
     """Conv filters@9x9, then middle_layers x Conv filters@4x4, each with BatchNorm and ReLU;
@@ -33,6 +45,7 @@ def build_simple_cnn(input_shape, bn_momentum: float, filters: int,
     return keras.Model(inputs, outputs, name="simple_cnn")
 
 
+@builds("srresnet")
 def build_srresnet(input_shape, bn_momentum: float, filters: int, blocks: int) -> keras.Model:
     """SRResNet (Ledig et al. 2017) without its two upsampling blocks: same-resolution output.
     The study: 64 filters, 5 residual blocks."""
@@ -50,6 +63,7 @@ def build_srresnet(input_shape, bn_momentum: float, filters: int, blocks: int) -
     return keras.Model(inputs, outputs, name="srresnet")
 
 
+@builds("residual_autoencoder")
 def build_residual_autoencoder(input_shape, bn_momentum: float, widths, blocks: int,
                                output_activation: str = "sigmoid") -> keras.Model:
     """Conv widths[0]@9x9; Conv each width @4x4 stride 2; residual blocks at the last width;
@@ -71,6 +85,7 @@ def build_residual_autoencoder(input_shape, bn_momentum: float, widths, blocks: 
     return keras.Model(inputs, outputs, name=f"residual_autoencoder_{output_activation}")
 
 
+@builds("original_residual_autoencoder")
 def build_original_residual_autoencoder(input_shape, bn_momentum: float, widths,
                                         blocks: int) -> keras.Model:
     """Trinidad's (2017) residual autoencoder: a tanh output for data scaled to [-1, 1]."""
@@ -79,8 +94,8 @@ def build_original_residual_autoencoder(input_shape, bn_momentum: float, widths,
 
 def build_model(name: str, input_shape, bn_momentum: float, **settings) -> keras.Model:
     """The named network for inputs of input_shape, with its settings from a profile."""
-    builder = globals()[ARCHITECTURES[name].builder]
-    return builder(tuple(input_shape), bn_momentum, **settings)
+    ARCHITECTURES[name]  # an unknown name: one line listing the valid ones
+    return BUILDERS[name](tuple(input_shape), bn_momentum, **settings)
 
 
 def build_for_profile(name: str, profile) -> keras.Model:

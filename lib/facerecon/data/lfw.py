@@ -4,6 +4,7 @@ for missing, partial or unreadable data.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core import io
 from ..core.io import PROJECT_ROOT
 
 LFW_IMAGES = 13233
@@ -54,12 +56,13 @@ def link_lfw_copy(lfw_home: str | os.PathLike, data_home: str | os.PathLike) -> 
         shutil.rmtree(target / "joblib", ignore_errors=True)
     for link in target.iterdir():
         if link.is_symlink() and os.readlink(link) != str(source / link.name):
-            link.unlink()
+            link.unlink(missing_ok=True)
     for entry in source.iterdir():
         link = target / entry.name
         if entry.name != "joblib" and not link.is_symlink() and not link.exists():
-            link.symlink_to(entry)
-    marker.write_text(str(source))
+            with contextlib.suppress(FileExistsError):  # another process linked it meanwhile
+                link.symlink_to(entry)
+    io.write_text(marker, str(source))
     return data_home
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..axes.architectures import ARCHITECTURES
-from ..axes.loss_functions import get_loss
+from ..axes.losses import get_loss
 from ..axes.networks import build_for_profile
 from ..core import runtime
 from ..core.quiet_keras import keras

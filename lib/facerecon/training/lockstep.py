@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 
 from ..axes.architectures import ARCHITECTURES
-from ..axes.loss_functions import get_loss
+from ..axes.losses import get_loss
 from ..axes.losses import LOSS_NAMES
 from ..axes.metrics import psnr_per_image, ssim_per_image, to_unit_range
 from ..axes.networks import build_for_profile

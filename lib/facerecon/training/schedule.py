@@ -30,7 +30,8 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from ..experiment.config import REFERENCE_ARCHITECTURE, STUDY_LOSSES, Profile, RunConfig
+from ..axes.architectures import ARCHITECTURES, STUDY_ARCHITECTURES
+from ..experiment.config import STUDY_LOSSES, Profile, RunConfig
 from ..experiment.fingerprint import fingerprint
 from . import cluster, executors
 from .executors import TaskFailed, WorkerLost
@@ -40,24 +41,26 @@ from .train import summary_line
 
 
 def priority_order(profile: Profile) -> list[RunConfig]:
-    """The study's grid seed by seed (SRResNet and the residual autoencoder under the study's
-    losses, then the Simple CNN, then the original residual autoencoder, all on the random split):
-    a second seed of the study's grid comes before MS-SSIM+L1, since a difference between losses
-    is resolved only across seeds (stats.seed_image_bootstrap). Then the strength sweep (one
-    network at every calibration candidate: how far a strength moves the study's numbers), then
-    MS-SSIM+L1 and the rest: further seeds and the identity-disjoint runs."""
+    """The study's grid seed by seed, each seed's architectures tier by tier (their entries'
+    `priority`: SRResNet and the residual autoencoder under the study's losses, then the Simple
+    CNN, then the reference row), all on the random split: a second seed of the study's grid
+    comes before MS-SSIM+L1, since a difference between losses is resolved only across seeds
+    (stats.seed_image_bootstrap). Then the strength sweep (one network at every calibration
+    candidate: how far a strength moves the study's numbers), then MS-SSIM+L1 and the rest:
+    further seeds and the identity-disjoint runs."""
     random = ["random"]
+    levels = sorted({entry.priority for entry in ARCHITECTURES.values()})
+    by_priority = sorted(STUDY_ARCHITECTURES, key=lambda a: ARCHITECTURES[a].priority)
 
     def study_grid(seeds):
-        return [*grid(profile, ["srresnet", "residual_autoencoder"], list(STUDY_LOSSES),
-                      seeds=seeds, splits=random),
-                *grid(profile, ["simple_cnn"], list(STUDY_LOSSES), seeds=seeds, splits=random),
-                *grid(profile, [REFERENCE_ARCHITECTURE], seeds=seeds, splits=random)]
+        return [run for level in levels
+                for run in grid(profile, [a for a in ARCHITECTURES
+                                          if ARCHITECTURES[a].priority == level],
+                                list(STUDY_LOSSES), seeds=seeds, splits=random)]
 
     seeds = list(profile.seeds)
     tiers = [study_grid(seeds[:1]), study_grid(seeds[1:2]), sweep(profile),
-             grid(profile, ["srresnet", "residual_autoencoder", "simple_cnn"], ["ms_ssim_l1"],
-                  seeds=seeds[:1], splits=random),
+             grid(profile, by_priority, ["ms_ssim_l1"], seeds=seeds[:1], splits=random),
              grid(profile)]
     ordered, seen = [], set()
     for run in (r for tier in tiers for r in tier):

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..axes.architectures import ARCHITECTURES
-from ..axes.loss_functions import get_loss
+from ..axes.losses import get_loss
 from ..axes.metrics import to_unit_range, val_psnr, val_ssim
 from ..axes.networks import build_for_profile
 from ..core import io, runtime
