@@ -1,7 +1,7 @@
 """The report of a profile, from its results only (it never trains): all_runs.csv, every table
 (tables.py, printed by formatting.py), every figure (figures.py) and the reproduction report
 (reproduction.py), and face recognition on original, obfuscated and reconstructed faces
-(recognition.py; computed where LFW is, else read from results/), the strength sweep
+(recognition_report.py; computed where LFW is, else read from results/), the strength sweep
 (strengths.py), the findings that open it all (findings.py) and the profile's results page,
 results/<profile>/README.md (readme.py). A run that did not happen,
 failed or was interrupted appears as missing: an empty cell in CSV (with its status), "missing"

@@ -228,47 +228,6 @@ def styled(table: pd.DataFrame):
         lambda _: bold, axis=None).hide(axis="index")
 
 
-def comparison_text(table: pd.DataFrame) -> str:
-    """What a comparison table shows, from its numbers: the best and lowest network row of each
-    test metric, the spread between rows against the seed-to-seed spread, the best non-learned
-    baseline, and how many rows differ from L2 beyond training and image noise."""
-    models = table[(table["kind"] == "model") & table["test_psnr"].notna()]
-    if models.empty:
-        return "No network of this table has finished a run yet."
-    sentences = []
-    for name, measure in TABLE_MEASURES.items():
-        m, unit, d = f"test_{name}", f" {measure.unit}" if measure.unit else "", measure.digits
-        scored = models[models[m].notna()]
-        if scored.empty:
-            sentences.append(f"{metric_label(m)}: not recorded by these runs (they need a "
-                             "retrain).")
-            continue
-        up = measure.higher_is_better
-        best, low = (scored.loc[scored[m].idxmax()], scored.loc[scored[m].idxmin()])[::1 if up
-                                                                                    else -1]
-        text = f"{metric_label(m)}: best {best['row']} ({best[m]:.{d}f}{unit})"
-        if len(scored) > 1:
-            sd = scored[f"{m}_sd"].max()
-            text += (f", worst {low['row']} ({low[m]:.{d}f}{unit}); rows span "
-                     f"{abs(best[m] - low[m]):.{d}f}{unit}"
-                     + (f" against a seed-to-seed SD of at most {sd:.{d}f}{unit}"
-                        if pd.notna(sd) else " (one seed: no seed spread to compare)"))
-        baselines = table[(table["kind"] == "baseline") & table[m].notna()]
-        if len(baselines):
-            top = baselines.loc[(baselines[m].idxmax() if up else baselines[m].idxmin())]
-            gap = (best[m] - top[m]) * (1 if up else -1)
-            text += (f"; the best non-learned baseline, {top['row']}, is "
-                     f"{abs(top[m] - best[m]):.{d}f}{unit} {'worse' if gap > 0 else 'better'} "
-                     "than the best network")
-        verdicts = models.get(f"{m}_vs_l2", pd.Series(dtype=str))
-        resolved = verdicts.isin(["higher", "lower"]).sum()
-        if verdicts.isin(["higher", "lower", "not resolved"]).any():
-            text += (f"; {resolved} of {verdicts.isin(['higher', 'lower', 'not resolved']).sum()}"
-                     " rows resolved against L2")
-        sentences.append(text + ".")
-    return " ".join(sentences)
-
-
 def significance_text(table: pd.DataFrame) -> str:
     """How many loss-versus-L2 differences are resolved, per metric, and on how many seeds."""
     if table.empty:
