@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..axes.architectures import ARCHITECTURES
+from ..axes.architectures import ARCHITECTURES, references_beside
 from ..axes.losses import LOSSES
 from ..axes.obfuscation import OBFUSCATIONS
 from ..core.checks import ConfigError, check_choice
@@ -218,9 +218,7 @@ def completeness(params, arch: str | None = None):
 
     runs = store(params).collect()
     if arch is not None:
-        reference = ARCHITECTURES[REFERENCE_ARCHITECTURE].reference_beside
-        archs = [arch] + ([REFERENCE_ARCHITECTURE] if arch == reference
-                          and params.loss == REFERENCE_LOSS else [])
+        archs = [arch, *(references_beside(arch) if params.loss == REFERENCE_LOSS else [])]
         runs = select(runs, architecture=archs, loss=params.loss)
         what = f"{ARCHITECTURES[arch].label} under {LOSSES[params.loss].label}"
     else:

@@ -25,8 +25,9 @@ from ..core import io
 from ..core.checks import ConfigError
 from ..core.io import PROJECT_ROOT
 from ..data.dataset import prepare_cache
-from ..experiment.config import (ARCHITECTURES, LOSS_NAMES, REFERENCE_ARCHITECTURE, REFERENCE_LOSS,
-                                 STUDY_ARCHITECTURES, Profile, RunConfig, load_profile)
+from ..axes.architectures import references_beside
+from ..experiment.config import (LOSS_NAMES, REFERENCE_LOSS, STUDY_ARCHITECTURES, Profile,
+                                 RunConfig, load_profile)
 from ..recognition.recognise import recognise
 from ..training.plan import check_device, duration, training_plan
 from ..training.runs import RunStore, grid, sweep
@@ -160,9 +161,8 @@ def plan(profile: Profile, architectures: list[str], losses: list[str], force: b
     for arch in architectures:
         notebook = architecture_notebook(arch)
         for loss in losses:
-            reference = (arch == ARCHITECTURES[REFERENCE_ARCHITECTURE].reference_beside
-                         and loss == REFERENCE_LOSS)
-            trains = grid(profile, [arch, *[REFERENCE_ARCHITECTURE] * reference], [loss])
+            references = references_beside(arch) if loss == REFERENCE_LOSS else []
+            trains = grid(profile, [arch, *references], [loss])
             steps.append(Step(notebook, {**common, "loss": loss, "force": force,
                                          "data_home": data_home, "report_only": report_only},
                               out / f"{Path(notebook).stem}__{loss}.ipynb", tuple(trains)))

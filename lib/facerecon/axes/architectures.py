@@ -54,7 +54,7 @@ class ComparedArchitectures:
         return sum(1 for _ in self)
 
     def __contains__(self, name):
-        return name in list(self)
+        return name in ARCHITECTURES and ARCHITECTURES[name].reference_beside is None
 
     def __repr__(self):
         return f"ComparedArchitectures({list(self)})"
@@ -64,3 +64,8 @@ STUDY_ARCHITECTURES = ComparedArchitectures()
 # The study's reference row (Trinidad's original residual autoencoder).
 REFERENCE_ARCHITECTURE = next(name for name, entry in ARCHITECTURES.items()
                               if entry.reference_beside)
+
+
+def references_beside(arch: str) -> list[str]:
+    """The reference rows trained in the notebook of `arch` (under the reference loss)."""
+    return [name for name, entry in ARCHITECTURES.items() if entry.reference_beside == arch]

@@ -27,6 +27,7 @@ import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from itertools import groupby
 
 import pandas as pd
 
@@ -49,18 +50,21 @@ def priority_order(profile: Profile) -> list[RunConfig]:
     candidate: how far a strength moves the study's numbers), then MS-SSIM+L1 and the rest:
     further seeds and the identity-disjoint runs."""
     random = ["random"]
-    levels = sorted({entry.priority for entry in ARCHITECTURES.values()})
-    by_priority = sorted(STUDY_ARCHITECTURES, key=lambda a: ARCHITECTURES[a].priority)
+
+    def priority(arch):
+        return ARCHITECTURES[arch].priority
+
+    ranked = sorted(ARCHITECTURES, key=priority)  # stable: the registry's order within a tier
 
     def study_grid(seeds):
-        return [run for level in levels
-                for run in grid(profile, [a for a in ARCHITECTURES
-                                          if ARCHITECTURES[a].priority == level],
-                                list(STUDY_LOSSES), seeds=seeds, splits=random)]
+        return [run for _, tier in groupby(ranked, key=priority)
+                for run in grid(profile, list(tier), list(STUDY_LOSSES), seeds=seeds,
+                                splits=random)]
 
     seeds = list(profile.seeds)
     tiers = [study_grid(seeds[:1]), study_grid(seeds[1:2]), sweep(profile),
-             grid(profile, by_priority, ["ms_ssim_l1"], seeds=seeds[:1], splits=random),
+             grid(profile, [a for a in ranked if a in STUDY_ARCHITECTURES], ["ms_ssim_l1"],
+                  seeds=seeds[:1], splits=random),
              grid(profile)]
     ordered, seen = [], set()
     for run in (r for tier in tiers for r in tier):
