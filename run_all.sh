@@ -14,4 +14,4 @@ cd "$(dirname "$0")"
 source scripts/ensure_env.sh
 [ -n "${LFW_HOME:-}" ] && echo "LFW: using the copy at $LFW_HOME"
 cd "$caller"
-exec python -m facerecon run "$@"
+FACERECON_PROG=./run_all.sh exec python -m facerecon run "$@"

@@ -1,5 +1,5 @@
 """Benchmark (not a test): deep face descriptors per second on this machine, in one process and
-over all its cores (axes/identity.py), on the paper profile's test faces at 112x112.
+over all its cores (axes/face_descriptor.py), on the paper profile's test faces at 112x112.
 
     .venv/bin/python scripts/bench_descriptors.py [N_FACES]
 """
@@ -7,7 +7,7 @@ import os
 import sys
 import time
 
-from facerecon.axes import identity
+from facerecon.axes import face_descriptor
 from facerecon.data.dataset import load_dataset
 from facerecon.experiment.config import load_profile
 
@@ -21,12 +21,12 @@ def rate(describe, chips) -> float:
 def main(n: int) -> None:
     faces = load_dataset(load_profile("paper")).images["test"][:n]
     started = time.perf_counter()
-    chips = identity.chips(faces, identity.align(faces))
+    chips = face_descriptor.chips(faces, face_descriptor.align(faces))
     cut = len(faces) / (time.perf_counter() - started)
-    identity.describe_chips(chips[:2])  # reads the model files once
+    face_descriptor.describe_chips(chips[:2])  # reads the model files once
     print(f"landmarks and chips: {cut:.0f} faces/s; descriptors: "
-          f"{rate(identity.describe_chips, chips):.1f} faces/s in one process, "
-          f"{rate(identity.describe_in_parallel, chips):.1f} faces/s over {os.cpu_count()} cores "
+          f"{rate(face_descriptor.describe_chips, chips):.1f} faces/s in one process, "
+          f"{rate(face_descriptor.describe_in_parallel, chips):.1f} faces/s over {os.cpu_count()} cores "
           f"({n} faces)")
 
 

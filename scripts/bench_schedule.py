@@ -12,9 +12,10 @@ import sys
 import tempfile
 import time
 
-from facerecon.app.cli import parser, selected_runs
+from facerecon.app.cli import parser
+from facerecon.app.commands import selected_runs
 from facerecon.experiment.config import load_profile
-from facerecon.training.schedule import in_priority_order
+from facerecon.training.priority import in_priority_order
 
 
 def timed(command: list[str]) -> float:

@@ -21,9 +21,9 @@ import pandas as pd
 from facerecon.core import io
 from facerecon.data.dataset import load_dataset
 from facerecon.experiment.config import RunConfig, load_profile
-from facerecon.reporting.findings import GAIN_EPOCHS, last_gain
+from facerecon.experiment.runs import RunStore
+from facerecon.reporting.completeness import GAIN_EPOCHS, last_gain
 from facerecon.reporting.readme import with_block
-from facerecon.training.runs import RunStore
 from facerecon.training.train import train_run
 
 OUT = io.PROJECT_ROOT / "docs" / "quick_pilot.csv"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from facerecon.app import cli
+from facerecon.app import commands
 from facerecon.core import runtime
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -184,7 +184,7 @@ def test_run_all_says_the_device_and_why(monkeypatch, seen, choice, line):
         monkeypatch.delenv("FACERECON_DEVICE_CHOICE", raising=False)
     else:
         monkeypatch.setenv("FACERECON_DEVICE_CHOICE", choice)
-    assert cli.training_device() == line.format(backend=runtime.backend())
+    assert commands.training_device() == line.format(backend=runtime.backend())
 
 
 # --- the GPU pins ---------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Every name that a file outside lib/ gives to Python resolves: pyproject's scripts, each
 `python -m` and `python -c` of the shell scripts, and the imports of scripts/*.py and of the
-notebooks. A module moved inside lib/ cannot break one of them unseen."""
+notebooks with every attribute they read of a module they import (`notebook.runs_view`). A
+module or function moved inside lib/ cannot break one of them unseen."""
 import ast
 import importlib
 import importlib.util
@@ -30,6 +31,30 @@ def imports_of(code: str) -> list[tuple[str, str | None]]:
     return found
 
 
+def is_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # a name inside a module, not a module
+        return False
+
+
+def module_attributes_of(code: str) -> list[tuple[str, str]]:
+    """(module, attribute) for each `name.attribute` the code reads of a project module it
+    imported as `name` (`from facerecon.app import notebook` then `notebook.runs_view`)."""
+    bound = {}
+    tree = ast.parse(code)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 \
+                and node.module.split(".")[0] == "facerecon":
+            for alias in node.names:
+                full = f"{node.module}.{alias.name}"
+                if is_module(full):
+                    bound[alias.asname or alias.name] = full
+    return [(bound[node.value.id], node.attr) for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+            and node.value.id in bound]
+
+
 def shell_targets(path: str) -> list[tuple[str, str, str | None]]:
     text = (ROOT / path).read_text()
     targets = [(path, "-m " + module, None) for module in MODULE_FLAG.findall(text)]
@@ -51,7 +76,8 @@ def named_entry_points() -> list[tuple[str, str, str | None]]:
         named += [(where, flag.split()[1], name) for where, flag, name in shell_targets(path)]
     for path in sorted((ROOT / "scripts").glob("*.py")) + sorted((ROOT / "notebooks").glob("*.ipynb")):
         code = path.read_text() if path.suffix == ".py" else notebook_code(path)
-        named += [(str(path.relative_to(ROOT)), module, name) for module, name in imports_of(code)]
+        named += [(str(path.relative_to(ROOT)), module, name)
+                  for module, name in imports_of(code) + module_attributes_of(code)]
     return sorted(set(named), key=str)
 
 
@@ -59,7 +85,7 @@ def resolves(module: str, name: str | None) -> bool:
     if name is None:
         return importlib.util.find_spec(module) is not None
     imported = importlib.import_module(module)
-    return hasattr(imported, name) or importlib.util.find_spec(f"{module}.{name}") is not None
+    return hasattr(imported, name) or is_module(f"{module}.{name}")
 
 
 def test_the_files_outside_lib_name_entry_points():
@@ -90,3 +116,6 @@ def test_a_moved_module_is_caught():
     assert imports_of(code) == [("facerecon.runtime", "accelerator_name")]
     with pytest.raises(ImportError):
         resolves("facerecon.runtime", "accelerator_name")
+    moved = "from facerecon.reporting import latex\nlatex.figure_caption('a')"
+    assert module_attributes_of(moved) == [("facerecon.reporting.latex", "figure_caption")]
+    assert not resolves("facerecon.reporting.latex", "figure_caption")

@@ -84,6 +84,40 @@ def test_the_layer_test_sees_an_upward_import(tmp_path):
         "facerecon.core._upward_probe imports facerecon.reporting.plots"]
 
 
+def reached(module: str, edges: dict[str, set[str]]) -> set[str]:
+    """Every project module `module` imports, directly or through others."""
+    seen, todo = set(), [module]
+    while todo:
+        for target in edges.get(todo.pop(), ()):
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
+def computing_imports(package: Path = PACKAGE) -> list[str]:
+    """Reporting modules that reach training or recognition's scoring: a report only reads the
+    records those write (the run store is experiment's, the recorded ranks protocol's)."""
+    edges = graph(package)
+    return [f"{module} reaches {target}" for module in edges if layer_of(module) == "reporting"
+            for target in sorted(reached(module, edges))
+            if layer_of(target) == "training" or target == "facerecon.recognition.recognise"]
+
+
+def test_reporting_reads_records_and_never_reaches_training():
+    found = computing_imports()
+    assert not found, "; ".join(found)
+
+
+def test_the_reading_test_sees_a_report_that_trains(tmp_path):
+    copy = shutil.copytree(PACKAGE, tmp_path / "facerecon",
+                           ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "reporting" / "_training_probe.py").write_text("from ..experiment import runs\n"
+                                                           "from ..recognition import recognise\n")
+    assert computing_imports(copy)[:1] == [
+        "facerecon.reporting._training_probe reaches facerecon.recognition.recognise"]
+
+
 def test_the_package_has_no_import_cycle():
     edges = graph()
     done = set()
@@ -102,7 +136,7 @@ def test_the_package_has_no_import_cycle():
 def test_the_registries_and_the_configuration_import_no_keras():
     """Labels, colours and markers are read without Keras: only networks, loss functions and
     metrics import it."""
-    code = ("import sys; import facerecon.experiment.config, facerecon.training.runs, "
+    code = ("import sys; import facerecon.experiment.config, facerecon.experiment.runs, "
             "facerecon.axes.architectures, facerecon.axes.losses, facerecon.axes.obfuscation, "
             "facerecon.reporting.formatting, facerecon.reporting.plots; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "

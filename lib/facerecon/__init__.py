@@ -7,9 +7,9 @@ __init__.py says what it owns.
 
     core         checking values, registries, atomic files, statistics, provenance, quiet Keras
     axes         the study's axes: obfuscations, losses, architectures (and their networks), metrics
-    experiment   profiles (params/*.yaml), one run's configuration, a run's fingerprint
+    experiment   profiles (params/*.yaml), one run's configuration and fingerprint, the run store
     data         LFW, the splits and the prepared dataset, calibration, non-learned baselines
-    training     runs on disk, the trainer, the lock-step grid trainer, the GPU scheduler, bench
+    training     the trainer, the lock-step grid trainer, the GPU scheduler, bench
     recognition  face recognition on original, obfuscated and reconstructed faces
     reporting    evidence, tables, figures, text and LaTeX of a profile's report, the README block
     app          entry points: the command line, the pipeline of notebooks, notebook helpers,

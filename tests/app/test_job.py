@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from facerecon.app import job as gpu_job
+from facerecon.app import job_train
 from facerecon.core.checks import ConfigError
 from facerecon.experiment.config import RunConfig, load_profile
-from facerecon.training.runs import RunStore
+from facerecon.experiment.runs import RunStore
 
 pytestmark = pytest.mark.minutes(1)
 
@@ -101,8 +102,8 @@ def came_back(job_folder, tmp_path_factory) -> Path:
 
 def test_what_comes_back_is_every_record_but_the_test_faces_in_parts(came_back):
     parts = sorted(came_back.iterdir())
-    assert parts and all(p.name.startswith(gpu_job.BACK) for p in parts)
-    assert all(p.stat().st_size <= gpu_job.PART_SIZE for p in parts)
+    assert parts and all(p.name.startswith(job_train.BACK) for p in parts)
+    assert all(p.stat().st_size <= job_train.PART_SIZE for p in parts)
     whole = came_back.parent / "whole.tar.gz"
     whole.write_bytes(b"".join(p.read_bytes() for p in parts))
     with tarfile.open(whole) as tar:
@@ -167,7 +168,7 @@ def test_parts_that_would_write_outside_their_folder_are_refused(tmp_path, monke
     evil = tmp_path / "evil.txt"
     evil.write_text("x")
     (tmp_path / "back").mkdir()
-    with tarfile.open(tmp_path / "back" / f"{gpu_job.BACK}00", "w:gz") as tar:
+    with tarfile.open(tmp_path / "back" / f"{job_train.BACK}00", "w:gz") as tar:
         tar.add(evil, arcname="../../evil.txt")
     with pytest.raises(ConfigError, match="which no job packs"):
         gpu_job.publish(tmp_path / "back", tmp_path / "results", tmp_path / "models")

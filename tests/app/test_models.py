@@ -16,7 +16,7 @@ from facerecon.core import io
 from facerecon.core.checks import ConfigError
 from facerecon.experiment.config import RunConfig, load_profile
 from facerecon.experiment.fingerprint import fingerprint
-from facerecon.training.runs import RunStore
+from facerecon.experiment.runs import RunStore
 
 from support import TRAINED_RUN, random_faces
 
@@ -71,7 +71,7 @@ def results(tmp_path):
 def test_the_best_run_is_chosen_on_validation_at_the_restored_epoch(results):
     # simple_cnn's blur run has the better test PSNR and srresnet's the better validation PSNR;
     # a run without weights and the identity split's run never count
-    assert models.best_run_per_obfuscation(results, "smoke") == {
+    assert models.best_run_per_obfuscation(results, SMOKE) == {
         "blur": "srresnet__l2__blur__seed0", "pixelate": "simple_cnn__l2__pixelate__seed0"}
     assert models.best_runs(RunStore(results, SMOKE), ("architecture", "obfuscation")) == {
         ("simple_cnn", "blur"): "simple_cnn__l2__blur__seed0",
@@ -161,7 +161,7 @@ def test_a_profile_without_weights_is_one_line(tmp_path, capsys):
 
 def test_a_model_is_found_by_name_or_path(results, tmp_path):
     out = tmp_path / "models"
-    path = models.publish(results, "smoke", "srresnet__l2__blur__seed0", out)
+    path = models.publish(results, SMOKE, "srresnet__l2__blur__seed0", out)
     fields = {"architecture": "srresnet", "loss": "l2", "obfuscation": "blur", "seed": 0,
               "key": "srresnet__l2__blur__seed0"}
     for given in ("smoke__srresnet__l2__blur__seed0", path.name, path):
@@ -187,7 +187,7 @@ def test_reconstruct_names_the_model_its_profile_and_resolution(trained_run, tmp
     the float32 weights' by float16 rounding only."""
     out = tmp_path / "models"
     monkeypatch.setattr(models, "MODELS_DIR", out)
-    models.publish(trained_run, "smoke", TRAINED_RUN.key, out)
+    models.publish(trained_run, SMOKE, TRAINED_RUN.key, out)
     name = models.model_name("smoke", TRAINED_RUN.key)
     portrait = tmp_path / "portrait.png"
     cv2.imwrite(str(portrait), cv2.resize(random_faces(1, 250, 250, seed=3)[0], (120, 180)))

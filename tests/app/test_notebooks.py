@@ -5,9 +5,10 @@ import json
 import papermill
 import pytest
 
-from facerecon.app import notebook, pipeline
+from facerecon.app import notebook, pipeline, views
 from facerecon.app.pipeline import ArchitectureNotebookParams
 from facerecon.core.checks import ConfigError
+from facerecon.core.io import PROJECT_ROOT
 from facerecon.experiment.config import STUDY_ARCHITECTURES, load_profile
 
 from support import cell_defaults
@@ -85,8 +86,9 @@ def test_a_misspelt_parameter_fails_the_executed_notebook(tmp_path):
 
 
 def test_notebooks_get_project_folders_as_relative_paths(tmp_path):
-    steps = pipeline.plan(load_profile("smoke"), ["srresnet"], ["l2"], False, pipeline.PROJECT_ROOT / "results",
-                          pipeline.PROJECT_ROOT / "figures", None)
+    steps = pipeline.plan(load_profile("smoke"), ["srresnet"], ["l2"], False,
+                          PROJECT_ROOT / "results",
+                          PROJECT_ROOT / "figures", None)
     assert {s.parameters["results_root"] for s in steps} == {"../results"}
     assert steps[0].parameters["figures_root"] == "../figures"
     assert pipeline.portable(pipeline.NOTEBOOKS / "90_comparison.ipynb") == \
@@ -97,8 +99,8 @@ def test_notebooks_get_project_folders_as_relative_paths(tmp_path):
 def test_the_strength_sweep_runs_where_its_network_and_loss_do():
     def labels(architectures, losses):
         return [s.label for s in pipeline.plan(load_profile("smoke"), architectures, losses, False,
-                                               pipeline.PROJECT_ROOT / "results",
-                                               pipeline.PROJECT_ROOT / "figures", None)]
+                                               PROJECT_ROOT / "results",
+                                               PROJECT_ROOT / "figures", None)]
 
     assert labels(["residual_autoencoder"], ["l2"])[-2:] == ["40_strength_sweep", "90_comparison"]
     assert "40_strength_sweep" not in labels(["srresnet"], ["l2"])
@@ -110,7 +112,7 @@ def test_the_sweep_notebook_names_the_profile_it_runs_in_its_headless_command():
 
     table = pd.DataFrame({"obfuscation": "pixelate", "setting": ["block 8", "block 12"],
                           "status": ["finished", "missing"], "seeds": ["0", ""]})
-    said = notebook.sweep_completeness(table, "paper").data
+    said = views.sweep_completeness(table, "paper").data
     assert "`python -m facerecon train --profile paper --sweep`" in said
     source = (pipeline.NOTEBOOKS / "40_strength_sweep.ipynb").read_text()
     assert "--profile quick" not in source  # the profile comes from the parameters
@@ -124,11 +126,11 @@ def test_the_notebook_of_a_missing_run_shows_its_original_and_obfuscated_faces(t
 
     from support import synthetic_dataset_of
 
-    monkeypatch.setattr(notebook, "load_dataset",
-                        lambda settings, data_home=None: synthetic_dataset_of(settings))
+    monkeypatch.setattr(views, "load_dataset",
+                        lambda profile, data_home=None: synthetic_dataset_of(profile))
     params = notebook.notebook_parameters(architecture_parameters(results_root=str(tmp_path)),
                                           ArchitectureNotebookParams)
-    figure = notebook.reconstructions("srresnet", params)
+    figure = views.reconstructions("srresnet", params)
     columns = len(figure.axes) // params.settings.n_samples
     missing = {i % columns for i, ax in enumerate(figure.axes)
                if [t.get_text() for t in ax.texts] == ["missing"]}

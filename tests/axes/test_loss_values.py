@@ -9,7 +9,8 @@ from scipy.signal import fftconvolve
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from facerecon.axes import losses
-from facerecon.axes.metrics import SSIM_SIGMA, SSIM_WINDOW, scores_per_image
+from facerecon.axes.measures import scores_per_image
+from facerecon.axes.metrics import SSIM_SIGMA, SSIM_WINDOW
 from facerecon.core.quiet_keras import ops
 
 from support import random_faces

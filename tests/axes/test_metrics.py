@@ -3,7 +3,7 @@ import pytest
 from scipy.ndimage import gaussian_filter
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from facerecon.axes.metrics import scores_per_image
+from facerecon.axes.measures import scores_per_image
 
 from support import random_faces
 

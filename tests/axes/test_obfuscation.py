@@ -3,7 +3,7 @@ blocks, quality falling as strength grows, one line for an unknown name."""
 import numpy as np
 import pytest
 
-from facerecon.axes.metrics import scores_per_image
+from facerecon.axes.measures import scores_per_image
 from facerecon.axes.obfuscation import gaussian_blur, obfuscate, pixelate
 
 from support import random_faces

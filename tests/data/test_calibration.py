@@ -6,7 +6,7 @@ import pytest
 
 from facerecon.data import calibration
 from facerecon.experiment.config import load_profile
-from facerecon.reporting.reproduction import REFERENCE
+from facerecon.reporting.study_reference import REFERENCE
 
 from support import random_faces
 

@@ -1,9 +1,10 @@
 """Extending the study as docs/extending.md says, here only in temporary registry entries and
 temporary copies of params/ and notebooks/: a JPEG-quality obfuscation (its function, its entry
-in axes/obfuscation.py, its profile sections) and an architecture (its builder registered with
-@builds, its entry in axes/architectures.py, its sizes, its notebook). Each one's smoke run
-trains, the grid, the scheduler and the pipeline hold it, and no other run's fingerprint
-changes."""
+in axes/obfuscation.py, its profile sections), an architecture (its builder registered with
+@builds, its entry in axes/architectures.py, its sizes, its notebook) and a measure (its entry,
+with its per-image function, in axes/measures.py). Each one's smoke run trains, the grid, the
+scheduler and the pipeline hold it, and no other run's fingerprint changes; a measure's run
+records it per image, per epoch and in its means, and the tables show it."""
 import json
 import shutil
 
@@ -14,12 +15,16 @@ import pytest
 from facerecon.app import pipeline
 from facerecon.axes import networks
 from facerecon.axes.architectures import ARCHITECTURES, STUDY_ARCHITECTURES, Architecture
+from facerecon.axes.measures import MEASURES, Measure
+from facerecon.axes.metrics import ops
 from facerecon.axes.obfuscation import OBFUSCATIONS, Obfuscation
 from facerecon.core.quiet_keras import keras, layers
 from facerecon.experiment import config
 from facerecon.experiment.config import RunConfig, load_profile
 from facerecon.experiment.fingerprint import fingerprint
-from facerecon.training import runs, schedule, train
+from facerecon.reporting import evidence, formatting, tables
+from facerecon.experiment import runs, study
+from facerecon.training import priority, train
 
 from support import cell_defaults, synthetic_dataset_of
 
@@ -52,7 +57,7 @@ def with_params(tmp_path, monkeypatch, section: str, lines: str) -> None:
 def assert_no_other_fingerprint_changed(before: dict, new_run) -> None:
     for name, old in before.items():
         new = load_profile(name)
-        for run in runs.grid(new) + runs.sweep(new):
+        for run in study.grid(new) + study.sweep(new):
             if not new_run(run):
                 assert json.dumps(fingerprint(run, new)) == json.dumps(fingerprint(run, old)), \
                     run.key
@@ -73,9 +78,9 @@ def with_jpeg(tmp_path, monkeypatch):
 def test_a_new_obfuscation_in_one_place_trains_and_changes_no_other_run(with_jpeg, tmp_path):
     smoke = load_profile("smoke")
     assert smoke.obfuscation_settings("jpeg") == {"quality": 10}
-    grid = runs.grid(load_profile("smoke"))
+    grid = study.grid(load_profile("smoke"))
     assert {r.obfuscation for r in grid} == {"blur", "pixelate", "jpeg"}
-    assert any(r.obfuscation == "jpeg" and r.strength == "quality30" for r in runs.sweep(load_profile("smoke")))
+    assert any(r.obfuscation == "jpeg" and r.strength == "quality30" for r in study.sweep(load_profile("smoke")))
     assert_no_other_fingerprint_changed(with_jpeg, lambda run: run.obfuscation == "jpeg")
     # ./run_all.sh's notebooks train every obfuscation of the profile
     from facerecon.app import notebook
@@ -131,8 +136,8 @@ def with_tiny(tmp_path, monkeypatch):
 def test_a_new_architecture_joins_the_comparison_and_changes_no_other_run(with_tiny, tmp_path):
     smoke = load_profile("smoke")
     assert "tiny" in STUDY_ARCHITECTURES and smoke.architectures["tiny"] == {"filters": 8}
-    assert {r.loss for r in runs.grid(smoke) if r.architecture == "tiny"} == set(config.LOSS_NAMES)
-    order = [r.key for r in schedule.priority_order(smoke)]
+    assert {r.loss for r in study.grid(smoke) if r.architecture == "tiny"} == set(config.LOSS_NAMES)
+    order = [r.key for r in priority.priority_order(smoke)]
     # its priority (1, the Simple CNN's): after SRResNet's seed-0 runs, before seed 1's
     assert order.index("tiny__l2__blur__seed0") < order.index("srresnet__l2__blur__seed1")
     assert order.index("srresnet__l2__blur__seed0") < order.index("tiny__l2__blur__seed0")
@@ -151,3 +156,31 @@ def test_an_architecture_without_its_notebook_is_one_line(with_tiny):
     with pytest.raises(config.ConfigError, match=r"architecture tiny needs one notebook, "
                                                  r"notebooks/NN_tiny.ipynb"):
         pipeline.architecture_notebook("tiny")
+
+
+def mean_absolute_error(x, y, data_range: float = 1.0):
+    """Per image, the mean absolute difference as a fraction of the data range."""
+    return ops.mean(ops.abs(x - y), axis=(1, 2, 3)) / data_range
+
+
+def test_a_new_measure_in_one_place_is_recorded_and_tabled_and_changes_no_run(monkeypatch,
+                                                                                tmp_path):
+    before = profiles()
+    monkeypatch.setitem(MEASURES, "mae", Measure("MAE", "", 4, higher_is_better=False,
+                                                 per_image=mean_absolute_error))
+    assert_no_other_fingerprint_changed(before, lambda run: False)
+
+    run = RunConfig("simple_cnn", "l2", "blur", 0, "smoke")
+    outcome = train.train_run(run, synthetic_dataset_of("smoke"), tmp_path / "results", verbose=0)
+    assert outcome["status"] == "finished"
+    assert 0 < outcome["test_mae"] < 1 and 0 < outcome["train_mae"] < 1
+    store = runs.RunStore(tmp_path / "results", load_profile("smoke"))
+    assert {"mae", "input_mae"} <= set(store.per_image(run.key).columns)
+    history = store.history(run.key)
+    assert history[["mae", "val_mae"]].notna().all().all()
+
+    found = evidence.gather_evidence(tmp_path / "results", load_profile("smoke"))
+    assert found.runs.set_index("key").loc[run.key, "test_mae"] == outcome["test_mae"]
+    table = tables.loss_table(found, "l2", "blur")
+    assert {"train_mae", "test_mae"} <= set(table.columns)
+    assert "Test MAE" in formatting.formatted(table, "{}").columns

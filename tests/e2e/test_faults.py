@@ -21,10 +21,10 @@ from facerecon.experiment import config
 from facerecon.experiment.config import load_profile
 from facerecon.reporting import tables
 from facerecon.reporting.evidence import gather_evidence
-from facerecon.training import plan, runs, train
+from facerecon.experiment import runs, study
+from facerecon.training import plan, train
 
 from support import ROOT, TRAINED_RUN as RUN, copy_of, synthetic_dataset_of
-
 
 
 def one_line_error(capsys) -> str:
@@ -289,7 +289,7 @@ def test_an_empty_selection_selects_nothing_and_says_so(tmp_path, capsys, flag, 
 
 def test_training_says_what_it_will_train_and_how_long_it_should_take(trained_run):
     store = runs.RunStore(trained_run, load_profile("smoke"))
-    grid = runs.grid(load_profile("smoke"), ["simple_cnn", "srresnet"], ["l2"], ["blur"], [0])
+    grid = study.grid(load_profile("smoke"), ["simple_cnn", "srresnet"], ["l2"], ["blur"], [0])
     text = plan.training_plan(grid, store).text(split_given=False)
     assert text.startswith("4 run(s) of profile smoke selected: 1 finished (skipped), 3 to train "
                            "(1 on the random split, 2 on the identity split; --split random "

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from facerecon.experiment.config import load_profile
-from facerecon.training import runs
+from facerecon.experiment import runs
 
 from support import ROOT, ctrl_c_reaches_it, descendants, training_workers
 

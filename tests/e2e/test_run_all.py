@@ -10,9 +10,9 @@ import pytest
 
 from facerecon.axes.architectures import ARCHITECTURES
 from facerecon.axes.losses import LOSSES
-from facerecon.axes.measures import TABLE_MEASURES
+from facerecon.axes.measures import TABLE_MEASURES, run_columns, test_columns
 from facerecon.experiment.config import OBFUSCATION_NAMES, load_profile
-from facerecon.training import runs
+from facerecon.experiment import runs, study
 
 from support import ROOT, SMOKE_STUDY_LOSSES, run_all
 
@@ -34,7 +34,7 @@ def test_every_table_exists_with_finite_numbers_in_range(smoke_study):
             assert (tables / f"{name}{suffix}").exists(), name + suffix
     for name in [f"loss_{l}_{o}" for l in SMOKE_STUDY_LOSSES for o in OBFUSCATION_NAMES]:
         table = read_table(results, name)
-        for metric in runs.METRICS:
+        for metric in run_columns():
             values = table[metric].dropna().to_numpy()
             assert len(values) == len(table) and np.isfinite(values).all(), (name, metric)
             low, high = (0, 100) if "psnr" in metric else (-1, 1)
@@ -47,7 +47,7 @@ def test_tables_show_seeds_intervals_and_baselines(smoke_study):
     table = read_table(results, "loss_psnr_ssim_blur")
     models = table[table["kind"] == "model"]
     assert (models["n_seeds"] == seeds).all() and models["test_psnr_sd"].notna().all()
-    for metric in runs.TEST_METRICS:
+    for metric in test_columns():
         assert (table[f"{metric}_ci_low"] <= table[metric] + 1e-9).all()
         assert (table[metric] <= table[f"{metric}_ci_high"] + 1e-9).all()
     assert set(table.loc[table["kind"] == "baseline", "architecture"]) == {
@@ -106,7 +106,7 @@ def test_every_run_finished(smoke_study):
     assert (ran["status"] == "finished").all()
     assert (grid.loc[~grid["loss"].isin(SMOKE_STUDY_LOSSES), "status"] == "missing").all()
     swept = pd.read_csv(results / "smoke" / "strength_sweep_runs.csv")
-    assert list(swept["key"]) == [r.key for r in runs.sweep(load_profile("smoke"))]
+    assert list(swept["key"]) == [r.key for r in study.sweep(load_profile("smoke"))]
     assert (swept["status"] == "finished").all() and set(swept["strength"]) == {"block4"}
 
 

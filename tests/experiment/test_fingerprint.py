@@ -8,14 +8,15 @@ import pytest
 
 from facerecon.experiment.config import RunConfig, load_profile
 from facerecon.experiment.fingerprint import fingerprint, fingerprint_differences, same_fingerprint
-from facerecon.training import runs, train
+from facerecon.experiment import runs, study
+from facerecon.training import train
 
 
 def fingerprints(profile, of=None) -> dict:
     """Every run's fingerprint under `profile`, for the runs of `of` (default: the profile's)."""
     of = of or profile
     return {run.key: json.dumps(fingerprint(run, profile), sort_keys=True)
-            for run in runs.grid(of) + runs.sweep(of)}
+            for run in study.grid(of) + study.sweep(of)}
 
 
 def with_obfuscation_section(profile, name: str, section: dict):
@@ -87,4 +88,4 @@ def test_a_run_whose_profile_changed_is_reported_stale(synthetic_dataset, tmp_pa
     frame = runs.RunStore(tmp_path, load_profile("smoke")).collect().set_index("key")
     assert frame.loc[config.key, "status"] == "stale"
     assert "learning_rate: 0.5 -> 0.0001" in frame.loc[config.key, "reason"]
-    assert config.key not in set(runs.finished(frame.reset_index())["key"])
+    assert config.key not in set(study.finished(frame.reset_index())["key"])

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.skipif(keras.backend.backend() != "jax",
 from facerecon.axes.losses import get_loss  # noqa: E402
 from facerecon.axes.networks import build_for_profile  # noqa: E402
 from facerecon.experiment.config import RunConfig, load_profile  # noqa: E402
-from facerecon.training import grid_trainer, lockstep, runs  # noqa: E402
+from facerecon.experiment import runs  # noqa: E402
+from facerecon.training import grid_trainer, lockstep  # noqa: E402
 
 # 4 batches of 8 per epoch, at most 6 epochs, patience 1: runs stop at different epochs. The
 # Simple CNN at half its width: the grouping is what is tested, not the network.

@@ -138,7 +138,7 @@ def test_a_real_smoke_run_is_recognised_once_and_again_when_retrained(lfw_data_h
 def test_recognition_tells_not_trained_from_trained_but_not_kept():
     """Three states a reader must not confuse: scored, trained but its faces not kept (retrain)
     and never trained (not trained)."""
-    from facerecon.training.runs import grid
+    from facerecon.experiment.runs import grid
 
     profile = load_profile("smoke")
     configs = list(grid(profile))

@@ -64,12 +64,12 @@ def test_every_open_cell_names_the_runs_all_runs_lacks(profile):
 
 @pytest.mark.parametrize("profile", PROFILES)
 def test_a_reconstruction_is_said_to_be_recognised_only_where_one_was_scored(profile):
-    from facerecon.reporting import recognition_report
+    from facerecon.reporting import recognition_text
 
     results = ROOT / "results" / profile
     table = pd.read_csv(results / "recognition.csv")
     scored = table[(table["condition"] == "run") & table["top1"].notna()]
     groups = scored.groupby(["recogniser", "obfuscation"]).ngroups
-    text = recognition_report.stored_text(results)
+    text = recognition_text.stored_text(results)
     assert text.count("The best reconstruction") == groups
     assert text.count("Reconstructions are named") == groups

@@ -2,7 +2,7 @@
 obfuscation is the findings' best loss on test SSIM, and every figure of a results root is drawn
 from its evidence."""
 from facerecon.experiment.config import load_profile
-from facerecon.reporting import figures, findings
+from facerecon.reporting import figures, leaders
 from facerecon.reporting.evidence import gather_evidence
 
 from reporting.test_findings import evidence_of, networks_with  # the findings' evidence
@@ -12,7 +12,7 @@ def test_a_reconstruction_figure_shows_each_obfuscations_best_loss_in_the_findin
     evidence = evidence_of(networks_with("ssim", 1.0))
     chosen = figures.best_runs(evidence, "simple_cnn")
     assert chosen["blur"] == ("ssim", 0)
-    assert chosen["blur"][0] == findings.leader_row(evidence, "simple_cnn", "blur",
+    assert chosen["blur"][0] == leaders.leader_row(evidence, "simple_cnn", "blur",
                                                     "ssim")["best_loss"]
     assert chosen["pixelate"] is None  # no run: no lead
     assert figures.best_runs_title("simple_cnn", chosen) == (

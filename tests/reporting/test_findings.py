@@ -2,16 +2,12 @@
 obfuscated input, a cell where none does says so with the numbers; a cell is decided once every
 study loss has run on every seed and names the runs it waits for before; a pairwise verdict
 stands on its own; an effect smaller than its seed range is said to be; MS-SSIM + L1 is set
-against L2 apart; and the quick and paper profiles' loss-versus-L2 differences are set side by
-side."""
-from types import SimpleNamespace
-
+against L2 apart (reporting/findings.py and the cells it words, reporting/leaders.py)."""
 import pandas as pd
 
 from facerecon.axes.losses import LOSSES
-from facerecon.axes.measures import TABLE_MEASURES
 from facerecon.experiment.config import STUDY_LOSSES
-from facerecon.reporting import findings
+from facerecon.reporting import findings, leaders
 from facerecon.reporting.evidence import Evidence
 
 INPUT = {"psnr": 25.0, "ssim": 0.80, "identity": 0.40}
@@ -78,7 +74,7 @@ def networks_with(leader: str, margin: float) -> dict[str, dict[str, float]]:
 def test_no_loss_leads_where_no_network_beats_its_input():
     below = {loss: {"psnr": 23.0 - i, "ssim": 0.85, "identity": 0.45}
              for i, loss in enumerate(LOSSES)}
-    table = findings.findings_table(evidence_of(below))
+    table = leaders.findings_table(evidence_of(below))
     psnr = cell(table, "psnr")
     assert psnr["best_loss"] == "" and psnr["restoring"] == 0
     assert psnr["verdict"] == "no network restores here (L2: 23.00 dB)"
@@ -93,7 +89,7 @@ def test_no_loss_leads_where_no_network_beats_its_input():
 def test_a_network_that_restores_leads_and_is_set_beside_the_best_baseline():
     networks = {loss: {"psnr": 24.0, "ssim": 0.7, "identity": 0.5} for loss in LOSSES}
     networks["ssim"] = {"psnr": 26.0, "ssim": 0.9, "identity": 0.3}
-    table = findings.findings_table(evidence_of(networks, wiener={"psnr": 30.0, "ssim": 0.85,
+    table = leaders.findings_table(evidence_of(networks, wiener={"psnr": 30.0, "ssim": 0.85,
                                                                   "identity": 0.35}))
     psnr = cell(table, "psnr")
     assert psnr["best_loss"] == "ssim" and psnr["restoring"] == 1
@@ -108,7 +104,7 @@ def test_a_network_that_restores_leads_and_is_set_beside_the_best_baseline():
 
 def test_the_answer_ranks_nothing_where_nothing_restores():
     below = {loss: {"psnr": 20.0, "ssim": 0.5, "identity": 0.9} for loss in LOSSES}
-    answer = findings.answer_text(findings.findings_table(evidence_of(below)), pd.DataFrame(
+    answer = findings.answer_text(leaders.findings_table(evidence_of(below)), pd.DataFrame(
         columns=["loss"]))
     assert answer.startswith("**Which loss restores faces best?** Not answerable yet: no network "
                              "beats its obfuscated input in 3 of the 18 cells")
@@ -118,7 +114,7 @@ def test_the_answer_ranks_nothing_where_nothing_restores():
 def test_the_answer_counts_the_cells_where_nothing_restores():
     mixed = {loss: {"psnr": 20.0, "ssim": 0.9, "identity": 0.9} for loss in LOSSES}
     evidence = evidence_of(mixed)
-    answer = findings.answer_text(findings.findings_table(evidence), evidence.significance)
+    answer = findings.answer_text(leaders.findings_table(evidence), evidence.significance)
     assert "leads most often: in 1 of the 1 decided cells where a network beats its obfuscated " \
            "input" in answer
     assert "In 2 no network beats its obfuscated input." in answer
@@ -128,7 +124,7 @@ def test_the_answer_counts_the_cells_where_nothing_restores():
 
 def test_a_cell_with_a_study_loss_missing_waits_and_names_the_runs():
     evidence = evidence_of(networks_with("psnr_ssim", 1.0), missing={"ssim": 2, "l1": 1})
-    table = findings.findings_table(evidence)
+    table = leaders.findings_table(evidence)
     psnr = cell(table, "psnr")
     assert psnr["verdict"] == "open: waits for 3 runs: L1 ×1; SSIM ×2"
     assert psnr["best_loss"] == "psnr_ssim"  # the best so far, with its difference from L2
@@ -140,13 +136,13 @@ def test_a_cell_with_a_study_loss_missing_waits_and_names_the_runs():
 
 def test_a_cell_missing_a_seed_of_every_study_loss_says_so_in_one_phrase():
     evidence = evidence_of(networks_with("l1", 1.0), missing=dict.fromkeys(STUDY_LOSSES, 1))
-    psnr = cell(findings.findings_table(evidence), "psnr")
+    psnr = cell(leaders.findings_table(evidence), "psnr")
     assert psnr["verdict"] == "open: waits for 5 runs: every study loss ×1"
 
 
 def test_a_pairwise_verdict_stands_while_its_cell_waits():
     evidence = evidence_of(networks_with("psnr_ssim", 1.0), missing={"ssim": 2})
-    answer = findings.answer_text(findings.findings_table(evidence), evidence.significance)
+    answer = findings.answer_text(leaders.findings_table(evidence), evidence.significance)
     # PSNR+SSIM and L2 both ran on both seeds: its three differences are resolved on their own
     assert "Each of the study's losses against L2 on its own: 3 of the 9 differences with both " \
            "runs are resolved (better than L2: PSNR+SSIM 3; worse: none), 0 of them smaller than " \
@@ -155,67 +151,35 @@ def test_a_pairwise_verdict_stands_while_its_cell_waits():
 
 def test_a_lead_smaller_than_its_seed_range_is_said_to_be():
     evidence = evidence_of(networks_with("l1", 0.015), resolved_beyond=0.001)
-    psnr = cell(findings.findings_table(evidence), "psnr")
+    psnr = cell(leaders.findings_table(evidence), "psnr")
     assert psnr["best_loss"] == "l1"
     assert psnr["verdict"] == "resolved on 2 seeds; within seed range"
     assert "smaller than their seed range" in findings.answer_text(
-        findings.findings_table(evidence), evidence.significance)
+        leaders.findings_table(evidence), evidence.significance)
 
 
 def test_where_l2_leads_every_other_study_loss_must_be_worse_and_the_runner_up_is_shown():
     networks = networks_with("l2", 1.0)
     networks["l1"] = {"psnr": 26.5, "ssim": 0.855, "identity": 0.295}
-    psnr = cell(findings.findings_table(evidence_of(networks)), "psnr")
+    psnr = cell(leaders.findings_table(evidence_of(networks)), "psnr")
     assert psnr["best_loss"] == "l2" and psnr["against"] == "l1"
     assert abs(psnr["difference"] + 0.5) < 1e-9
     assert psnr["verdict"] == "resolved on 2 seeds"
-    close = cell(findings.findings_table(evidence_of(networks, resolved_beyond=0.6)), "psnr")
+    close = cell(leaders.findings_table(evidence_of(networks, resolved_beyond=0.6)), "psnr")
     assert close["verdict"] == "not resolved on 2 seeds"
 
 
 def test_ms_ssim_l1_is_compared_with_l2_apart_and_never_leads_the_study_losses():
     evidence = evidence_of(networks_with("ms_ssim_l1", 1.0))
-    table = findings.findings_table(evidence)
+    table = leaders.findings_table(evidence)
     psnr = cell(table, "psnr")
     assert psnr["best_loss"] in STUDY_LOSSES and psnr["best_loss"] != "ms_ssim_l1"
     assert psnr["ms_ssim_l1_verdict"] == "higher" and psnr["ms_ssim_l1_difference"] == 1.0
-    shown = findings.printed(table)
+    shown = leaders.printed(table)
     assert shown.loc[table.index[table["measure"] == "psnr"][0], "MS-SSIM+L1 − L2"] == \
         "+1.00 [0.99, 1.01] dB: higher"
     assert "- MS-SSIM+L1 (beyond the study's five), against L2 in the 18 cells: better in 3, " \
            "worse in 0; 15 not run." in findings.answer_text(table, evidence.significance)
-
-
-def test_the_profiles_differences_are_compared_by_sign(tmp_path):
-    key = {"architecture": "simple_cnn", "obfuscation": "blur", "metric": "test_psnr"}
-    quick = pd.DataFrame([{**key, "loss": "l1", "difference": 0.5, "verdict": "higher"},
-                          {**key, "loss": "ssim", "difference": -0.2, "verdict": "one seed"},
-                          {**key, "loss": "psnr", "difference": 0.1, "verdict": "higher"}])
-    paper = pd.DataFrame([{**key, "loss": "l1", "difference": 0.9, "verdict": "higher"},
-                          {**key, "loss": "ssim", "difference": 0.3, "verdict": "not resolved"},
-                          {**key, "loss": "psnr", "difference": -0.4, "verdict": "lower"},
-                          {**key, "loss": "psnr_ssim", "difference": 0.4, "verdict": "higher"}])
-    (tmp_path / "paper" / "tables").mkdir(parents=True)
-    paper.to_csv(tmp_path / "paper" / "tables" / "significance_vs_l2.csv", index=False)
-    said = findings.direction_agreement(quick, "quick", tmp_path)
-    assert said.startswith("**Does the quick profile point the way the paper profile does?** "
-                           "Of the 3 loss-versus-L2 differences both profiles have")
-    assert "1 (33%) have the same sign; of the 2 resolved in both, 1 agree." in said
-    assert findings.direction_agreement(quick, "smoke", tmp_path) == ""
-
-
-def test_runs_cut_off_by_the_epoch_cap_while_still_gaining_are_named():
-    histories = {"early": [20.0, 21.0, 20.5], "plateau": [20.0] + [22.0] * 6,
-                 "gaining": [20.0 + 0.1 * i for i in range(8)]}
-    runs = pd.DataFrame([{"key": key, "status": "finished", "split": "random",
-                          "stopped_early": key == "early"} for key in histories]
-                        + [{"key": "missing", "status": "missing", "split": "random"}])
-    store = SimpleNamespace(history=lambda key: pd.DataFrame({"val_psnr": histories[key]}))
-    said = findings.convergence_text(Evidence(store, runs, None, None, None))
-    assert said == ("Of the 3 finished runs, 1 stopped early and 2 ran to the epoch cap, 1 of "
-                    "them still gaining more than 0.1 dB of validation PSNR over their last 5 "
-                    "epochs (not converged: gaining).")
-    assert findings.convergence_text(Evidence(store, runs.iloc[3:], None, None, None)) == ""
 
 
 def test_a_tables_cell_marks_a_resolved_difference_and_one_within_its_seed_range():
@@ -229,17 +193,6 @@ def test_a_tables_cell_marks_a_resolved_difference_and_one_within_its_seed_range
     assert within == "29.20 ± 0.69 [29.06, 29.35]*†"
     assert latex.text(latex.stacked(within)).startswith(
         r"\begin{tabular}[t]{@{}r@{}}29.20 $\pm$ 0.69*\textsuperscript{\dag}\\{}[29.06")
-
-
-def test_seeds_trained_on_different_devices_are_said_to_share_their_range_with_them():
-    runs = pd.DataFrame([{"seed": seed, "device": device, "status": "finished",
-                          "split": "random"} for seed, device in
-                         [(0, "H200"), (0, "H200"), (1, "H100")]])
-    assert findings.seed_device_text(runs) == (
-        "Each seed trained on its own devices (seed 0: H200; seed 1: H100), so a seed range "
-        "here also holds any difference between those devices and the code versions they ran.")
-    mixed = pd.concat([runs, runs.assign(seed=1, device="H200").iloc[:1]])
-    assert findings.seed_device_text(mixed) == ""
 
 
 def test_every_configuration_below_its_input_is_named_with_both_numbers():

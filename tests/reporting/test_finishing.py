@@ -9,7 +9,8 @@ from facerecon.experiment.config import load_profile
 from facerecon.reporting import finishing
 from facerecon.reporting.evidence import Evidence
 from facerecon.training.plan import duration
-from facerecon.training.runs import RunStore, grid, sweep
+from facerecon.experiment.runs import RunStore
+from facerecon.experiment.study import grid, sweep
 
 PROFILE = load_profile("smoke")
 ALL_SCORES = [c for columns in finishing.recorded_scores().values() for c in columns]

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from facerecon.experiment.config import PROFILE_NAMES, load_profile
-from facerecon.reporting import formatting, front, latex
+from facerecon.reporting import document, formatting, front, latex
 
 
 @pytest.mark.parametrize("name", PROFILE_NAMES)
@@ -92,7 +92,7 @@ def test_the_title_page_credits_what_citation_cff_credits(tmp_path, monkeypatch)
     assert block["credit"] == ("Reproducing Ada Lovelace and Babbage, ", "A study",
                                " (Somewhere)")
     assert block["profile"].startswith("Results of the smoke profile (params/smoke.yaml)")
-    assert r"\title{Faces \& losses}" in latex.front_tex(
+    assert r"\title{Faces \& losses}" in document.front_tex(
         load_profile("smoke"), findings_of(ANSWER, COMPLETENESS, [1]), runs_of({}))
 
 
@@ -133,8 +133,8 @@ def test_a_short_table_never_breaks_across_pages_and_a_long_one_does():
 
 
 def test_a_part_that_opens_with_a_figure_asks_room_for_it_below_its_heading(tmp_path):
-    figure = latex.figure_tex("a.pdf", "A figure")
-    tex = latex.write_report(tmp_path, "", "", [("Figures", [figure]),
+    figure = document.figure_tex("a.pdf", "A figure")
+    tex = document.write_report(tmp_path, "", "", [("Figures", [figure]),
                                                  ("Tables", ["\\input{tables/t.tex}"])]).read_text()
-    assert f"\\needspace{{{latex.FIGURE_PART_SPACE}\\textheight}}\n\\section*{{Figures}}" in tex
-    assert f"\\needspace{{{latex.PART_SPACE}\\textheight}}\n\\section*{{Tables}}" in tex
+    assert f"\\needspace{{{document.FIGURE_PART_SPACE}\\textheight}}\n\\section*{{Figures}}" in tex
+    assert f"\\needspace{{{document.PART_SPACE}\\textheight}}\n\\section*{{Tables}}" in tex

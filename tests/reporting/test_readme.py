@@ -132,7 +132,7 @@ def test_a_missing_run_is_a_dash_and_counted():
     table = readme.results_table(runs, readme.baseline_means(PROJECT_ROOT / "nowhere"))
     row = next(line for line in table.splitlines() if line.startswith("| Simple CNN | L2 |"))
     assert row == "| Simple CNN | L2 | **25.00** | **0.8000** | — | — | 1 |"
-    from facerecon.reporting.findings import completeness_text
+    from facerecon.reporting.completeness import completeness_text
 
     assert completeness_text(runs).startswith("1 of 2 runs exist, 1 missing")
 

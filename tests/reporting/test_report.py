@@ -4,10 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from facerecon.core.io import PROJECT_ROOT
 from facerecon.data import baselines
 from facerecon.experiment.config import RunConfig, load_profile
 from facerecon.reporting import build as report
-from facerecon.reporting import formatting, reproduction
+from facerecon.reporting import conclusions, formatting, reproduction, study_reference
 from facerecon.training import train
 
 from support import copy_of, require_tools, synthetic_dataset_of
@@ -50,7 +51,7 @@ def test_conclusions_need_every_run_and_say_what_is_missing(single_run_report):
     root, built = single_run_report
     written = pd.read_csv(root / "results" / "smoke" / "reproduction.csv")
     checks = written[written["section"] == "conclusion"]
-    assert len(checks) == len(reproduction.CONCLUSIONS)
+    assert len(checks) == len(conclusions.CONCLUSIONS)
     assert checks["holds_in_ours"].isna().all()
     assert checks["evidence"].str.contains("missing").all()
     said = reproduction.conclusions_text(built["tables"]["reproduction"])
@@ -64,21 +65,21 @@ def test_conclusions_need_every_run_and_say_what_is_missing(single_run_report):
 
 def test_the_study_numbers_give_the_study_conclusions():
     """Worked out by hand from the slides' summary tables."""
-    means = reproduction.study_means(reproduction.load_reference())
+    means = study_reference.study_means(study_reference.load_reference())
     assert len(means) == 3 * 5 * 2 + 2
-    assert reproduction.ssim_losses_beat_l2(means)[0] is True
-    holds, evidence = reproduction.psnr_ssim_best_or_tied(means)
+    assert conclusions.ssim_losses_beat_l2(means)[0] is True
+    holds, evidence = conclusions.psnr_ssim_best_or_tied(means)
     assert holds is False and "Simple CNN, blurred vs SSIM" in evidence
-    assert reproduction.residual_autoencoder_best_blur_ssim(means)[0] is True
-    assert reproduction.l1_beats_l2(means)[0] is False  # e.g. Simple CNN, pixelation
+    assert conclusions.residual_autoencoder_best_blur_ssim(means)[0] is True
+    assert conclusions.l1_beats_l2(means)[0] is False  # e.g. Simple CNN, pixelation
     assert means.loc[("srresnet", "psnr_ssim", "blur"), "test_psnr"] == 29.1476
 
 
 def test_a_check_holds_only_when_every_comparison_does():
-    assert reproduction.verdict([("a", 2.0, 1.0), ("b", 3.0, 1.0)])[0] is True
-    assert reproduction.verdict([("a", 2.0, 1.0), ("b", 1.0, 1.0)])[0] is False
-    assert reproduction.verdict([("a", 1.0, 1.0)], strict=False)[0] is True
-    holds, evidence = reproduction.verdict([("a", 2.0, 1.0), ("b", np.nan, 1.0)])
+    assert conclusions.verdict([("a", 2.0, 1.0), ("b", 3.0, 1.0)])[0] is True
+    assert conclusions.verdict([("a", 2.0, 1.0), ("b", 1.0, 1.0)])[0] is False
+    assert conclusions.verdict([("a", 1.0, 1.0)], strict=False)[0] is True
+    holds, evidence = conclusions.verdict([("a", 2.0, 1.0), ("b", np.nan, 1.0)])
     assert holds is None and "missing 1 of 2" in evidence
 
 
@@ -86,17 +87,17 @@ def test_the_reference_numbers_are_what_the_slides_say(tmp_path, monkeypatch):
     """results/reference/study.csv is the transcription script's output for the study's slides."""
     import importlib.util
 
-    slides = sorted((reproduction.PROJECT_ROOT.parent / "shared" / "study").glob("*.txt"))
+    slides = sorted((PROJECT_ROOT.parent / "shared" / "study").glob("*.txt"))
     if not slides:
         pytest.skip("no ../shared/study slides to transcribe (reference-data test)")
     spec = importlib.util.spec_from_file_location(
-        "study_reference", reproduction.PROJECT_ROOT / "scripts" / "study_reference.py")
+        "study_reference", PROJECT_ROOT / "scripts" / "study_reference.py")
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     monkeypatch.setattr(script, "ROOT", tmp_path)
     script.main([str(slides[0])])
     fresh = pd.read_csv(tmp_path / "results" / "reference" / "study.csv")
-    pd.testing.assert_frame_equal(fresh, reproduction.load_reference())
+    pd.testing.assert_frame_equal(fresh, study_reference.load_reference())
 
 
 def unescaped_latex(path) -> list[str]:
@@ -112,7 +113,7 @@ def unescaped_latex(path) -> list[str]:
 def test_latex_tables_escape_what_latex_needs(single_run_report):
     root, _ = single_run_report
     written = sorted((root / "results" / "smoke" / "tables").glob("*.tex"))
-    committed = sorted(reproduction.PROJECT_ROOT.glob("results/*/tables/*.tex"))
+    committed = sorted(PROJECT_ROOT.glob("results/*/tables/*.tex"))
     assert written
     for path in written + committed:
         assert not unescaped_latex(path), path
@@ -140,14 +141,14 @@ def test_every_committed_table_compiles_and_fits_the_page(tmp_path):
     import re
     import subprocess
 
-    from facerecon.reporting import latex
+    from facerecon.reporting import document
 
     require_tools("pdflatex")
-    tables = sorted(reproduction.PROJECT_ROOT.glob("results/*/tables/*.tex"))
+    tables = sorted(PROJECT_ROOT.glob("results/*/tables/*.tex"))
     assert tables
     body = "\\typeout{TEXTWIDTH \\the\\linewidth}\n" + "\n".join(
         f"\\input{{{path.as_posix()}}}\n\\clearpage" for path in tables)
-    (tmp_path / "all_tables.tex").write_text(latex.document(body))
+    (tmp_path / "all_tables.tex").write_text(document.document(body))
     run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
                           "all_tables.tex"], cwd=tmp_path, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout[-2000:]
@@ -252,14 +253,14 @@ def report_pdf(single_run_report, tmp_path_factory):
     """The single run's results/smoke/ copied on its own and its report.tex compiled there."""
     import shutil
 
-    from facerecon.reporting import latex
+    from facerecon.reporting import document
 
     require_tools("pdflatex")
     root, _ = single_run_report
     alone = tmp_path_factory.mktemp("alone") / "smoke"
     shutil.copytree(root / "results" / "smoke", alone)
     assert "../" not in (alone / "report.tex").read_text()
-    return latex.compile_pdf(alone / "report.tex")
+    return document.compile_pdf(alone / "report.tex")
 
 
 def test_the_report_folder_compiles_alone_in_type1_fonts(report_pdf):
@@ -331,13 +332,13 @@ def page_lines(pdf) -> list[list[str]]:
 
 
 def test_page_fills_measure_how_far_down_a_page_is_set(tmp_path):
-    from facerecon.reporting import latex
+    from facerecon.reporting import document
 
     require_tools("pdflatex", "pdftoppm", "pdftotext")
     body = ("A line at the top.\n\n\\vfill\nA line at the foot.\n\\clearpage\n"
             "A last line alone.\n")
-    (tmp_path / "fill.tex").write_text(latex.document(body))
-    pdf = latex.compile_pdf(tmp_path / "fill.tex")
+    (tmp_path / "fill.tex").write_text(document.document(body))
+    pdf = document.compile_pdf(tmp_path / "fill.tex")
     full, alone = page_fills(pdf)
     assert full > 0.95 and alone < 0.05
     assert page_lines(pdf) == [["A line at the top.", "A line at the foot.", "1"],
@@ -346,16 +347,16 @@ def test_page_fills_measure_how_far_down_a_page_is_set(tmp_path):
 
 def test_parts_share_pages_and_no_page_is_under_a_third_full_but_a_parts_last(report_pdf):
     """The parts follow one another on the page: a part opens a new page only where less than
-    latex.PART_SPACE (FIGURE_PART_SPACE for a part of figures) was left on the one before, or
+    document.PART_SPACE (FIGURE_PART_SPACE for a part of figures) was left on the one before, or
     that page held the figures of the part
     before (placed before the next part begins); and a page under a third full is a part's
     last, the next page opening with a part's heading."""
-    from facerecon.reporting import latex
+    from facerecon.reporting import document
 
     require_tools("pdftoppm", "pdftotext")
     figure_parts = {"Key figures", "Further figures", "Faces"}
     headings = {"Methods", "Findings", *figure_parts,
-                *(title for title, _ in latex.TABLE_SECTIONS)}
+                *(title for title, _ in document.TABLE_SECTIONS)}
     fills, pages = page_fills(report_pdf), page_lines(report_pdf)
     assert len(fills) == len(pages) > 1
     part, parts = "", []  # the part each page ends in
@@ -364,7 +365,7 @@ def test_parts_share_pages_and_no_page_is_under_a_third_full_but_a_parts_last(re
         parts.append(part)
     opened = [page for page in range(1, len(pages)) if pages[page][0] in headings]
     def room(page) -> float:  # what the part opening `page` asks (figures: room for one)
-        return latex.FIGURE_PART_SPACE if pages[page][0] in figure_parts else latex.PART_SPACE
+        return document.FIGURE_PART_SPACE if pages[page][0] in figure_parts else document.PART_SPACE
 
     needless = [(page + 1, round(fills[page - 1], 2)) for page in opened
                 if parts[page - 1] not in figure_parts and fills[page - 1] < 0.9 - room(page)]

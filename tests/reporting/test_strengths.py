@@ -7,7 +7,7 @@ import pytest
 from facerecon.data.calibration import setting_label
 from facerecon.experiment.config import load_profile
 from facerecon.reporting import formatting, strengths
-from facerecon.reporting.reproduction import load_reference, study_means
+from facerecon.reporting.study_reference import load_reference, study_means
 
 # The quick profile with pixelate candidates block 3, 4 (the profile's), 5, 6, swept on seeds 0, 1.
 PROFILE = dataclasses.replace(load_profile("quick"), sweep_seeds=[0, 1], obfuscations={

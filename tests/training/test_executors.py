@@ -19,7 +19,7 @@ from support import assert_records_match, synthetic_arrays, trained_alone
 from facerecon.experiment.config import RunConfig, load_profile
 from facerecon.training import cluster, executors, schedule
 from facerecon.training.worker import DatasetCache
-from facerecon.training.runs import RunStore
+from facerecon.experiment.runs import RunStore
 
 PROFILE = load_profile("smoke")
 RUNS = [RunConfig("simple_cnn", "l2", "blur", 0, "smoke"),

@@ -13,7 +13,7 @@ import pytest
 
 from facerecon.experiment.config import RunConfig
 from facerecon.training import cluster, executors, schedule, worker
-from facerecon.training.runs import RunStore
+from facerecon.experiment.runs import RunStore
 from support import assert_records_match, synthetic_arrays, trained_alone
 from training.test_schedule import PROFILE, carried
 

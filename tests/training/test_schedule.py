@@ -24,7 +24,7 @@ from facerecon.data.dataset import dataset_from_arrays
 from facerecon.experiment.config import RunConfig, load_profile
 from facerecon.training import cluster, executors, schedule
 from facerecon.training.plan import training_plan
-from facerecon.training.runs import RunStore
+from facerecon.experiment.runs import RunStore
 from facerecon.training.train import train_run
 
 ray = pytest.importorskip("ray")

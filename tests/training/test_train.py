@@ -13,7 +13,8 @@ from facerecon.data import faces
 from facerecon.experiment import fingerprint
 from facerecon.experiment.config import (REFERENCE_ARCHITECTURE, STUDY_LOSSES, RunConfig,
                                          load_profile)
-from facerecon.training import runs, train
+from facerecon.experiment import runs, study
+from facerecon.training import train
 
 from support import TRAINED_RUN, copy_of
 
@@ -110,7 +111,7 @@ def test_a_nan_loss_is_recorded_as_failed(synthetic_dataset, results, monkeypatc
 
 
 def test_the_grid_has_the_reference_row_under_l2_only():
-    grid = runs.grid(load_profile("quick"), seeds=[0])
+    grid = study.grid(load_profile("quick"), seeds=[0])
     reference = [r for r in grid if r.architecture == REFERENCE_ARCHITECTURE]
     assert {r.loss for r in reference} == {"l2"}
     assert len([r for r in grid if r.split == "random"]) == 3 * 6 * 2 + 2
@@ -124,7 +125,7 @@ def test_the_command_line_rejects_unknown_names(capsys):
 
 
 def test_the_scheduler_puts_the_issue_priorities_first():
-    from facerecon.training.schedule import priority_order
+    from facerecon.training.priority import priority_order
 
     order = priority_order(load_profile("paper"))
     first = {r.architecture for r in order[:20]}
@@ -133,11 +134,11 @@ def test_the_scheduler_puts_the_issue_priorities_first():
     assert order[20].architecture == "simple_cnn"
     assert {r.seed for r in order[:32]} == {0} and {r.seed for r in order[32:64]} == {1}
     assert {r.loss for r in order[:64]} == set(STUDY_LOSSES)
-    swept = runs.sweep(load_profile("paper"))
+    swept = study.sweep(load_profile("paper"))
     assert swept and order[64:64 + len(swept)] == swept  # the strength sweep next
     after = order[64 + len(swept)]
     assert after.loss == "ms_ssim_l1" and after.seed == 0
-    assert len(order) == len(runs.grid(load_profile("paper"))) + len(swept)
+    assert len(order) == len(study.grid(load_profile("paper"))) + len(swept)
 
 
 def test_runs_stored_before_grid_fields_and_splits_existed_stay_cached():
@@ -157,7 +158,7 @@ def test_runs_stored_before_grid_fields_and_splits_existed_stay_cached():
 
 def test_the_grid_holds_every_seed_and_the_identity_disjoint_runs():
     profile = load_profile("quick")
-    grid = runs.grid(load_profile("quick"))
+    grid = study.grid(load_profile("quick"))
     random_runs = [r for r in grid if r.split == "random"]
     assert len(random_runs) == (3 * len(losses.LOSSES) + 1) * 2 * len(profile.seeds)
     identity = [r for r in grid if r.split == "identity"]
@@ -166,7 +167,7 @@ def test_the_grid_holds_every_seed_and_the_identity_disjoint_runs():
     assert {r.architecture for r in identity} == {"simple_cnn", "srresnet", "residual_autoencoder"}
     assert all(r.key.endswith("__identity") for r in identity)
     assert len({r.key for r in grid}) == len(grid)
-    assert runs.grid(load_profile("quick"), losses=["l1"], seeds=[1]) == [
+    assert study.grid(load_profile("quick"), losses=["l1"], seeds=[1]) == [
         r for r in random_runs if r.loss == "l1" and r.seed == 1]
 
 
@@ -174,7 +175,7 @@ def committed_runs():
     for name in ("quick", "paper"):
         profile = load_profile(name)
         store = runs.RunStore(PROJECT_ROOT / "results", profile)
-        for config in runs.grid(profile):
+        for config in study.grid(profile):
             if store.status(config.key) == "finished":
                 yield store, config
 
@@ -232,16 +233,16 @@ def test_the_run_store_says_what_state_a_run_is_in(tmp_path):
 
 def test_select_keeps_rows_equal_to_every_value():
     frame = pd.DataFrame({"a": [1, 1, 2, 3], "b": ["x", "y", "x", "x"]})
-    assert runs.select(frame, a=1, b="x").index.tolist() == [0]
-    assert runs.select(frame, a=[1, 3], b="x").index.tolist() == [0, 3]
-    assert runs.select(frame).index.tolist() == [0, 1, 2, 3]
+    assert study.select(frame, a=1, b="x").index.tolist() == [0]
+    assert study.select(frame, a=[1, 3], b="x").index.tolist() == [0, 3]
+    assert study.select(frame).index.tolist() == [0, 1, 2, 3]
 
 
 def test_a_sweep_run_trains_on_faces_obfuscated_at_its_strength(synthetic_dataset, results):
     """The sweep's run at block 4 sees block-4 faces, is another run than the grid's (block 2,
     the smoke profile's) and is listed by collect_sweep, not by collect."""
     swept = RunConfig("residual_autoencoder", "l2", "pixelate", 0, "smoke", strength="block4")
-    assert runs.sweep(load_profile("smoke")) == [swept]
+    assert study.sweep(load_profile("smoke")) == [swept]
     metrics = train.train_run(swept, synthetic_dataset, results, verbose=0)
     at_block4 = synthetic_dataset.score("test", synthetic_dataset.obfuscated("test", "pixelate",
                                                                              "block4"))
@@ -269,4 +270,4 @@ def test_the_command_line_trains_a_slice_at_a_named_strength(monkeypatch):
     assert cli.main(["train", "--profile", "quick", "--sweep", "--force"]) == 0
     quick = load_profile("quick")
     swept = sum(len(quick.swept_strengths(name)) for name in quick.obfuscations)
-    assert planned == runs.sweep(quick) and len(planned) == swept * len(quick.sweep_seeds)
+    assert planned == study.sweep(quick) and len(planned) == swept * len(quick.sweep_seeds)

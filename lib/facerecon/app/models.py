@@ -24,7 +24,8 @@ from ..core import io
 from ..core.checks import ConfigError
 from ..core.io import PROJECT_ROOT
 from ..experiment.config import PROFILE_NAMES, Profile, load_profile
-from ..training.runs import RUN_FIELDS, RunStore, finished
+from ..experiment.runs import RUN_FIELDS, RunStore
+from ..experiment.study import finished
 
 MODELS_DIR = PROJECT_ROOT / "models"
 INDEX = "index.csv"
@@ -37,8 +38,8 @@ INDEX_COLUMNS = ("name", "profile", "key", "architecture", "loss", "obfuscation"
                  "test_ssim", "code_version", "device", "bytes")
 
 
-def model_name(profile: str, key: str) -> str:
-    return f"{profile}__{key}"
+def model_name(profile_name: str, key: str) -> str:
+    return f"{profile_name}__{key}"
 
 
 def to_float16(source: Path, target: Path) -> None:
@@ -69,14 +70,10 @@ def to_float16(source: Path, target: Path) -> None:
     io.write_bytes(target, buffer.getvalue())
 
 
-def profile_of(profile: Profile | str) -> Profile:
-    return profile if isinstance(profile, Profile) else load_profile(profile)
-
-
-def store_of(store_or_results_root: RunStore | Path | str, profile) -> RunStore:
+def store_of(store_or_results_root: RunStore | Path | str, profile: Profile) -> RunStore:
     if isinstance(store_or_results_root, RunStore):
         return store_or_results_root
-    return RunStore(Path(store_or_results_root), profile_of(profile))
+    return RunStore(Path(store_or_results_root), profile)
 
 
 def restored_epoch(store: RunStore, key: str) -> pd.Series:
@@ -86,7 +83,7 @@ def restored_epoch(store: RunStore, key: str) -> pd.Series:
     return history.loc[history["val_loss"].idxmin()]
 
 
-def candidates(results_root, profile) -> pd.DataFrame:
+def candidates(results_root, profile: Profile) -> pd.DataFrame:
     """The profile's finished runs (not stale: trained as the profile says today) on the random
     split at the profile's strength whose weights are here, with their validation PSNR and SSIM
     at the restored epoch."""
@@ -114,7 +111,7 @@ def best_runs(store: RunStore, by: tuple[str, ...] = ("obfuscation",)) -> dict[t
     return {group: runs_of["key"].iloc[0] for group, runs_of in runs.groupby(list(by))}
 
 
-def best_run_per_obfuscation(results_root, profile) -> dict[str, str]:
+def best_run_per_obfuscation(results_root, profile: Profile) -> dict[str, str]:
     """best_runs per obfuscation, in the profile's order: {obfuscation: key}."""
     store = store_of(results_root, profile)
     best = best_runs(store, ("obfuscation",))
@@ -149,7 +146,7 @@ def write_index(models_dir: Path, rows: pd.DataFrame) -> None:
     io.write_csv(Path(models_dir) / INDEX, rows[list(INDEX_COLUMNS)], lineterminator="\n")
 
 
-def publish(store_or_results_root, profile, key: str, models_dir: Path | None = None,
+def publish(store_or_results_root, profile: Profile, key: str, models_dir: Path | None = None,
             selection: str = "named") -> Path:
     """Writes a finished run's weights to models/<name>.weights.h5 (float16) and its row of
     models/index.csv (replacing the row of the same name). Returns the weights' path."""
@@ -166,7 +163,7 @@ def publish(store_or_results_root, profile, key: str, models_dir: Path | None = 
     return target
 
 
-def publish_best(results_root, profile, models_dir: Path | None = None) -> list[dict]:
+def publish_best(results_root, profile: Profile, models_dir: Path | None = None) -> list[dict]:
     """Publishes the best run per obfuscation of the profile (best_run_per_obfuscation) and
     retires the profile's earlier model of each obfuscation. Returns their index rows, in the
     profile's order of obfuscations."""

@@ -12,27 +12,24 @@ from __future__ import annotations
 import fcntl
 import functools
 import os
-import re
-import shutil
 import sys
-import tempfile
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..axes.architectures import references_beside
 from ..core import io
 from ..core.checks import ConfigError
-from ..core.io import PROJECT_ROOT
 from ..data.dataset import prepare_cache
-from ..axes.architectures import references_beside
 from ..experiment.config import (LOSS_NAMES, REFERENCE_LOSS, STUDY_ARCHITECTURES, Profile,
-                                 RunConfig, load_profile)
+                                 load_profile)
+from ..experiment.runs import RunStore
+from ..experiment.study import grid, sweep
 from ..recognition.recognise import recognise
-from ..training.plan import check_device, duration, training_plan
-from ..training.runs import RunStore, grid, sweep
-
-NOTEBOOKS = PROJECT_ROOT / "notebooks"
+from ..reporting.document import compile_report
+from ..reporting.readme import update_readme
+from ..training.plan import check_device, training_plan
+from .execution import NOTEBOOKS, Step, execute, portable
 
 
 # A notebook's parameters: the fields of its class, with the defaults its `parameters` cell gives
@@ -114,18 +111,6 @@ def params_of(notebook: str) -> type[NotebookParams]:
                       f"NN_<architecture>.ipynb, or one of {', '.join(STEP_PARAMS)}")
 
 
-@dataclass(frozen=True)
-class Step:
-    notebook: str
-    parameters: dict
-    output: Path
-    trains: tuple[RunConfig, ...] = ()  # the runs the notebook trains where they are missing
-
-    @property
-    def label(self) -> str:
-        return self.output.stem
-
-
 def check_parameters(notebook: str, parameters: dict) -> None:
     """Refuses a parameter the notebook does not declare (papermill itself only warns)."""
     import papermill
@@ -135,13 +120,6 @@ def check_parameters(notebook: str, parameters: dict) -> None:
     if unknown:
         raise ConfigError(f"{notebook} has no parameter(s) {', '.join(unknown)}; "
                           f"valid: {', '.join(sorted(declared))}")
-
-
-def portable(path: Path, start: Path = PROJECT_ROOT) -> str:
-    """A path as an executed notebook records it: relative to `start` when it lies inside the
-    project, so that no committed notebook carries this machine's paths."""
-    path = Path(path).resolve()
-    return os.path.relpath(path, start) if path.is_relative_to(PROJECT_ROOT) else str(path)
 
 
 def notebook_path(path: Path) -> str:
@@ -177,132 +155,6 @@ def plan(profile: Profile, architectures: list[str], losses: list[str], force: b
     return steps
 
 
-# What an execution records that is not its result: clock times, durations, the interpreter's
-# patch release; ids drawn at random (papermill's injected cell, pandas Styler tables) and
-# objects' memory addresses (a Styler's plain-text form).
-TIMING = ("start_time", "end_time", "duration")
-STYLER_ID = re.compile(r"\bT_([0-9a-f]{5})(?=[_\"\s{])")
-ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
-
-
-def stable_outputs(executed) -> None:
-    """Strips what changes between two executions with the same numbers, so that regenerating
-    a notebook whose results did not change leaves it byte for byte as it was: Styler tables
-    are numbered in the order they appear."""
-    for record in (executed.metadata.get("papermill", {}),
-                   *(cell.metadata.get("papermill", {}) for cell in executed.cells)):
-        for key in TIMING:
-            record.pop(key, None)
-    language = executed.metadata.get("language_info", {})
-    if "version" in language:
-        language["version"] = ".".join(language["version"].split(".")[:2])
-    tables: dict[str, str] = {}
-    for cell in executed.cells:
-        cell.metadata.pop("execution", None)
-        if "injected-parameters" in cell.metadata.get("tags", []):
-            cell["id"] = "injected-parameters"
-        for output in cell.get("outputs", []):
-            data = output.get("data", {})
-            if "text/plain" in data:
-                data["text/plain"] = ADDRESS.sub(">", data["text/plain"])
-            if "text/html" in data:
-                data["text/html"] = STYLER_ID.sub(
-                    lambda match: tables.setdefault(match[1], f"T_table{len(tables)}"),
-                    data["text/html"])
-
-
-def whole_notebook(path: Path, step: Step) -> bool:
-    """Whether the file is a complete, valid notebook (not one cut short by a full disk); if it
-    is, it records its source and its place as portable paths, and nothing that differs
-    between two executions with the same results (stable_outputs)."""
-    import nbformat
-
-    try:
-        executed = nbformat.read(path, as_version=4)
-        nbformat.validate(executed)
-    except Exception:  # unreadable, truncated or invalid: not a notebook to keep
-        return False
-    executed.metadata.setdefault("papermill", {}).update(
-        input_path=portable(NOTEBOOKS / step.notebook), output_path=portable(step.output))
-    stable_outputs(executed)
-    io.write_text(path, nbformat.writes(executed))
-    return True
-
-
-def local_kernel_manager(socket_dir: str):
-    """A kernel manager that talks to its kernel over local IPC sockets in `socket_dir` rather
-    than TCP: the kernel never listens on a network port, it says nothing about plain-text TCP,
-    and two invocations never pick the same socket (jupyter_client names them kernel-ipc-N in
-    the working directory otherwise)."""
-    from jupyter_client.manager import AsyncKernelManager
-
-    class LocalKernelManager(AsyncKernelManager):
-        def __init__(self, **kwargs):
-            super().__init__(transport="ipc", ip=os.path.join(socket_dir, "kernel"), **kwargs)
-
-    return LocalKernelManager
-
-
-# jupyter_client interrupts every kernel before it shuts it down; a kernel still busy then (a
-# loaded machine) logs "KeyboardInterrupt caught in kernel" to the console. Its errors belong to
-# the notebook, which records them; its log says nothing a reader of run_all needs.
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
-
-
-def interrupted(error: Exception) -> bool:
-    """Whether a notebook failed because its kernel was interrupted (Ctrl-C reaches the
-    kernel too): that stops the invocation, not only the notebook."""
-    return getattr(error, "ename", None) == "KeyboardInterrupt"
-
-
-def execute(steps: list[Step]) -> list[str]:
-    """Runs the steps in order with progress; returns the labels of those that failed. An
-    interrupt stops it (the kernel is shut down, and no executed copy is replaced)."""
-    import papermill
-
-    started, failed = time.monotonic(), []
-    sockets = tempfile.mkdtemp(prefix="facerecon-kernels-")
-    kernel_manager = local_kernel_manager(sockets)
-    try:
-        for i, step in enumerate(steps, 1):
-            elapsed = time.monotonic() - started
-            left = f", about {duration(elapsed / (i - 1) * (len(steps) - i + 1))} left" \
-                if i > 1 else ""
-            print(f"[{i}/{len(steps)}] {step.label} (elapsed {duration(elapsed)}{left})",
-                  flush=True)
-            # Written beside the output first, under a name of this invocation's own: an
-            # interrupted notebook never replaces a finished one.
-            partial = io.writable_dir(step.output.parent) / \
-                f".{step.output.stem}.{os.getpid()}.partial.ipynb"
-            try:
-                papermill.execute_notebook(str(NOTEBOOKS / step.notebook), str(partial),
-                                           parameters=step.parameters, cwd=str(NOTEBOOKS),
-                                           progress_bar=False, log_output=False,
-                                           kernel_manager_class=kernel_manager,
-                                           extra_arguments=KERNEL_ARGUMENTS)
-            except Exception as error:  # one failing notebook must not stop the others
-                if interrupted(error):
-                    partial.unlink(missing_ok=True)
-                    raise KeyboardInterrupt from None
-                reason = str(error).strip().splitlines()[-1] if str(error).strip() \
-                    else type(error).__name__
-                print(f"    FAILED: {reason}", flush=True)
-                failed.append(step.label)
-            except BaseException:
-                partial.unlink(missing_ok=True)
-                raise
-            if whole_notebook(partial, step):  # a failed notebook's copy shows where it stopped
-                partial.replace(step.output)
-            elif partial.exists():
-                print(f"    {step.output.name} could not be written whole; its previous copy "
-                      "is kept", flush=True)
-                partial.unlink()
-    finally:
-        shutil.rmtree(sockets, ignore_errors=True)
-    print(f"done in {duration(time.monotonic() - started)}", flush=True)
-    return failed
-
-
 def planned_training(steps: list[Step], store: RunStore, force: bool, allow_cpu: bool):
     """Says what the steps' notebooks show that is not trained yet (with force: all of it) and
     refuses it where the profile needs an accelerator this machine lacks, before any work."""
@@ -324,17 +176,17 @@ def train_first(training, store: RunStore, force: bool, data_home: str | None,
 
 
 @contextmanager
-def one_invocation_at_a_time(results_root: Path, profile: str):
+def one_invocation_at_a_time(results_root: Path, profile_name: str):
     """Held while an invocation runs a profile's notebooks on a results root: a second one waits
     (saying for whom), then finds the first's runs finished. The lock goes with its process."""
-    path = io.writable_dir(results_root / profile) / ".run_all.lock"
+    path = io.writable_dir(results_root / profile_name) / ".run_all.lock"
     with open(path, "a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().strip() or "another invocation"
-            print(f"waiting: {holder} is running the {profile} notebooks on {results_root}; "
+            print(f"waiting: {holder} is running the {profile_name} notebooks on {results_root}; "
                   "this one starts when it ends", flush=True)
             fcntl.flock(handle, fcntl.LOCK_EX)
         handle.truncate(0)
@@ -343,7 +195,7 @@ def one_invocation_at_a_time(results_root: Path, profile: str):
         yield
 
 
-def run_notebooks(settings: Profile, architectures: list[str] | None, losses: list[str] | None,
+def run_notebooks(profile: Profile, architectures: list[str] | None, losses: list[str] | None,
                   force: bool, report_only: bool, results_root, figures_root,
                   data_home: str | None, allow_cpu: bool = False) -> int:
     """Checks every step's parameters, draws the profile's faces (data/prepared/), says what the
@@ -351,28 +203,28 @@ def run_notebooks(settings: Profile, architectures: list[str] | None, losses: li
     allow_cpu) and trains it through Ray
     (with report_only: nothing), then executes the steps, which show the runs that exist, and
     says where the results are; 1 if a notebook failed, else 0."""
-    profile = settings.name
+    profile_name = profile.name
     results_root, figures_root = Path(results_root).resolve(), Path(figures_root).resolve()
-    store = RunStore(results_root, settings)
+    store = RunStore(results_root, profile)
     if report_only:
         store.check_has_runs()
-    io.writable_dir(results_root / profile / "notebooks")
-    io.writable_dir(figures_root / profile)
-    steps = plan(settings, architectures or list(STUDY_ARCHITECTURES), losses or list(LOSS_NAMES),
+    io.writable_dir(results_root / profile_name / "notebooks")
+    io.writable_dir(figures_root / profile_name)
+    steps = plan(profile, architectures or list(STUDY_ARCHITECTURES), losses or list(LOSS_NAMES),
                  force, results_root, figures_root, data_home, report_only=True)
     for step in steps:
         check_parameters(step.notebook, step.parameters)
-    with one_invocation_at_a_time(results_root, profile):
+    with one_invocation_at_a_time(results_root, profile_name):
         training = None if report_only else planned_training(steps, store, force, allow_cpu)
         # The faces drawn and cached here, on the console: a fresh clone's first loading of LFW
         # never writes its lines (and this machine's paths) into 00_data_prep, and a missing
         # LFW stops the invocation before anything trains.
-        prepare_cache(settings, data_home)
+        prepare_cache(profile, data_home)
         if training:
             train_first(training, store, force, data_home, allow_cpu)
         # Face recognition scored on the console too (what is scored is kept): 90_comparison
         # reads the scores, and a notebook shows the same outputs however often it runs.
-        recognise(settings, results_root, data_home)
+        recognise(profile, results_root, data_home)
         try:
             failed = execute(steps)
         except KeyboardInterrupt:
@@ -380,17 +232,15 @@ def run_notebooks(settings: Profile, architectures: list[str] | None, losses: li
             # folder; it holds no lock now, so nothing else trains that run.
             store.discard_abandoned()
             raise
-        print(f"tables:  {results_root / profile / 'tables'}")
-        print(f"figures: {figures_root / profile}")
-        print(f"runs:    {results_root / profile / 'all_runs.csv'}")
-        from ..reporting.latex import compile_report
-        from ..reporting.readme import update_readme
+        print(f"tables:  {results_root / profile_name / 'tables'}")
+        print(f"figures: {figures_root / profile_name}")
+        print(f"runs:    {results_root / profile_name / 'all_runs.csv'}")
 
-        if (results_root / profile / "report.tex").exists():  # 90_comparison wrote it
-            print(compile_report(results_root / profile))
+        if (results_root / profile_name / "report.tex").exists():  # 90_comparison wrote it
+            print(compile_report(results_root / profile_name))
 
-        if not failed and update_readme(profile, results_root):
-            print(f"README:  its {profile} headline rewritten from these")
+        if not failed and update_readme(profile_name, results_root):
+            print(f"README:  its {profile_name} headline rewritten from these")
     if failed:
         print(f"{len(failed)} notebook(s) failed: {', '.join(failed)} "
               f"(their executed copies show the error; finished runs are kept)", file=sys.stderr)

@@ -18,7 +18,7 @@ from ..data import baselines, calibration
 from ..data.dataset import SPLITS, Dataset, load_dataset
 from ..experiment.config import Profile
 from ..reporting import face_plots, plots, result_plots
-from ..reporting.reproduction import load_reference
+from ..reporting.study_reference import load_reference
 
 
 @dataclass

@@ -24,13 +24,14 @@ import cv2
 import numpy as np
 
 from ..axes.architectures import ARCHITECTURES
+from ..axes.measures import MEASURE_NAMES
 from ..axes.metrics import to_unit_range
 from ..axes.networks import build_for_profile
 from ..axes.obfuscation import OBFUSCATIONS, obfuscate_for_profile
 from ..core import io
 from ..core.checks import ConfigError
 from ..core.quiet_keras import ops
-from ..data.dataset import (CACHE_DIR, MinMaxScaler, cache_path, resize_to_profile,
+from ..data.dataset import (CACHE_DIR, MinMaxScaler, cache_path, load_dataset, resize_to_profile,
                             scores_on_original_scale)
 from ..experiment.config import load_profile
 from ..reporting import face_plots, plots
@@ -128,7 +129,6 @@ def scaler_for(profile) -> MinMaxScaler:
     """The training images' min-max scaler where the profile's prepared cache is here, else the
     full 0-255 range (what LFW's training faces span)."""
     if cache_path(profile).exists():
-        from ..data.dataset import load_dataset
 
         return load_dataset(profile).scaler
     print(f"no prepared cache in {CACHE_DIR}: scaling by the 0-255 range")
@@ -175,8 +175,8 @@ def reconstruct(model: str | Path, paths: list[Path], out_dir: Path, obfuscated:
     rows = []
     io.writable_dir(out_dir)
     for i, (path, face, given, output) in enumerate(zip(images, faces, inputs, outputs)):
-        row = {"image": path.name, **{f"{label}_{m}": scored[m][i]
-                                      for label, scored in scores.items() for m in ("psnr", "ssim")}}
+        row = {"image": path.name, **{f"{label}_{m}": scored[m][i] for label, scored
+                                      in scores.items() for m in MEASURE_NAMES}}
         figure = face_plots.reconstruction_strip(face if not obfuscated else None, given, output, row,
                                             OBFUSCATIONS[run["obfuscation"]].label)
         row["written"] = io.save_figure(figure, out_dir / f"{path.stem}_reconstructed")[0]

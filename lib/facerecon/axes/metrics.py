@@ -1,4 +1,5 @@
-"""PSNR and SSIM per image, with keras.ops (any backend), on images in [0, data_range].
+"""PSNR and SSIM per image, with keras.ops (any backend), on images in [0, data_range]; which of
+them a run records, and how, is axes/measures.py's registry.
 
 SSIM, the metric of every table, uses an 11x11 Gaussian window with sigma 1.5 (Wang et al.
 2004), through keras.ops.image.ssim. A second convention, scikit-image's default (a 7x7 uniform
@@ -28,7 +29,6 @@ SSIM_SIGMA = 1.5
 UNIFORM_WINDOW = 7  # scikit-image's default SSIM window
 # PSNR of a perfect reconstruction is infinite; the MSE floor caps it at 100 dB.
 MSE_FLOOR = 1e-10
-SCORES = ("psnr", "ssim", "ssim_uniform", "psnr_y", "ssim_y")
 # ITU-R BT.601 luma of RGB in [0, 1], in units of 1/255 (MATLAB's rgb2ycbcr, BasicSR's bgr2ycbcr)
 BT601_WEIGHTS = (65.481, 128.553, 24.966)
 BT601_OFFSET = 16.0
@@ -82,41 +82,7 @@ def ssim_y_per_image(x, y, data_range: float = 1.0):
     return ssim_per_image(luma(x, data_range), luma(y, data_range), data_range)
 
 
-SCORE_FUNCTIONS = {"psnr": psnr_per_image, "ssim": ssim_per_image,
-                   "ssim_uniform": ssim_uniform_per_image, "psnr_y": psnr_y_per_image,
-                   "ssim_y": ssim_y_per_image}
-
-
-def scores_per_image(x: np.ndarray, y: np.ndarray, data_range: float = 1.0,
-                     batch_size: int = 256) -> dict[str, np.ndarray]:
-    """Per-image scores (SCORES: PSNR in dB, SSIM, SSIM in scikit-image's default convention,
-    and PSNR and SSIM on BT.601 luma) of x against reference y, as float64 numpy arrays."""
-    scores = {name: [] for name in SCORES}
-    for start in range(0, len(x), batch_size):
-        xb = ops.convert_to_tensor(np.asarray(x[start:start + batch_size], np.float32))
-        yb = ops.convert_to_tensor(np.asarray(y[start:start + batch_size], np.float32))
-        for name in SCORES:
-            scores[name].append(ops.convert_to_numpy(SCORE_FUNCTIONS[name](xb, yb, data_range)))
-    return {name: np.concatenate(parts).astype(np.float64) for name, parts in scores.items()}
-
-
 def to_unit_range(outputs, output_range: tuple[float, float]):
     """Maps network outputs from their activation's range back to [0, 1]."""
     low, high = output_range
     return (outputs - low) / (high - low)
-
-
-def val_psnr(output_range=(0.0, 1.0)):
-    """PSNR as a Keras metric (mean over a batch), for outputs in output_range."""
-    def psnr(y_true, y_pred):
-        return ops.mean(psnr_per_image(to_unit_range(y_true, output_range),
-                                       to_unit_range(y_pred, output_range)))
-    return psnr
-
-
-def val_ssim(output_range=(0.0, 1.0)):
-    """SSIM as a Keras metric (mean over a batch), for outputs in output_range."""
-    def ssim(y_true, y_pred):
-        return ops.mean(ssim_per_image(to_unit_range(y_true, output_range),
-                                       to_unit_range(y_pred, output_range)))
-    return ssim

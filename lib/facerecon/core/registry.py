@@ -3,6 +3,8 @@ the configuration's order, whose lookup of an unknown name fails in one line lis
 ones."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .checks import ConfigError, check_choice
 
 
@@ -19,3 +21,23 @@ class Registry(dict):
 
     def __missing__(self, name):
         check_choice(self.kind, name, list(self))
+
+
+class Joined(Mapping):
+    """Registries read as one, in order, as a live view: an entry added to any of them is in it;
+    an unknown name fails in one line listing the valid ones."""
+
+    def __init__(self, kind: str, *parts: Registry):
+        self.kind, self.parts = kind, parts
+
+    def __getitem__(self, name):
+        for part in self.parts:
+            if name in part:
+                return part[name]
+        check_choice(self.kind, name, list(self))
+
+    def __iter__(self):
+        return (name for part in self.parts for name in part)
+
+    def __len__(self):
+        return sum(len(part) for part in self.parts)

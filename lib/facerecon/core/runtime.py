@@ -1,4 +1,5 @@
-"""What produced a number: backend, device, package versions and code version."""
+"""What produced a number: backend, device, package versions and code version; how long it took,
+as people read it."""
 from __future__ import annotations
 
 import functools
@@ -124,3 +125,10 @@ def enable_determinism() -> bool:
 # Taken when the package loads: a long grid must record the code it runs, not the checkout's
 # state when each run ends.
 code_version()
+
+
+def duration(seconds: float) -> str:
+    """'4h08m', '12m35s'."""
+    minutes, seconds = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{seconds:02d}s"

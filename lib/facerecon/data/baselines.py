@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 import pandas as pd
 
+from ..axes.measures import MEASURE_NAMES
 from ..axes.obfuscation import OBFUSCATIONS
 from ..core import io, runtime
 from ..core.io import PROJECT_ROOT
@@ -115,8 +116,7 @@ def select_setting(dataset: Dataset, obfuscation: str, method: str) -> pd.DataFr
         scores = dataset.score("val", restore(dataset, "val", obfuscation, method, setting))
         rows.append({"obfuscation": obfuscation, "method": method,
                      "setting_name": METHODS[method].setting_name, "setting": setting,
-                     "val_psnr": float(scores["psnr"].mean()),
-                     "val_ssim": float(scores["ssim"].mean())})
+                     **{f"val_{m}": float(scores[m].mean()) for m in MEASURE_NAMES}})
     table = pd.DataFrame(rows)
     table["chosen"] = table.index == table["val_psnr"].idxmax()
     return table
@@ -166,16 +166,16 @@ def run_baselines(dataset: Dataset, results_root=PROJECT_ROOT / "results",
     per_image = pd.concat(frames, ignore_index=True)
     io.write_csv(folder / "per_image.csv", per_image)
     means = per_image.groupby(["obfuscation", "method", "subset"], dropna=False)[
-        ["psnr", "ssim"]].mean()
+        list(MEASURE_NAMES)].mean()
     io.write_json(stored, {"fingerprint": config, "config_hash": short_hash(config),
                            "means": {"/".join(k): v for k, v in means.to_dict("index").items()},
                            **runtime.provenance()})
     return summary_of(per_image)
 
 
-def summary(results_root, profile: str) -> pd.DataFrame:
+def summary(results_root, profile_name: str) -> pd.DataFrame:
     """The stored baselines' summary (see summary_of)."""
-    return summary_of(per_image_scores(results_root, profile))
+    return summary_of(per_image_scores(results_root, profile_name))
 
 
 def summary_of(per_image: pd.DataFrame) -> pd.DataFrame:
@@ -184,24 +184,26 @@ def summary_of(per_image: pd.DataFrame) -> pd.DataFrame:
     for (obfuscation, method), group in per_image.groupby(["obfuscation", "method"], sort=False):
         row = {"obfuscation": obfuscation, "method": method, "setting": group["setting"].iloc[0]}
         for subset, part in group.groupby("subset"):
-            row.update({f"{subset}_{m}": part[m].mean() for m in ("psnr", "ssim")})
+            # a measure added since the baselines were scored is missing (NaN), not an error
+            row.update({f"{subset}_{m}": part[m].mean() if m in part else np.nan
+                        for m in MEASURE_NAMES})
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def per_image_scores(results_root, profile: str) -> pd.DataFrame:
+def per_image_scores(results_root, profile_name: str) -> pd.DataFrame:
     """Per-image train and test scores of every baseline (empty if not computed)."""
-    path = Path(results_root) / profile / "baselines" / "per_image.csv"
+    path = Path(results_root) / profile_name / "baselines" / "per_image.csv"
     if not path.exists():
         return pd.DataFrame(columns=["obfuscation", "method", "setting", "subset", "lfw_index",
-                                     "psnr", "ssim"])
+                                     *MEASURE_NAMES])
     return pd.read_csv(path)
 
 
-def chosen_setting(results_root, profile: str, obfuscation: str, method: str):
+def chosen_setting(results_root, profile_name: str, obfuscation: str, method: str):
     """The setting validation chose for a method (as its candidate, with its type), or None when
     the baselines have not been computed."""
-    path = Path(results_root) / profile / "baselines" / "selection.csv"
+    path = Path(results_root) / profile_name / "baselines" / "selection.csv"
     if not path.exists():
         return None
     table = pd.read_csv(path)

@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..axes.metrics import scores_per_image
+from ..axes.measures import MEASURE_NAMES, scores_per_image
 from ..axes.obfuscation import OBFUSCATIONS, obfuscate, setting_label, setting_names
 from ..experiment.config import Profile
 
-SUBSETS = ("test", "train")
-METRICS = ("psnr", "ssim")
+# The subsets the study reported examples of (its test and training means), where ours place them.
+PLACED_SUBSETS = ("test", "train")
 N_SPLITS = 2000  # random splits of our faces, for how far apart two set means can fall
 NEAR_DB = 0.25   # faces this close to an example's PSNR stand beside it for its SSIM
 
@@ -39,7 +39,7 @@ def per_image_quality(images: dict[str, np.ndarray], profile: Profile) -> pd.Dat
     frames = []
     for name in OBFUSCATIONS:
         for settings in profile.obfuscations[name]["candidates"]:
-            for subset in SUBSETS:
+            for subset in PLACED_SUBSETS:
                 scores = scores_per_image(obfuscate(images[subset], name, **settings),
                                           images[subset])
                 frames.append(pd.DataFrame({
@@ -63,17 +63,17 @@ def calibration_table(per_image: pd.DataFrame, examples: pd.DataFrame,
     for (name, setting), faces in per_image.groupby(["obfuscation", "setting"], sort=False):
         row = {"profile": profile.name, "obfuscation": name,
                **faces.iloc[0][setting_names()].to_dict(), "setting": setting}
-        for subset in SUBSETS:
+        for subset in PLACED_SUBSETS:
             mine = faces[faces["subset"] == subset]
             row[f"{subset}_images"] = len(mine)
-            for metric in METRICS:
+            for metric in MEASURE_NAMES:
                 row[f"{subset}_{metric}_mean"] = float(mine[metric].mean())
                 example = examples[(examples["obfuscation"] == name) & (examples["subset"] == subset)
                                    & (examples["metric"] == metric)]["value"]
                 row[f"study_{subset}_{metric}"] = float(example.iloc[0]) if len(example) else np.nan
                 row[f"study_{subset}_{metric}_percentile"] = (
                     percentile(mine[metric], example.iloc[0]) if len(example) else np.nan)
-        placed = [row[f"study_{s}_{m}_percentile"] for s in SUBSETS for m in METRICS]
+        placed = [row[f"study_{s}_{m}_percentile"] for s in PLACED_SUBSETS for m in MEASURE_NAMES]
         row["distance_from_middle"] = float(np.nanmax(np.abs(np.array(placed) - 50)))
         settings = {k: row[k] for k in profile.obfuscation_settings(name)}
         row["chosen"] = settings == profile.obfuscation_settings(name)
@@ -109,7 +109,7 @@ def examples_not_means(per_image: pd.DataFrame, table: pd.DataFrame,
     spread of single faces."""
     rows = []
     for _, chosen in table[table["chosen"]].iterrows():
-        for metric in METRICS:
+        for metric in MEASURE_NAMES:
             gap = chosen[f"study_test_{metric}"] - chosen[f"study_train_{metric}"]
             spread = split_gap_spread(per_image, chosen["obfuscation"], chosen["setting"], metric)
             rows.append({"obfuscation": chosen["obfuscation"], "setting": chosen["setting"],
@@ -175,7 +175,7 @@ def calibration_text(table: pd.DataFrame, evidence: pd.DataFrame,
     for name, rows in table.groupby("obfuscation", sort=False):
         chosen, best = rows[rows["chosen"]].iloc[0], rows[rows["nearest_middle"]].iloc[0]
         placed = ", ".join(f"{s} {m.upper()} {chosen[f'study_{s}_{m}_percentile']:.0f}"
-                           for s in SUBSETS for m in METRICS)
+                           for s in PLACED_SUBSETS for m in MEASURE_NAMES)
         text = (f"* **{OBFUSCATIONS[name].label}**, {chosen['setting']} (used): the study's "
                 f"example faces sit at percentiles {placed} of our faces (largest distance from "
                 f"the middle {chosen['distance_from_middle']:.0f}).")

@@ -21,6 +21,8 @@ import cv2
 import numpy as np
 import pandas as pd
 
+from ..axes import face_descriptor
+from ..axes.measures import scores_per_image
 from ..axes.obfuscation import obfuscate
 from ..core import io
 from ..core.io import PROJECT_ROOT
@@ -186,22 +188,19 @@ class Dataset:
 
     def descriptors(self, subset: str, versions: np.ndarray) -> np.ndarray:
         """Deep face descriptors of versions of a subset's faces (RGB in [0, 1]), cut at the
-        originals' landmarks (axes/identity.py; the alignment is fitted once and kept)."""
-        from ..axes import identity
-
+        originals' landmarks (axes/face_descriptor.py; the alignment is fitted once and kept)."""
         key = ("alignment", subset)
         if key not in self._obfuscated:
-            self._obfuscated[key] = identity.align(self.images[subset])
-        return identity.descriptors(versions, self._obfuscated[key])
+            self._obfuscated[key] = face_descriptor.align(self.images[subset])
+        return face_descriptor.descriptors(versions, self._obfuscated[key])
 
     def identity(self, subset: str, versions: np.ndarray) -> dict[str, np.ndarray]:
         """Per face, the descriptor distance of a version to its original ('identity') and
         whether it is under dlib's same-person threshold ('same_person', 1.0 or 0.0)."""
-        from ..axes.identity import SAME_PERSON, identity_distance
-
-        distance = identity_distance(self.descriptors(subset, versions),
-                                     self.descriptors(subset, self.images[subset]))
-        return {"identity": distance, "same_person": (distance < SAME_PERSON).astype(float)}
+        distance = face_descriptor.identity_distance(
+            self.descriptors(subset, versions), self.descriptors(subset, self.images[subset]))
+        return {"identity": distance,
+                "same_person": (distance < face_descriptor.SAME_PERSON).astype(float)}
 
     def split_frame(self) -> pd.DataFrame:
         return pd.concat([pd.DataFrame({"subset": s, "lfw_index": self.lfw_index[s],
@@ -211,10 +210,8 @@ class Dataset:
 
 def scores_on_original_scale(scaler: MinMaxScaler, reconstructed: np.ndarray,
                              originals: np.ndarray) -> dict[str, np.ndarray]:
-    """Per-image scores (metrics.SCORES) of images in [0, 1] against originals in [0, 1], on the
+    """Per-image scores (measures.score_names) of images in [0, 1] against originals in [0, 1], on the
     original pixel scale with its range as the data range."""
-    from ..axes.metrics import scores_per_image
-
     return scores_per_image(scaler.inverse(reconstructed), scaler.inverse(originals),
                             scaler.maximum - scaler.minimum)
 

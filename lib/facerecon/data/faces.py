@@ -39,7 +39,7 @@ def read_faces(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def write_descriptors(path: Path, lfw_index: np.ndarray, descriptors: np.ndarray) -> None:
-    """Stores a subset's deep descriptors (axes/identity.py) with their LFW indices, as float16
+    """Stores a subset's deep descriptors (axes/face_descriptor.py) with their LFW indices, as float16
     (0.25 KB a face: committed with the run; the run's identity distances are computed from the
     float32 descriptors before they are stored)."""
     write_arrays(path, lfw_index=np.asarray(lfw_index),

@@ -1,7 +1,7 @@
 """The recognition protocol and its recognisers. Does a reconstruction give the identity back?
 Face recognition on original, obfuscated and reconstructed test faces, by each recogniser of
 RECOGNISERS: eigenfaces + an SVM (scikit-learn's LFW example), and dlib's deep face descriptor
-(axes/identity.py) with a classifier chosen on the gallery alone.
+(axes/face_descriptor.py) with a classifier chosen on the gallery alone.
 
 Protocol (results/<profile>/recognition_protocol.csv): the probes are our test faces whose
 person has at least MIN_GALLERY LFW images outside every image the study's splits use; the
@@ -24,13 +24,15 @@ a run's rows are recomputed when it is retrained, and without LFW the stored row
 """
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
 import numpy as np
 import pandas as pd
 
-from dataclasses import dataclass
-from typing import Callable
-
-from ..axes import identity
+from ..axes import face_descriptor
 from ..axes.obfuscation import setting_label
 from ..core.registry import Registry
 from ..data.faces import (DESCRIPTORS_FILE, FACE_SIZE, FACES_FILE, read_descriptors,
@@ -48,6 +50,7 @@ LINEAR_C = [0.1, 1.0, 10.0]
 PER_PROBE_COLUMNS = ["recogniser", "condition", "obfuscation", "strength", "method", "key", "architecture",
                      "loss", "seed", "split", "run_finished_at", "lfw_index", "person", "rank",
                      "predicted"]
+RECORDS = "recognition"  # results/<profile>/recognition/: per_probe.csv and metrics.json
 CONDITIONS = {  # condition -> what the reader sees
     "original": "Original faces",
     "obfuscated": "Obfuscated faces",
@@ -134,7 +137,7 @@ class Recogniser:
     one, leaves every other recogniser's stored ranks standing."""
 
     label: str
-    features: Callable[[np.ndarray, "identity.Alignment | None"], np.ndarray]
+    features: Callable[[np.ndarray, "face_descriptor.Alignment | None"], np.ndarray]
     fit: Callable
     aligned: bool
     kept_file: str
@@ -155,12 +158,12 @@ RECOGNISERS = Registry("recogniser", {
                              read_kept=read_kept_faces,
                              settings={"face_size": list(FACE_SIZE), "max_gallery": MAX_GALLERY,
                                        "n_components": N_COMPONENTS, "param_grid": PARAM_GRID}),
-    "dlib": Recogniser("dlib's ResNet descriptor", identity.descriptors,
+    "dlib": Recogniser("dlib's ResNet descriptor", face_descriptor.descriptors,
                        fit_descriptor_classifier, aligned=True, kept_file=DESCRIPTORS_FILE,
                        read_kept=read_descriptors, max_gallery=DEEP_GALLERY,
                        settings={"deep_gallery": DEEP_GALLERY, "linear_c": LINEAR_C,
-                                 "chip": [identity.CHIP_SIZE, identity.CHIP_PADDING],
-                                 "eye_distance_range": list(identity.EYE_DISTANCE_RANGE)}),
+                                 "chip": [face_descriptor.CHIP_SIZE, face_descriptor.CHIP_PADDING],
+                                 "eye_distance_range": list(face_descriptor.EYE_DISTANCE_RANGE)}),
 })
 
 
@@ -179,3 +182,21 @@ def ranks(recogniser, features: np.ndarray, people: np.ndarray) -> pd.DataFrame:
 def profile_strength(profile, obfuscation: str) -> str:
     """The profile's strength of an obfuscation, labelled as the calibration labels it."""
     return setting_label(obfuscation, profile.obfuscation_settings(obfuscation))
+
+
+def stored_per_probe(folder: Path) -> tuple[pd.DataFrame, dict]:
+    """The ranks recognise.py recorded in a profile's recognition folder (PER_PROBE_COLUMNS) and
+    their metrics.json; none where nothing was recorded. The report reads these only."""
+    path, meta = folder / "per_probe.csv", folder / "metrics.json"
+    if not (path.exists() and meta.exists()):
+        return pd.DataFrame(columns=PER_PROBE_COLUMNS), {}
+    rows, meta = pd.read_csv(path), json.loads(meta.read_text())
+    if "recogniser" not in rows:  # the layout of a single recogniser
+        rows = rows.assign(recogniser="eigenfaces")
+        meta["fits"] = [{"recogniser": "eigenfaces", **fit} for fit in meta.get("fits", [])]
+    return rows.reindex(columns=PER_PROBE_COLUMNS), meta
+
+
+def kept_features(folder: Path) -> set[str]:
+    """The recognisers whose features of its test faces a run (its folder) kept on this machine."""
+    return {name for name, entry in RECOGNISERS.items() if (folder / entry.kept_file).exists()}

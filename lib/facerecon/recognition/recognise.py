@@ -8,13 +8,12 @@ is retrained; without LFW the stored rows stand.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..axes import identity
+from ..axes import face_descriptor
 from ..axes.architectures import ARCHITECTURES
 from ..axes.obfuscation import OBFUSCATIONS, obfuscate, obfuscate_for_profile, setting_label
 from ..core import io, runtime
@@ -24,9 +23,11 @@ from ..data.faces import DESCRIPTORS_FILE, FACES_FILE, write_descriptors, write_
 from ..data.lfw import DataError, fetch_lfw
 from ..experiment.config import Profile
 from ..experiment.fingerprint import differences, plain, shared_settings, short_hash
-from ..training.runs import RunStore, finished, run_config, select
-from .protocol import (CV_FOLDS, MIN_GALLERY, PER_PROBE_COLUMNS, RECOGNISERS, SEED,
-                       profile_strength, ranks, recognition_protocol)
+from ..experiment.runs import RunStore, run_config
+from ..experiment.study import finished, select
+from .protocol import (CV_FOLDS, MIN_GALLERY, PER_PROBE_COLUMNS, RECOGNISERS, RECORDS, SEED,
+                       kept_features, profile_strength, ranks, recognition_protocol,
+                       stored_per_probe)
 
 # --- scoring every condition -------------------------------------------------------------------
 
@@ -49,8 +50,8 @@ class Probing:
         self.kept = {name: gallery.groupby("person", sort=False).cumcount().to_numpy()
                      < RECOGNISERS[name].max_gallery for name in recognisers}
         aligned = any(RECOGNISERS[name].aligned for name in recognisers)
-        self.alignment = {"gallery": identity.align(self.gallery) if aligned else None,
-                          "probes": identity.align(self.probe_images()) if aligned else None}
+        self.alignment = {"gallery": face_descriptor.align(self.gallery) if aligned else None,
+                          "probes": face_descriptor.align(self.probe_images()) if aligned else None}
         self.fits, self.fitted = [], {}
         for name in recognisers:
             self.fitted[name] = self.fit(name, self.gallery, "original", None)
@@ -63,7 +64,7 @@ class Probing:
         entry, alignment = RECOGNISERS[name], self.alignment[role]
         if role == "gallery":
             images = images[self.kept[name]]
-            alignment = alignment and identity.Alignment(alignment.points[self.kept[name]],
+            alignment = alignment and face_descriptor.Alignment(alignment.points[self.kept[name]],
                                                          alignment.failed[self.kept[name]])
         return entry.features(images, alignment)
 
@@ -190,15 +191,21 @@ def stored_fingerprints(meta: dict) -> dict:
     return {"eigenfaces": fingerprint} if "protocol" in fingerprint else fingerprint
 
 
-def stored_per_probe(folder: Path) -> tuple[pd.DataFrame, dict]:
-    path, meta = folder / "per_probe.csv", folder / "metrics.json"
-    if not (path.exists() and meta.exists()):
-        return pd.DataFrame(columns=PER_PROBE_COLUMNS), {}
-    rows, meta = pd.read_csv(path), json.loads(meta.read_text())
-    if "recogniser" not in rows:  # the layout of a single recogniser
-        rows = rows.assign(recogniser="eigenfaces")
-        meta["fits"] = [{"recogniser": "eigenfaces", **fit} for fit in meta.get("fits", [])]
-    return rows.reindex(columns=PER_PROBE_COLUMNS), meta
+def standing(stored: pd.DataFrame, runs: pd.DataFrame, store: RunStore) -> tuple:
+    """The stored rows that stand, and the finished runs to score anew. A scored run keeps its
+    rows until it is retrained, also where its faces are not on this machine (test_faces.npz is
+    not committed): only runs with faces here can be scored anew, for the recognisers whose
+    features they kept."""
+    current = dict(zip(runs["key"], runs["finished_at"])) if len(runs) else {}
+    run_rows = select(stored, condition="run")
+    retrained = run_rows["key"].map(current) != run_rows["run_finished_at"]
+    stored = stored.drop(run_rows.index[retrained.to_numpy()])
+    scored = set(map(tuple, select(stored, condition="run")[["key", "recogniser"]].to_numpy()))
+    kept = {key: kept_features(store.folder(key)) for key in runs["key"]}
+    todo = [run for _, run in runs.iterrows()
+            if any((run["key"], name) not in scored for name in kept[run["key"]])]
+    again = {(run["key"], name) for run in todo for name in kept[run["key"]]}  # scored anew
+    return stored[[pair not in again for pair in zip(stored["key"], stored["recogniser"])]], todo
 
 
 def recognise(profile: Profile, results_root, data_home=None, force: bool = False) -> pd.DataFrame:
@@ -208,7 +215,7 @@ def recognise(profile: Profile, results_root, data_home=None, force: bool = Fals
     (a line says so)."""
     profile_name = profile.name
     results = Path(results_root) / profile_name
-    folder = results / "recognition"
+    folder = results / RECORDS
     stored, meta = stored_per_probe(folder)
     store = RunStore(Path(results_root), profile)
     runs = finished(store.collect(), split=None)
@@ -218,32 +225,16 @@ def recognise(profile: Profile, results_root, data_home=None, force: bool = Fals
     except DataError as error:
         print(f"recognition: LFW is not available ({error}); the stored results stand")
         return stored
-    def kept(run) -> set[str]:
-        """The recognisers whose features the run kept on this machine."""
-        folder = store.folder(run["key"])
-        return {name for name, entry in RECOGNISERS.items()
-                if (folder / entry.kept_file).exists()}
-
     for _, run in select(runs, split="random").iterrows():
-        if kept(run) != set(RECOGNISERS) and store.weights(run["key"]).exists():
+        if kept_features(store.folder(run["key"])) != set(RECOGNISERS) \
+                and store.weights(run["key"]).exists():
             faces_from_weights(run, dataset, store)
     protocol = recognition_protocol(names, used_images(dataset, data_home))
     config, was = configuration(profile, protocol), stored_fingerprints(meta)
     fresh = [] if force else [name for name in RECOGNISERS
                               if name in was and not differences(was[name], plain(config[name]))]
     stale = [name for name in RECOGNISERS if name not in fresh]
-    stored = stored[stored["recogniser"].isin(fresh)]
-    # A scored run keeps its rows until it is retrained, also where its faces are not on this
-    # machine (test_faces.npz is not committed): only runs with faces here can be scored anew.
-    current = dict(zip(runs["key"], runs["finished_at"])) if len(runs) else {}
-    run_rows = select(stored, condition="run")
-    retrained = run_rows["key"].map(current) != run_rows["run_finished_at"]
-    stored = stored.drop(run_rows.index[retrained.to_numpy()])
-    scored = set(map(tuple, select(stored, condition="run")[["key", "recogniser"]].to_numpy()))
-    todo = [run for _, run in runs.iterrows()
-            if any((run["key"], name) not in scored for name in kept(run))]
-    again = {(run["key"], name) for run in todo for name in kept(run)}  # scored anew
-    stored = stored[[pair not in again for pair in zip(stored["key"], stored["recogniser"])]]
+    stored, todo = standing(stored[stored["recogniser"].isin(fresh)], runs, store)
     if not stale and not todo:
         return stored
     if protocol["person"].nunique() < 2:

@@ -13,7 +13,8 @@ from ..axes.measures import TABLE_MEASURES
 from ..core import stats
 from ..data import baselines
 from ..experiment.config import LOSS_NAMES, REFERENCE_LOSS, Profile
-from ..training.runs import RUN_FIELDS, RunStore, finished, select
+from ..experiment.runs import RUN_FIELDS, RunStore
+from ..experiment.study import finished, select
 
 
 @dataclass

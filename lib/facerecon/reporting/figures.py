@@ -14,8 +14,9 @@ from ..axes.measures import TABLE_MEASURES
 from ..axes.obfuscation import OBFUSCATIONS
 from ..core import io
 from ..experiment.config import STUDY_ARCHITECTURES, RunConfig
-from ..training.runs import RunStore, finished, select
-from . import face_plots, findings, plots, result_plots
+from ..experiment.runs import RunStore
+from ..experiment.study import finished, select
+from . import face_plots, identity_plots, leaders, plots, result_plots
 from .evidence import Evidence
 from .tables import baseline_rows, model_row
 
@@ -77,7 +78,7 @@ def best_runs(evidence: Evidence, arch: str) -> dict[str, tuple[str, int] | None
     None where no loss leads."""
     chosen = {}
     for obfuscation in OBFUSCATIONS:
-        loss = findings.leader_row(evidence, arch, obfuscation, FIGURE_MEASURE)["best_loss"]
+        loss = leaders.leader_row(evidence, arch, obfuscation, FIGURE_MEASURE)["best_loss"]
         seeds = select(finished(evidence.runs), architecture=arch, loss=loss,
                        obfuscation=obfuscation)["seed"] if loss else []
         chosen[obfuscation] = (loss, int(min(seeds))) if len(seeds) else None
@@ -171,8 +172,8 @@ def identity_figure(evidence: Evidence, folder: Path) -> list[Path]:
     if done.empty and rows.empty:
         return []
     return plots.save_in_both_widths(
-        lambda width: result_plots.identity_vs_psnr(done, rows, width), folder / "identity_vs_psnr",
-        plots.by_obfuscation(result_plots.identity_vs_psnr, done, rows))
+        lambda width: identity_plots.identity_vs_psnr(done, rows, width), folder / "identity_vs_psnr",
+        plots.by_obfuscation(identity_plots.identity_vs_psnr, done, rows))
 
 
 # The figures this module draws, by the start of their file names: one of them not drawn again

@@ -19,8 +19,8 @@ from ..axes.architectures import ARCHITECTURES
 from ..axes.measures import TABLE_MEASURES
 from ..data.calibration import CONVENTION_LABELS, CONVENTIONS
 from ..experiment.config import Profile
-from ..training.plan import duration
-from ..training.runs import grid, select, sweep
+from ..core.runtime import duration
+from ..experiment.study import grid, select, sweep
 from .evidence import Evidence
 
 SECONDS = "wall_seconds"  # a run's recorded seconds from the start of training to its records
@@ -52,7 +52,7 @@ class DeviceTime:
 class Finishing:
     """What is left of a profile's study, as numbers (for tests and callers) and as text."""
 
-    profile: str
+    profile_name: str
     to_train: dict[str, int]        # 'grid', 'sweep' -> runs not finished
     to_retrain: int                 # finished runs lacking a score
     lacking: dict[str, int]         # score (recorded_scores) -> finished runs without it
@@ -66,7 +66,7 @@ class Finishing:
     def text(self) -> str:
         """One paragraph: the runs left, by kind, then the time per device."""
         if not self.total:
-            return f"Nothing is left to train or retrain in the {self.profile} profile."
+            return f"Nothing is left to train or retrain in the {self.profile_name} profile."
         return f"{self.runs_text()} {self.time_text()}"
 
     def runs_text(self) -> str:
@@ -79,7 +79,7 @@ class Finishing:
             said += (f"{', and ' if said else ''}{self.to_retrain} finished "
                      f"run{'s' if self.to_retrain != 1 else ''} to retrain for the scores they "
                      f"did not record (runs lacking each: {scores})")
-        return f"To finish the {self.profile} profile: {said}; {self.total} runs in all."
+        return f"To finish the {self.profile_name} profile: {said}; {self.total} runs in all."
 
     def time_text(self) -> str:
         if not self.devices:

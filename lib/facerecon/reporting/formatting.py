@@ -8,10 +8,10 @@ import pandas as pd
 
 from ..axes.architectures import ARCHITECTURES
 from ..axes.losses import LOSSES
-from ..axes.measures import MEASURE_NAMES, MEASURES, TABLE_MEASURES, measure_of
+from ..axes.measures import (MEASURE_NAMES, MEASURES, TABLE_MEASURES, measure_of, run_columns,
+                             test_columns)
 from ..axes.obfuscation import OBFUSCATIONS
 from ..core import io
-from ..training.runs import METRICS, TEST_METRICS
 from . import latex
 from .evidence import WITHIN_SEED_RANGE, WITHIN_SEED_RANGE_MARK
 from .tables import Table
@@ -44,7 +44,7 @@ def metric_cell(row, m: str) -> str:
     several = row.get("kind") == "model" and row.get("n_seeds", 0) >= 2
     if several:
         text += f" ± {row[f'{m}_sd']:.{digits}f}"
-    if m in TEST_METRICS and (several or row.get("kind") == "baseline"):
+    if m in test_columns() and (several or row.get("kind") == "baseline"):
         text += f" [{row[f'{m}_ci_low']:.{digits}f}, {row[f'{m}_ci_high']:.{digits}f}]"
     if row.get(f"{m}_vs_l2") in ("higher", "lower"):
         text += "*" + (WITHIN_SEED_RANGE_MARK if row.get(f"{m}_vs_l2_within_seed_range") else "")
@@ -55,7 +55,7 @@ def formatted(table: pd.DataFrame, bold: str) -> pd.DataFrame:
     """Metric cells as text (see metric_cell), 'missing' for no value, the best mean wrapped in
     `bold` (a format string), and the number of seeds."""
     shown = table[["row"]].copy()
-    for m in METRICS:
+    for m in run_columns():
         shown[metric_label(m)] = [
             bold.format(metric_cell(row, m)) if m in str(row.get("best_in", "")).split(";")
             else metric_cell(row, m) for _, row in table.iterrows()]
@@ -119,7 +119,7 @@ def identity_printed(frame: pd.DataFrame) -> pd.DataFrame:
     the seed spread and the test (narrow enough for a page)."""
     rows = []
     for _, row in frame.iterrows():
-        for metric in ("psnr", "ssim"):
+        for metric in MEASURE_NAMES:
             d = digits_of(metric)
             rows.append({
                 "Architecture": ARCHITECTURES[row["architecture"]].label,

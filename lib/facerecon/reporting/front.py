@@ -10,7 +10,7 @@ import pandas as pd
 import yaml
 
 from ..axes.architectures import ARCHITECTURES
-from ..axes.identity import SAME_PERSON
+from ..axes.face_descriptor import SAME_PERSON
 from ..axes.losses import LOSSES
 from ..axes.measures import MEASURES, shown
 from ..axes.metrics import SSIM_SIGMA, SSIM_WINDOW
@@ -21,8 +21,8 @@ from ..data.baselines import METHODS
 from ..data.lfw import LFW_IMAGES
 from ..experiment.config import (REFERENCE_ARCHITECTURE, REFERENCE_LOSS, STUDY_ARCHITECTURES,
                                  STUDY_LOSSES, Profile)
+from ..experiment.study import finished
 from ..recognition.protocol import MIN_GALLERY, RECOGNISERS, TOP_K
-from ..training.runs import finished
 from .evidence import VERDICT_RULE
 
 CITATION = PROJECT_ROOT / "CITATION.cff"
@@ -59,13 +59,13 @@ def reproduced_study(cited: dict) -> tuple[str, str, str]:
             f" ({where})" if where else "")
 
 
-def title_block(settings: Profile) -> dict:
+def title_block(profile: Profile) -> dict:
     """Title, authors, the study credited and which profile's results these are."""
     cited = citation()
     return {"title": cited["title"], "authors": listed([person(a) for a in cited["authors"]]),
             "credit": reproduced_study(cited),
-            "profile": f"Results of the {settings.name} profile (params/{settings.name}.yaml): "
-                       f"{settings.description}"}
+            "profile": f"Results of the {profile.name} profile (params/{profile.name}.yaml): "
+                       f"{profile.description}"}
 
 
 # --- the abstract, from the findings -----------------------------------------------------------
@@ -109,25 +109,25 @@ def seed_caveat(leads: pd.DataFrame, runs: pd.DataFrame) -> str:
             f"{shown(spread.max(), psnr)}).")
 
 
-def study_text(settings: Profile) -> str:
+def study_text(profile: Profile) -> str:
     """What the study does, in the profile's settings."""
     obfuscations = " or ".join(
-        f"{o.label.lower()} ({setting_label(name, settings.obfuscation_settings(name))})"
+        f"{o.label.lower()} ({setting_label(name, profile.obfuscation_settings(name))})"
         for name, o in OBFUSCATIONS.items())
     return (f"Faces from Labeled Faces in the Wild, {obfuscations}, are reconstructed at "
-            f"{settings.height}×{settings.width} pixels by the "
+            f"{profile.height}×{profile.width} pixels by the "
             f"{listed([ARCHITECTURES[a].label for a in STUDY_ARCHITECTURES])}, each trained under "
             f"the study's losses ({losses_named(STUDY_LOSSES)}) and "
             f"{losses_named([loss for loss in LOSSES if loss not in STUDY_LOSSES])}, to ask which "
             "loss restores faces best.")
 
 
-def abstract_text(settings: Profile, findings: dict, runs: pd.DataFrame) -> str:
+def abstract_text(profile: Profile, findings: dict, runs: pd.DataFrame) -> str:
     """The study, its answer, how complete the grid is, and the seed caveat: from the findings'
     pieces and the runs, never a number written by hand."""
     table = findings["table"]
     leads = table[table["best_loss"].fillna("") != ""]
-    return " ".join([study_text(settings), headline(findings["answer"]),
+    return " ".join([study_text(profile), headline(findings["answer"]),
                      counted(findings["completeness"]), seed_caveat(leads, runs)])
 
 
@@ -145,43 +145,43 @@ def seeds_text(seeds) -> str:
     return f"seed{'s' if len(seeds) != 1 else ''} {', '.join(map(str, seeds))}"
 
 
-def data_text(settings: Profile) -> str:
-    identity = (f" An identity-disjoint split trains {losses_named(settings.identity_losses)} "
-                f"({seeds_text(settings.identity_seeds)}) on people with no test face, scored on "
-                "the same test faces." if settings.identity_losses else "")
+def data_text(profile: Profile) -> str:
+    identity = (f" An identity-disjoint split trains {losses_named(profile.identity_losses)} "
+                f"({seeds_text(profile.identity_seeds)}) on people with no test face, scored on "
+                "the same test faces." if profile.identity_losses else "")
     return (f"Labeled Faces in the Wild ({LFW_IMAGES:,} images, as scikit-learn loads them), "
-            f"resized with OpenCV ({settings.interpolation} interpolation) to "
-            f"{settings.height}×{settings.width} RGB pixels and min-max scaled by the training "
-            f"images' range. A permutation seeded {settings.split_seed} draws "
-            f"{settings.n_train + settings.n_test:,} images: {settings.n_train:,} to train on "
-            f"and {settings.n_test:,} to test on; {settings.n_val:,} validation images, which "
+            f"resized with OpenCV ({profile.interpolation} interpolation) to "
+            f"{profile.height}×{profile.width} RGB pixels and min-max scaled by the training "
+            f"images' range. A permutation seeded {profile.split_seed} draws "
+            f"{profile.n_train + profile.n_test:,} images: {profile.n_train:,} to train on "
+            f"and {profile.n_test:,} to test on; {profile.n_val:,} validation images, which "
             "early stopping watches, are drawn from outside them, so no test face steers "
             f"training.{identity}")
 
 
-def obfuscations_text(settings: Profile) -> str:
+def obfuscations_text(profile: Profile) -> str:
     def strengths(name: str) -> str:
         every = "; ".join(setting_label(name, c)
-                          for c in settings.obfuscations[name]["candidates"])
-        return (f"{setting_label(name, settings.obfuscation_settings(name))} (among the "
+                          for c in profile.obfuscations[name]["candidates"])
+        return (f"{setting_label(name, profile.obfuscation_settings(name))} (among the "
                 f"calibration candidates {every})")
 
     chosen = "; ".join(f"{o.label.lower()}: {strengths(name)}" for name, o in OBFUSCATIONS.items())
     return (f"Every face is obfuscated at the profile's strength, {chosen}; k is the Gaussian "
             "kernel's side and σ its standard deviation, block the side of the averaged squares, "
             "in pixels. "
-            f"The strength sweep trains the {ARCHITECTURES[settings.sweep_architecture].label} "
-            f"under {LOSSES[settings.sweep_loss].label} ({seeds_text(settings.sweep_seeds)}) "
+            f"The strength sweep trains the {ARCHITECTURES[profile.sweep_architecture].label} "
+            f"under {LOSSES[profile.sweep_loss].label} ({seeds_text(profile.sweep_seeds)}) "
             "at each of the other candidates.")
 
 
-def networks_text(settings: Profile) -> str:
-    study = "; ".join(f"{ARCHITECTURES[a].label} ({sizes(settings.architectures[a])})"
+def networks_text(profile: Profile) -> str:
+    study = "; ".join(f"{ARCHITECTURES[a].label} ({sizes(profile.architectures[a])})"
                       for a in STUDY_ARCHITECTURES)
     reference = ARCHITECTURES[REFERENCE_ARCHITECTURE]
     low, high = reference.output_range
     return (f"{study}: fully convolutional, so each keeps its input's size. The "
-            f"{reference.label} ({sizes(settings.architectures[REFERENCE_ARCHITECTURE])}, "
+            f"{reference.label} ({sizes(profile.architectures[REFERENCE_ARCHITECTURE])}, "
             f"output in [{low:g}, {high:g}]) is trained under {LOSSES[REFERENCE_LOSS].label} "
             "only, as the study's reference row.")
 
@@ -193,12 +193,12 @@ def losses_text() -> str:
             + f"; every loss is compared with {LOSSES[REFERENCE_LOSS].label}.")
 
 
-def training_text(settings: Profile) -> str:
-    return (f"Adam with learning rate {settings.learning_rate:g}, batch {settings.batch_size}, "
-            f"at most {settings.max_epochs} epochs; early stopping on the validation loss with "
-            f"patience {settings.patience}, the best epoch's weights restored; BatchNorm momentum "
-            f"{settings.bn_momentum:g}. Every configuration trains on "
-            f"{seeds_text(settings.seeds)}.")
+def training_text(profile: Profile) -> str:
+    return (f"Adam with learning rate {profile.learning_rate:g}, batch {profile.batch_size}, "
+            f"at most {profile.max_epochs} epochs; early stopping on the validation loss with "
+            f"patience {profile.patience}, the best epoch's weights restored; BatchNorm momentum "
+            f"{profile.bn_momentum:g}. Every configuration trains on "
+            f"{seeds_text(profile.seeds)}.")
 
 
 def measures_text() -> str:
@@ -216,9 +216,9 @@ def measures_text() -> str:
             f"non-learned baselines: {baselines}.")
 
 
-def methods(settings: Profile) -> list[tuple[str, str]]:
+def methods(profile: Profile) -> list[tuple[str, str]]:
     """The methods section's paragraphs, each (its name, its text)."""
-    return [("Data", data_text(settings)), ("Obfuscations", obfuscations_text(settings)),
-            ("Networks", networks_text(settings)), ("Losses", losses_text()),
-            ("Training", training_text(settings)), ("Measures", measures_text()),
+    return [("Data", data_text(profile)), ("Obfuscations", obfuscations_text(profile)),
+            ("Networks", networks_text(profile)), ("Losses", losses_text()),
+            ("Training", training_text(profile)), ("Measures", measures_text()),
             ("Verdicts", VERDICT_RULE)]

@@ -27,6 +27,9 @@ else:
 
 import matplotlib.pyplot as plt  # noqa: E402
 
+from ..core import io  # noqa: E402
+from ..core.io import PRINT_DPI  # noqa: E402
+
 # Every axis entry carries its colour and marker (axes/: Okabe-Ito and Paul Tol's muted, both
 # colour-blind safe), the same in every figure that tells them apart.
 PAPER_FONTS = {"font.size": 8, "axes.titlesize": 9, "axes.labelsize": 8, "legend.fontsize": 7,
@@ -84,8 +87,6 @@ def save_in_both_widths(draw, stem, column_parts: dict | None = None) -> list:
     <stem>_column.png/.pdf (io.save_figure); a figure whose panels would stack taller than
     COLUMN_MAX_HEIGHT_IN in one column gives `column_parts` instead (part -> its own draw, see
     by_obfuscation), saved as <stem>_<part>_column. Each figure is closed once written."""
-    from ..core import io
-
     drawings = [(draw, FULL_WIDTH_IN, "")]
     drawings += ([(part_draw, COLUMN_WIDTH_IN, f"_{part}{COLUMN_SUFFIX}")
                   for part, part_draw in column_parts.items()] if column_parts
@@ -124,8 +125,6 @@ def on_screen(path):
     every executed notebook four times heavier for nothing a screen shows."""
     import cv2
     from IPython.display import Image
-
-    from ..core.io import PRINT_DPI
 
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     scale = SCREEN_DPI / PRINT_DPI

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..axes.architectures import ARCHITECTURES
 from ..axes.losses import LOSSES
-from ..axes.measures import measure_of
+from ..axes.measures import MEASURE_NAMES, measure_of
 from ..axes.obfuscation import OBFUSCATIONS, setting_label
 from ..core import io
 from ..core.io import PROJECT_ROOT
@@ -25,7 +25,7 @@ from ..data.baselines import METHODS, per_image_scores, selection_text
 from ..data.calibration import calibration_text
 from ..experiment.config import (OBFUSCATION_NAMES, PROFILE_NAMES, REFERENCE_ARCHITECTURE,
                                  STUDY_ARCHITECTURES, Profile, load_profile)
-from . import recognition_report, strengths
+from . import recognition_text, strengths
 from .findings import headline_text
 
 README = PROJECT_ROOT / "README.md"
@@ -56,7 +56,7 @@ def baseline_means(results: Path) -> pd.DataFrame:
     (best by validation PSNR, as its setting was chosen)."""
     selection = results / "baselines" / "selection.csv"
     if not selection.exists():
-        return pd.DataFrame(columns=["obfuscation", "row", "psnr", "ssim"])
+        return pd.DataFrame(columns=["obfuscation", "row", *MEASURE_NAMES])
     scores = per_image_scores(results.parent, results.name).query("subset == 'test'")
     chosen = pd.read_csv(selection).query("chosen")
     rows = []
@@ -68,8 +68,8 @@ def baseline_means(results: Path) -> pd.DataFrame:
             named[f"Best baseline: {METHODS[best].label}"] = best
         for row, method in named.items():
             mine = scores[(scores["obfuscation"] == obfuscation) & (scores["method"] == method)]
-            rows.append({"obfuscation": obfuscation, "row": row, "psnr": mine["psnr"].mean(),
-                         "ssim": mine["ssim"].mean()})
+            rows.append({"obfuscation": obfuscation, "row": row,
+                         **{m: mine[m].mean() if m in mine else np.nan for m in MEASURE_NAMES}})
     return pd.DataFrame(rows)
 
 
@@ -126,14 +126,14 @@ def baseline_settings(results: Path) -> str:
     return "Baselines' settings:\n\n" + selection_text(pd.read_csv(path))
 
 
-def results_page(profile: str, results_root) -> str:
+def results_page(profile_name: str, results_root) -> str:
     """The profile's results page: the findings first, then the table of test means, the
     baselines' settings, the obfuscation strengths, the gap to the study and recognition."""
-    results = Path(results_root) / profile
+    results = Path(results_root) / profile_name
     runs = pd.read_csv(results / "all_runs.csv")
-    figures = f"../../figures/{profile}"  # the page lives in results/<profile>/
+    figures = f"../../figures/{profile_name}"  # the page lives in results/<profile>/
     return "\n\n".join(part for part in [
-        f"# Results of the {profile} profile\n\nWritten by `python -m facerecon report` (and "
+        f"# Results of the {profile_name} profile\n\nWritten by `python -m facerecon report` (and "
         f"`./run_all.sh`) from this folder's CSVs: nothing here is typed by hand. How the runs "
         f"were produced, on which machine and commit, is in every run's `metrics.json` "
         f"([runs/](runs/)) and in [CHANGELOG.md](../../CHANGELOG.md); the whole report is "
@@ -157,30 +157,30 @@ def results_page(profile: str, results_root) -> str:
         "Face recognition on original, obfuscated and reconstructed test faces "
         "([recognition.csv](recognition.csv), "
         f"[figure]({figures}/recognition_vs_psnr.png)):",
-        recognition_report.stored_text(results),
+        recognition_text.stored_text(results),
     ] if part) + "\n"
 
 
-def write_results_page(profile: str, results_root) -> Path:
-    path = Path(results_root) / profile / RESULTS_PAGE
-    io.write_text(path, results_page(profile, results_root))
+def write_results_page(profile_name: str, results_root) -> Path:
+    path = Path(results_root) / profile_name / RESULTS_PAGE
+    io.write_text(path, results_page(profile_name, results_root))
     return path
 
 
-def headline(profile: str, results_root) -> str:
+def headline(profile_name: str, results_root) -> str:
     """The first screen's line for a profile: the answer's first sentence and how complete the
     grid is (findings.csv and all_runs.csv)."""
-    results = Path(results_root) / profile
+    results = Path(results_root) / profile_name
     paths = results / "findings.csv", results / "all_runs.csv"
     if not all(p.exists() for p in paths):
-        return f"**{profile.capitalize()} profile**: no results yet."
+        return f"**{profile_name.capitalize()} profile**: no results yet."
     table = pd.read_csv(paths[0], keep_default_na=False, na_values=[""])
     table["best_loss"] = table["best_loss"].fillna("")
     runs = pd.read_csv(paths[1])
     finished = int((runs["status"] == "finished").sum())
     answer = headline_text(table)
-    return (f"- **{profile.capitalize()} profile** ({finished} of {len(runs)} runs; "
-            f"{PROFILE_NOTES[profile]}): {answer}")
+    return (f"- **{profile_name.capitalize()} profile** ({finished} of {len(runs)} runs; "
+            f"{PROFILE_NOTES[profile_name]}): {answer}")
 
 
 def sizes(architecture: str, settings: dict) -> str:
@@ -225,14 +225,15 @@ PROFILE_NOTES = {"quick": "32×32 on a CPU: the direction of effects, not the st
                  "paper": "the study's settings"}
 
 
-def update_readme(profile: str, results_root, readme: Path = README) -> bool:
+def update_readme(profile_name: str, results_root, readme: Path = README) -> bool:
     """Rewrites the profile's headline in the README and the table of the profiles' settings;
     False where there is none to write (the smoke profile, results elsewhere than the
     project's, or a README without the markers)."""
-    if profile not in PROFILES_IN_README or Path(results_root).resolve() != PROJECT_ROOT / "results":
+    if (profile_name not in PROFILES_IN_README
+            or Path(results_root).resolve() != PROJECT_ROOT / "results"):
         return False
     text = readme.read_text()
-    blocks = {f"headline:{profile}": headline(profile, results_root),
+    blocks = {f"headline:{profile_name}": headline(profile_name, results_root),
               "profiles": profiles_table()}
     written = False
     for name, block in blocks.items():

@@ -7,7 +7,7 @@ import pandas as pd
 
 from ..axes.measures import MEASURE_NAMES
 from ..core import stats
-from ..training.runs import finished, select
+from ..experiment.study import finished, select
 from .evidence import Evidence
 
 

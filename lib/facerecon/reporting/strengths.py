@@ -16,18 +16,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..axes.measures import MEASURE_NAMES
 from ..axes.obfuscation import OBFUSCATIONS, setting_label
 from ..core import io
 from ..experiment.config import Profile, strength_name
-from ..training.runs import finished, select
+from ..experiment.study import finished, select
 from . import formatting, plots, result_plots
 from .front import seeds_text
-from .reproduction import our_means, study_means, value
+from .conclusions import our_means, value
+from .study_reference import STUDY_MEASURES, load_reference, study_means
 from .tables import Table
 
-COLUMNS = ["obfuscation", "strength", "setting", "profile_strength", "architecture", "loss",
-           "input_test_psnr", "input_test_ssim", "n_seeds", "seeds", "test_psnr", "test_ssim",
-           "status", "study_test_psnr", "study_test_ssim"]
+
+def columns() -> list[str]:
+    """The sweep table's columns: per strength the input's, our runs' and the study's means."""
+    return ["obfuscation", "strength", "setting", "profile_strength", "architecture", "loss",
+            *(f"input_test_{m}" for m in MEASURE_NAMES), "n_seeds", "seeds",
+            *(f"test_{m}" for m in MEASURE_NAMES), "status",
+            *(f"study_test_{m}" for m in STUDY_MEASURES)]
 
 
 def sweep_runs_at(runs: pd.DataFrame, sweep_runs: pd.DataFrame, profile: Profile,
@@ -50,7 +56,7 @@ def sweep_table(runs: pd.DataFrame, sweep_runs: pd.DataFrame, calibration: pd.Da
     faces' mean PSNR/SSIM (from the calibration), the sweep network's test means over its
     finished seeds (or 'missing'), and the study's number for that network."""
     if not profile.sweep_seeds:
-        return pd.DataFrame(columns=COLUMNS)
+        return pd.DataFrame(columns=columns())
     study = study_means(reference)
     arch, loss = profile.sweep_architecture, profile.sweep_loss
     rows = []
@@ -63,24 +69,25 @@ def sweep_table(runs: pd.DataFrame, sweep_runs: pd.DataFrame, calibration: pd.Da
                 "obfuscation": obfuscation, "strength": strength_name(settings), "setting": label,
                 "profile_strength": settings == profile.obfuscation_settings(obfuscation),
                 "architecture": arch, "loss": loss,
-                **{f"input_test_{m}": float(inputs[f"test_{m}_mean"].iloc[0]) if len(inputs)
-                   else np.nan for m in ("psnr", "ssim")},
+                **{f"input_test_{m}": float(inputs[f"test_{m}_mean"].iloc[0])
+                   if len(inputs) and f"test_{m}_mean" in inputs else np.nan
+                   for m in MEASURE_NAMES},
                 "n_seeds": len(done), "seeds": " ".join(str(int(s)) for s in sorted(done["seed"])),
-                "test_psnr": done["test_psnr"].mean() if len(done) else np.nan,
-                "test_ssim": done["test_ssim"].mean() if len(done) else np.nan,
+                **{f"test_{m}": done[f"test_{m}"].mean() if len(done) else np.nan
+                   for m in MEASURE_NAMES},
                 "status": "finished" if len(done) else "missing",
                 **{f"study_test_{m}": value(study, arch, loss, obfuscation, f"test_{m}")
-                   for m in ("psnr", "ssim")}})
-    return pd.DataFrame(rows, columns=COLUMNS)
+                   for m in STUDY_MEASURES}})
+    return pd.DataFrame(rows, columns=columns())
 
 
 # --- what it says ------------------------------------------------------------------------------
 
 
-def sweep_command(profile: str) -> str:
+def sweep_command(profile_name: str) -> str:
     """The command that trains a profile's sweep without a notebook: said with the profile a
     notebook was executed for, so that its reader runs that profile's sweep."""
-    return f"python -m facerecon train --profile {profile} --sweep"
+    return f"python -m facerecon train --profile {profile_name} --sweep"
 
 
 def spread(rows: pd.DataFrame) -> str:
@@ -178,8 +185,6 @@ def gap_text(runs: pd.DataFrame, table: pd.DataFrame, reference: pd.DataFrame) -
 
 def stored_text(results: Path) -> str:
     """gap_text from a profile's CSVs (all_runs.csv and the sweep table)."""
-    from .reproduction import load_reference
-
     paths = results / "all_runs.csv", results / "tables" / "strength_sweep.csv"
     if not all(p.exists() for p in paths):
         return "No strength sweep yet (`python -m facerecon report`)."

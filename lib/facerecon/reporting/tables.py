@@ -12,12 +12,12 @@ import pandas as pd
 
 from ..axes.architectures import ARCHITECTURES
 from ..axes.losses import LOSSES
-from ..axes.measures import best_of, measure_of
+from ..axes.measures import best_of, measure_of, run_columns, test_columns
 from ..axes.obfuscation import OBFUSCATIONS
 from ..core import stats
 from ..data.baselines import METHODS
 from ..experiment.config import REFERENCE_ARCHITECTURE, REFERENCE_LOSS, STUDY_ARCHITECTURES
-from ..training.runs import METRICS, TEST_METRICS, finished, select
+from ..experiment.study import finished, select
 from .evidence import VERDICT_RULE, Evidence
 from .split_comparison import identity_table
 
@@ -34,10 +34,10 @@ def summary_row(label: str, runs: pd.DataFrame, images: pd.DataFrame) -> dict:
     """Mean, sd and count over seeds of every metric, and the bootstrap interval over test
     images (each image's mean over seeds) of the test metrics; missing if no run finished."""
     row = {"row": label, "kind": "model"}
-    for m in METRICS:
+    for m in run_columns():
         row[m], row[f"{m}_sd"], _ = stats.seed_spread(runs[m])
     row["n_seeds"] = len(runs)
-    for m in TEST_METRICS:
+    for m in test_columns():
         per_image = stats.mean_per_image(images, m.split("_")[1]) if len(images) else []
         row[f"{m}_ci_low"], row[f"{m}_ci_high"] = stats.bootstrap_ci(per_image)
     row["status"] = "finished" if len(runs) else "missing"
@@ -50,7 +50,7 @@ def model_row(evidence: Evidence, label: str, arch: str, loss: str, obfuscation:
     runs = select(finished(evidence.runs, split), **cell)
     images = select(evidence.images, **cell, split=split)
     row = {**summary_row(label, runs, images), "architecture": arch, "loss": loss}
-    for m in TEST_METRICS:
+    for m in test_columns():
         match = select(evidence.significance, **cell, metric=m)
         row[f"{m}_vs_l2"] = match["verdict"].iloc[0] if len(match) else ""
         row[f"{m}_vs_l2_p_holm"] = float(match["p_holm"].iloc[0]) if len(match) else np.nan
@@ -66,11 +66,11 @@ def baseline_rows(evidence: Evidence, obfuscation: str) -> list[dict]:
     for method in OBFUSCATIONS[obfuscation].baselines:
         scores = select(evidence.baselines, obfuscation=obfuscation, method=method)
         row = {"row": METHODS[method].label, "kind": "baseline", "architecture": method}
-        for m in METRICS:
+        for m in run_columns():
             subset, metric = m.split("_")
             part = select(scores, subset=subset).reindex(columns=[metric])[metric].dropna()
             row[m] = float(part.mean()) if len(part) else np.nan
-        for m in TEST_METRICS:
+        for m in test_columns():
             test = select(scores, subset="test").reindex(columns=[m.split("_")[1]]).iloc[:, 0]
             row[f"{m}_ci_low"], row[f"{m}_ci_high"] = stats.bootstrap_ci(test)
         row["status"] = "baseline" if len(scores) else "missing"
@@ -87,8 +87,8 @@ def mark_best(table: pd.DataFrame) -> pd.DataFrame:
     """Adds best_in: the metric columns in which a network's row is best among the networks
     (ties included); a baseline is never marked best."""
     models = table[table["kind"] == "model"]
-    best = {m: best_of(models[m], measure_of(m)) for m in METRICS}
-    table["best_in"] = [";".join(m for m in METRICS if row["kind"] == "model"
+    best = {m: best_of(models[m], measure_of(m)) for m in run_columns()}
+    table["best_in"] = [";".join(m for m in run_columns() if row["kind"] == "model"
                                  and pd.notna(row[m]) and row[m] == best[m])
                         for _, row in table.iterrows()]
     return table
@@ -129,7 +129,7 @@ def input_vs_reconstruction_table(evidence: Evidence) -> pd.DataFrame:
         best = best_run(evidence, obfuscation)
         if best is None:
             rows.append({"row": f"{label}: best reconstruction (missing)", "kind": "model",
-                         **{m: np.nan for m in METRICS}, "n_seeds": 0, "status": "missing"})
+                         **{m: np.nan for m in run_columns()}, "n_seeds": 0, "status": "missing"})
         else:
             arch, loss = best
             rows.append(model_row(evidence, f"{label}: best reconstruction "

@@ -189,23 +189,23 @@ def worker_env() -> dict:
 
 # --- the runs per GPU that measured best ------------------------------------------------------
 
-def measurements_dir(results_root: Path, profile: str) -> Path:
-    return Path(results_root) / profile / "device"
+def measurements_dir(results_root: Path, profile_name: str) -> Path:
+    return Path(results_root) / profile_name / "device"
 
 
-def record_measurement(results_root: Path, profile: str, rows: pd.DataFrame) -> Path:
+def record_measurement(results_root: Path, profile_name: str, rows: pd.DataFrame) -> Path:
     """Appends one measurement (a row per runs-per-GPU count) to the profile's record."""
-    path = measurements_dir(results_root, profile) / MEASUREMENTS
+    path = measurements_dir(results_root, profile_name) / MEASUREMENTS
     earlier = pd.read_csv(path) if path.exists() else pd.DataFrame()
     io.write_csv(io.writable_dir(path.parent) / MEASUREMENTS,
                  pd.concat([earlier, rows], ignore_index=True))
     return path
 
 
-def best_runs_per_gpu(results_root: Path, profile: str) -> tuple[int, str]:
+def best_runs_per_gpu(results_root: Path, profile_name: str) -> tuple[int, str]:
     """The runs per GPU with the most images/s in the latest GPU measurement of the profile,
     and where that comes from; 1 where none was made."""
-    folder = measurements_dir(results_root, profile)
+    folder = measurements_dir(results_root, profile_name)
     path = folder / MEASUREMENTS
     if path.exists():
         rows = pd.read_csv(path)
@@ -215,11 +215,11 @@ def best_runs_per_gpu(results_root: Path, profile: str) -> tuple[int, str]:
             best = latest.loc[latest["images_per_s"].idxmax()]
             return int(best["runs_per_gpu"]), (f"the best in the measurement of "
                                                f"{best['measured_at']} on {best['device']} "
-                                               f"({profile}/device/{MEASUREMENTS})")
+                                               f"({profile_name}/device/{MEASUREMENTS})")
     earlier = folder / EARLIER_MEASUREMENT
     if earlier.exists():
         rates = {int(n): float(rate) for n, rate in re.findall(
             r"^(\d+) process\(es\) side by side: ([\d.]+) images/s", earlier.read_text(), re.M)}
         if rates:
-            return max(rates, key=rates.get), f"the best in {profile}/device/{earlier.name}"
+            return max(rates, key=rates.get), f"the best in {profile_name}/device/{earlier.name}"
     return 1, "no GPU measurement of this profile yet (schedule --measure)"

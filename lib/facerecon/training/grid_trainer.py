@@ -16,16 +16,22 @@ import numpy as np
 import pandas as pd
 
 from ..axes.losses import LOSS_NAMES
+from ..axes.measures import MEASURE_NAMES
 from ..core import io
 from ..core.checks import ConfigError
 from ..data.dataset import load_dataset
 from ..experiment.config import RunConfig, load_profile
 from ..experiment.fingerprint import fingerprint, shared_settings, short_hash
+from ..experiment.runs import RunBusy, RunStore
 from .lockstep import Lockstep
-from .runs import RunBusy, RunStore
 from .train import publish_trained, record_failure
 
-HISTORY_COLUMNS = ["epoch", "loss", "psnr", "ssim", "val_loss", "val_psnr", "val_ssim", "seconds"]
+
+def history_columns() -> list[str]:
+    """history.csv's columns, as the Keras path writes them: the loss and every measure, on the
+    training batches and on validation."""
+    scored = ["loss", *MEASURE_NAMES]
+    return ["epoch", *scored, *(f"val_{name}" for name in scored), "seconds"]
 
 
 @dataclass
@@ -154,7 +160,7 @@ def train_until_stopped(step: Lockstep, group: Group, profile, store: RunStore, 
     """Epochs until every run stopped or the deadline passed; each run's history.csv is written
     after every epoch. Returns the best (trainable, non-trainable) variables and whether the
     deadline cut training short."""
-    members = group.members
+    members, columns = group.members, history_columns()
     state = step.initial_state([m.config.seed for m in members])
     best = state[:2]
     rngs = [shuffler(m.config.seed) for m in members]
@@ -175,17 +181,17 @@ def train_until_stopped(step: Lockstep, group: Group, profile, store: RunStore, 
         val = np.asarray(step.validate(state[0], state[1], group.inputs["val"],
                                        group.targets["val"], which, loss_index,
                                        jnp.asarray(chunks)))
-        val = val.transpose(0, 2, 1, 3).reshape(len(members), 3, -1)[:, :, mask].mean(axis=2)
+        val = val.transpose(0, 2, 1, 3).reshape(len(members), 1 + len(MEASURE_NAMES), -1)[:, :, mask].mean(axis=2)
         per_step = np.asarray(per_step)
         train_means = per_step.mean(axis=1)
         improved = np.zeros(len(members), bool)
         for i, member in enumerate(members):
             if not active[i]:
                 continue
-            member.rows.append(dict(zip(HISTORY_COLUMNS, [epoch + 1, *train_means[i], *val[i],
+            member.rows.append(dict(zip(columns, [epoch + 1, *train_means[i], *val[i],
                                                           time.perf_counter() - began])))
             io.write_csv(store.staging(member.config.key) / "history.csv",
-                         pd.DataFrame(member.rows, columns=HISTORY_COLUMNS))
+                         pd.DataFrame(member.rows, columns=columns))
             if not np.isfinite(per_step[i, :, 0]).all() or not np.isfinite(val[i, 0]):
                 member.failed = True
                 continue

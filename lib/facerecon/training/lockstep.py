@@ -19,7 +19,8 @@ import jax.numpy as jnp
 from ..axes.architectures import ARCHITECTURES
 from ..axes.losses import get_loss
 from ..axes.losses import LOSS_NAMES
-from ..axes.metrics import psnr_per_image, ssim_per_image, to_unit_range
+from ..axes.measures import epoch_scores
+from ..axes.metrics import to_unit_range
 from ..axes.networks import build_for_profile
 from ..core.checks import check_choice
 from ..core.quiet_keras import keras, ops
@@ -52,9 +53,9 @@ class Lockstep:
         return images * (high - low) + low
 
     def scores(self, y, pred):
-        """Per-image PSNR and SSIM on [0, 1]."""
+        """Per-image values of every measure (measures.MEASURES), on [0, 1]."""
         y, pred = (to_unit_range(a, self.output_range) for a in (y, pred))
-        return psnr_per_image(y, pred), ssim_per_image(y, pred)
+        return epoch_scores(y, pred)
 
     def batch_loss(self, trainable, non_trainable, x, y, loss_index):
         pred, non_trainable = self.model.stateless_call(trainable, non_trainable, x, training=True)
@@ -77,17 +78,16 @@ class Lockstep:
                                                                         trainable)
             updated = (trainable, non_trainable, optimizer_state)
             carry = jax.tree.map(lambda new, old: jnp.where(active, new, old), updated, carry)
-            psnr, ssim = self.scores(y, pred)
-            return carry, jnp.stack([loss, ops.mean(psnr), ops.mean(ssim)])
+            return carry, jnp.stack([loss, *(ops.mean(s) for s in self.scores(y, pred))])
 
         steps = order.shape[0]  # a full unroll of one step needs 2: JAX keeps 1 as a loop
         state, per_step = jax.lax.scan(step, state, order,
                                        unroll=max(steps, 2) if self.unroll == 0 else self.unroll)
-        return state, per_step  # per_step: (steps, 3) loss, psnr, ssim
+        return state, per_step  # per_step: (steps, 1 + measures) loss, psnr, ssim
 
     def run_validation(self, trainable, non_trainable, inputs, targets, which, loss_index,
                        chunks):
-        """Per-image loss, PSNR and SSIM of one run on the images `chunks` (n, chunk) index."""
+        """Per-image loss and measures of one run on the images `chunks` (n, chunk) index."""
         def chunk(indices):
             x = self.scaled(inputs[which[0], indices])
             y = self.scaled(targets[which[1], indices])
@@ -97,7 +97,7 @@ class Lockstep:
                                    for fn in self.losses])[loss_index]
             return jnp.stack([per_image, *self.scores(y, pred)])
 
-        return jax.lax.map(chunk, chunks)  # (n, 3, chunk)
+        return jax.lax.map(chunk, chunks)  # (n, 1 + measures, chunk)
 
     # --- K runs ----------------------------------------------------------------------------
 
@@ -123,7 +123,6 @@ class Lockstep:
                          [v.value for v in model.non_trainable_variables],
                          [v.value for v in self.optimizer.variables]))
         return stack(rows)
-
 
 
 def keep_best(best, current, improved):

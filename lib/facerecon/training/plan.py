@@ -11,9 +11,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..core.checks import ConfigError
+from ..core.runtime import accelerator_name, device_name, duration
 from ..experiment.config import SPLIT_NAMES, Profile, RunConfig
 from ..experiment.fingerprint import fingerprint
-from .runs import RunStore
+from ..experiment.runs import RunStore
 
 LISTED = 8  # runs named one by one; beyond that, a count
 
@@ -66,12 +67,6 @@ class TrainingPlan:
                 f"on this device ({self.device})")
 
 
-def duration(seconds: float) -> str:
-    minutes, seconds = divmod(int(round(seconds)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{seconds:02d}s"
-
-
 def measured_rates(store: RunStore, device: str) -> tuple[dict, dict]:
     """Median seconds per epoch and epochs per run, per architecture, over the profile's
     finished runs (grid and sweep) trained on this device."""
@@ -86,8 +81,6 @@ def measured_rates(store: RunStore, device: str) -> tuple[dict, dict]:
 
 def training_plan(runs: list[RunConfig], store: RunStore, force: bool = False) -> TrainingPlan:
     """The plan for the store's runs (all of its profile); with force, every run trains."""
-    from ..core.runtime import device_name
-
     profile = store.profile
     to_train = [run for run in runs
                 if force or not store.cached(run.key, fingerprint(run, profile))]
@@ -98,8 +91,6 @@ def training_plan(runs: list[RunConfig], store: RunStore, force: bool = False) -
 
 def check_device(plan: TrainingPlan, allow_cpu: bool) -> None:
     """Refuses to train a profile that needs an accelerator where the backend sees none."""
-    from ..core.runtime import accelerator_name
-
     if not plan.to_train or not plan.profile.needs_accelerator or allow_cpu \
             or accelerator_name():
         return

@@ -27,59 +27,22 @@ import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from itertools import groupby
 
 import pandas as pd
 
-from ..axes.architectures import ARCHITECTURES, STUDY_ARCHITECTURES
-from ..experiment.config import STUDY_LOSSES, Profile, RunConfig
+from ..core import runtime
+from ..core.runtime import duration
+from ..data.dataset import prepare_cache
+from ..experiment.config import Profile, RunConfig
 from ..experiment.fingerprint import fingerprint
-from . import cluster, executors
+from ..experiment.runs import RunBusy, RunStore
+from . import cluster, executors, worker
 from .executors import TaskFailed, WorkerLost
-from .plan import check_device, duration
-from .runs import RunBusy, RunStore, grid, sweep
+from .plan import check_device
 from .train import summary_line
+from .worker import DatasetCache
+from .priority import in_priority_order
 
-
-def priority_order(profile: Profile) -> list[RunConfig]:
-    """The study's grid seed by seed, each seed's architectures tier by tier (their entries'
-    `priority`: SRResNet and the residual autoencoder under the study's losses, then the Simple
-    CNN, then the reference row), all on the random split: a second seed of the study's grid
-    comes before MS-SSIM+L1, since a difference between losses is resolved only across seeds
-    (stats.seed_image_bootstrap). Then the strength sweep (one network at every calibration
-    candidate: how far a strength moves the study's numbers), then MS-SSIM+L1 and the rest:
-    further seeds and the identity-disjoint runs."""
-    random = ["random"]
-
-    def priority(arch):
-        return ARCHITECTURES[arch].priority
-
-    ranked = sorted(ARCHITECTURES, key=priority)  # stable: the registry's order within a tier
-
-    def study_grid(seeds):
-        return [run for _, tier in groupby(ranked, key=priority)
-                for run in grid(profile, list(tier), list(STUDY_LOSSES), seeds=seeds,
-                                splits=random)]
-
-    seeds = list(profile.seeds)
-    tiers = [study_grid(seeds[:1]), study_grid(seeds[1:2]), sweep(profile),
-             grid(profile, [a for a in ranked if a in STUDY_ARCHITECTURES], ["ms_ssim_l1"],
-                  seeds=seeds[:1], splits=random),
-             grid(profile)]
-    ordered, seen = [], set()
-    for run in (r for tier in tiers for r in tier):
-        if run.key not in seen:
-            seen.add(run.key)
-            ordered.append(run)
-    return ordered
-
-
-def in_priority_order(runs: list[RunConfig], profile: Profile) -> list[RunConfig]:
-    """The runs, those of the priority order first and in its order."""
-    chosen = set(runs)
-    order = [run for run in priority_order(profile) if run in chosen]
-    ordered = set(order)
-    return order + [run for run in runs if run not in ordered]
 
 
 @dataclass
@@ -198,6 +161,32 @@ def default_executor() -> str:
     return "ray" if importlib.util.find_spec("ray") else "local"
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where the runs train: Ray's workers (gpu_ids None) or this machine's process pool sharing
+    gpu_ids, with what each run gets."""
+
+    where: str
+    resources: cluster.Resources
+    gpu_ids: list[str] | None
+
+    def executor(self, profile: Profile, cache):
+        if self.gpu_ids is None:
+            return executors.RayExecutor(self.resources, profile, cache)
+        return executors.PoolExecutor(self.resources, profile, cache, self.gpu_ids)
+
+
+def place_for(executor: str, stack: ExitStack, address: str | None, runs_per_gpu: int) -> Place:
+    """A Ray session held open by `stack` (a local instance, or the cluster at `address`), or
+    this machine's process pool (executor "local")."""
+    if executor == "ray":
+        return Place(stack.enter_context(cluster.ray_session(address)),
+                     cluster.resources(runs_per_gpu), None)
+    resources, gpu_ids = cluster.local_resources(runs_per_gpu)
+    return Place(f"this machine's process pool ({os.cpu_count()} CPUs), {len(gpu_ids)} GPU(s)",
+                 resources, gpu_ids)
+
+
 def train_scheduled(plan, store: RunStore, data_home=None, force: bool = False,
                     address: str | None = None, runs_per_gpu: int | None = None,
                     retries: int = 2, deadline_s: float | None = None, allow_cpu: bool = False,
@@ -207,28 +196,19 @@ def train_scheduled(plan, store: RunStore, data_home=None, force: bool = False,
     (executor "local"); on a cluster the device check is the cluster's (a paper run needs a GPU
     there, not here)."""
     runs = in_priority_order(list(plan.to_train), store.profile)
+    if runs_per_gpu is None:
+        runs_per_gpu, source = cluster.best_runs_per_gpu(store.results_root, store.profile.name)
+    else:
+        source = "--runs-per-gpu"
     with ExitStack() as stack:
-        if executor == "ray":
-            where = stack.enter_context(cluster.ray_session(address))
-        else:
-            where = f"this machine's process pool ({os.cpu_count()} CPUs)"
-        if runs_per_gpu is None:
-            runs_per_gpu, source = cluster.best_runs_per_gpu(store.results_root,
-                                                             store.profile.name)
-        else:
-            source = "--runs-per-gpu"
-        if executor == "ray":
-            resources, gpu_ids = cluster.resources(runs_per_gpu), []
-        else:
-            resources, gpu_ids = cluster.local_resources(runs_per_gpu)
-            where += f", {len(gpu_ids)} GPU(s)"
-        check_device(plan, allow_cpu or resources.gpus > 0)
-        print(f"{where}; {resources.text()}"
-              + (f"; {runs_per_gpu} per GPU: {source}" if resources.gpus else ""), flush=True)
-        cache = dataset_cache(store.profile, data_home, carried_by_ray=executor == "ray")
-        runner = (executors.RayExecutor(resources, store.profile, cache) if executor == "ray"
-                  else executors.PoolExecutor(resources, store.profile, cache, gpu_ids))
-        return schedule_runs(runs, store, runner, force, retries, deadline_s)
+        place = place_for(executor, stack, address, runs_per_gpu)
+        check_device(plan, allow_cpu or place.resources.gpus > 0)
+        print(f"{place.where}; {place.resources.text()}"
+              + (f"; {runs_per_gpu} per GPU: {source}" if place.resources.gpus else ""),
+              flush=True)
+        cache = dataset_cache(store.profile, data_home, carried_by_ray=place.gpu_ids is None)
+        return schedule_runs(runs, store, place.executor(store.profile, cache), force, retries,
+                             deadline_s)
 
 
 def claimed(run: RunConfig, store: RunStore, force: bool) -> ExitStack | str:
@@ -258,9 +238,6 @@ def record_error(store: RunStore, run: RunConfig, reason: str) -> None:
 def dataset_cache(profile: Profile, data_home=None, carried_by_ray: bool = True):
     """The profile's prepared cache (made from LFW here if needed): in Ray's object store, or
     its path for this machine's process pool."""
-    from ..data.dataset import prepare_cache
-    from .worker import DatasetCache
-
     path = prepare_cache(profile, data_home)
     if not carried_by_ray:
         return DatasetCache(path.name, [str(path)])
@@ -273,9 +250,6 @@ def measure(profile: Profile, arch: str, counts: list[int], steps: int, results_
     """Total training images/s with N runs side by side per GPU (per machine without GPUs),
     for each N, through Ray; appended to results/<profile>/device/runs_per_gpu.csv."""
     import ray
-
-    from ..core import runtime
-    from . import worker
 
     task = ray.remote(max_calls=0, max_retries=0)(worker.bench_task)
     measured_at = datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -22,7 +22,8 @@ import pandas as pd
 
 from ..axes.architectures import ARCHITECTURES
 from ..axes.losses import get_loss
-from ..axes.metrics import to_unit_range, val_psnr, val_ssim
+from ..axes.measures import epoch_metrics
+from ..axes.metrics import to_unit_range
 from ..axes.networks import build_for_profile
 from ..core import io, runtime
 from ..core.checks import ConfigError
@@ -31,7 +32,7 @@ from ..data import faces
 from ..data.dataset import Dataset, load_dataset
 from ..experiment.config import RunConfig, load_profile
 from ..experiment.fingerprint import fingerprint
-from .runs import RunBusy, RunStore
+from ..experiment.runs import RunBusy, RunStore
 
 
 class EpochLog(keras.callbacks.Callback):
@@ -58,7 +59,7 @@ def to_range(images: np.ndarray, output_range) -> np.ndarray:
 
 def evaluate(model, dataset: Dataset, subset: str, config: RunConfig, output_range,
              batch_size: int) -> tuple[np.ndarray, pd.DataFrame]:
-    """Reconstructions of a subset in [0, 1] and per-image scores (metrics.SCORES, on the
+    """Reconstructions of a subset in [0, 1] and per-image scores (measures.score_names, on the
     original pixel scale) of reconstruction and of the obfuscated input against the original;
     on the test faces also their identity distance to it (Dataset.identity)."""
     inputs = dataset.obfuscated(subset, config.obfuscation, config.strength)
@@ -126,7 +127,7 @@ def train_fresh(config: RunConfig, profile, store: RunStore, run_fingerprint: di
     model = build_for_profile(config.architecture, profile)
     model.compile(optimizer=keras.optimizers.Adam(profile.learning_rate),
                   loss=get_loss(config.loss, output_range),
-                  metrics=[val_psnr(output_range), val_ssim(output_range)],
+                  metrics=epoch_metrics(output_range),
                   run_eagerly=profile.run_eagerly)
 
     def pair(subset):

@@ -6,7 +6,7 @@ and, on JAX, its compilation cache stay between them, so a run pays only its own
 The prepared faces travel through Ray's object store (DatasetCache), not a shared filesystem;
 a process pool of one machine reads them from its file.
 
-May import: core, experiment, data, training.runs, training.train, training.bench.
+May import: core, experiment, data, experiment.runs, training.train, training.bench.
 """
 from __future__ import annotations
 
@@ -17,10 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core import runtime
 from ..data.dataset import Dataset, dataset_from_arrays, stored_subset
 from ..data.lfw import DataError
 from ..experiment.config import Profile, RunConfig
-from .runs import RunStore, StagedRun
+from ..experiment.runs import RunStore, StagedRun
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,6 @@ def dataset_of(profile: Profile, split: str, cache: DatasetCache) -> Dataset:
 
 def start_task(threads: int) -> None:
     """A fresh Keras state for each task (as a new process has); the threads once per worker."""
-    from ..core import runtime
     from ..core.quiet_keras import keras
 
     if not _threads:
@@ -84,8 +84,7 @@ def train_task(config: RunConfig, profile: Profile, cache: DatasetCache,
 def bench_task(arch: str, profile: Profile, steps: int, threads: int) -> tuple[float, str]:
     """Training images/s of one architecture on synthetic faces (bench.training_throughput),
     and the device it ran on."""
-    from ..core.runtime import device_name
     from .bench import training_throughput
 
     start_task(threads)
-    return training_throughput(arch, profile, steps), device_name()
+    return training_throughput(arch, profile, steps), runtime.device_name()

@@ -1,9 +1,9 @@
-"""Recognition's sentences (reporting/recognition_report.py), from tables made up for the
+"""Recognition's sentences (reporting/recognition_text.py), from tables made up for the
 purpose: each claim is about one recogniser and true of its own numbers, and a sentence about
 reconstructions appears only where a reconstruction was scored, with its counts."""
 import pandas as pd
 
-from facerecon.reporting import recognition_report
+from facerecon.reporting import recognition_report, recognition_text
 
 # Ten people, one probe and one gallery image each: chance is 10%.
 PROTOCOL = pd.DataFrame({"role": ["probe"] * 10 + ["gallery"] * 10,
@@ -24,7 +24,7 @@ def test_each_recogniser_counts_its_own_strengths_above_chance():
     strengths = pd.DataFrame([strength("block 8", 0.60, 0.45, 0.80, 0.70),
                               strength("block 12", 0.20, 0.12, 0.50, 0.40),
                               strength("block 16", 0.00, 0.00, 0.30, 0.20)])
-    text = recognition_report.privacy_text(strengths, PROTOCOL, "dlib")
+    text = recognition_text.privacy_text(strengths, PROTOCOL, "dlib")
     assert "chance 10%" in text
     assert "every" not in text
     assert ("for 60% (block 8) down to 0% (block 16) by a recogniser of original faces, above "
@@ -36,13 +36,13 @@ def test_each_recogniser_counts_its_own_strengths_above_chance():
 def test_no_strength_above_chance_is_said_as_none_of_them():
     hidden = pd.DataFrame([strength("block 8", 0.08, 0.00, 0.09, 0.02),
                            strength("block 16", 0.00, 0.00, 0.05, 0.00)])
-    text = recognition_report.privacy_text(hidden, PROTOCOL, "dlib")
+    text = recognition_text.privacy_text(hidden, PROTOCOL, "dlib")
     assert text.count("above chance at 0 of 2 strengths") == 2
 
 
 def test_a_recogniser_that_scored_no_strength_is_not_described():
     strengths = pd.DataFrame([strength("block 8", 0.60, 0.45, None, None)])
-    text = recognition_report.privacy_text(strengths, PROTOCOL, "dlib")
+    text = recognition_text.privacy_text(strengths, PROTOCOL, "dlib")
     assert "by a recogniser of original faces, above chance at 1 of 1 strength." in text
     assert "trained on pixelated" not in text
 
@@ -69,7 +69,7 @@ REFERENCES = [condition("original", 0.9), condition("obfuscated", 0.2),
 def text_of(rows) -> str:
     table = pd.DataFrame(rows).reindex(columns=recognition_report.TABLE_COLUMNS)
     strengths = pd.DataFrame([strength("block 16", 0.2, 0.1, 0.5, 0.4)])
-    return recognition_report.recogniser_text("dlib", table, strengths, PROTOCOL)
+    return recognition_text.recogniser_text("dlib", table, strengths, PROTOCOL)
 
 
 def test_no_sentence_about_reconstructions_where_none_was_scored():

@@ -1,9 +1,9 @@
-"""The deep face descriptor (axes/identity.py): deterministic, 0 from a face to itself, far
+"""The deep face descriptor (axes/face_descriptor.py): deterministic, 0 from a face to itself, far
 between people, near-perfect naming of real LFW originals, and one line without its files."""
 import numpy as np
 import pytest
 
-from facerecon.axes import identity
+from facerecon.axes import face_descriptor
 from facerecon.axes.obfuscation import obfuscate
 from facerecon.core.checks import ConfigError
 from facerecon.experiment.config import load_profile
@@ -42,42 +42,41 @@ def people_apart(n=6, size=64, seed=0):
 
 def test_descriptors_are_deterministic_and_a_face_is_at_distance_zero_from_itself(tmp_path):
     faces = people_apart()
-    alignment = identity.align(faces)
-    first = identity.descriptors(faces, alignment, cache_dir=None)
-    again = identity.descriptors(faces, alignment, cache_dir=tmp_path)
+    alignment = face_descriptor.align(faces)
+    first = face_descriptor.descriptors(faces, alignment, cache_dir=None)
+    again = face_descriptor.descriptors(faces, alignment, cache_dir=tmp_path)
     assert first.shape == (len(faces), 128) and np.array_equal(first, again)
-    assert np.all(identity.identity_distance(first, again) == 0)
-    cached = identity.descriptors(faces, alignment, cache_dir=tmp_path)  # read from the cache
+    assert np.all(face_descriptor.identity_distance(first, again) == 0)
+    cached = face_descriptor.descriptors(faces, alignment, cache_dir=tmp_path)  # read from the cache
     assert np.array_equal(cached, first) and len(list(tmp_path.glob("*.npy"))) == 1
 
 
 def test_different_people_of_a_toy_set_lie_far_apart():
     faces = people_apart()
-    found = identity.descriptors(faces, identity.align(faces), cache_dir=None)
+    found = face_descriptor.descriptors(faces, face_descriptor.align(faces), cache_dir=None)
     distances = np.linalg.norm(found[:, None] - found[None], axis=2)[np.triu_indices(len(faces), 1)]
-    shifted = identity.descriptors(np.clip(faces + 0.02, 0, 1), identity.align(faces),
+    shifted = face_descriptor.descriptors(np.clip(faces + 0.02, 0, 1), face_descriptor.align(faces),
                                    cache_dir=None)
     # every two people lie further apart than ten times a face from its brightened copy
-    assert distances.min() > 10 * identity.identity_distance(shifted, found).max()
+    assert distances.min() > 10 * face_descriptor.identity_distance(shifted, found).max()
 
 
 def test_real_lfw_originals_are_named_and_blur_moves_them_away(lfw_faces):
     images, people = lfw_faces
-    alignment = identity.align(images)
+    alignment = face_descriptor.align(images)
     assert alignment.n_failed <= len(images) // 20
-    found = identity.descriptors(images, alignment, cache_dir=None)
+    found = face_descriptor.descriptors(images, alignment, cache_dir=None)
     distances = np.linalg.norm(found[:, None] - found[None], axis=2)
     np.fill_diagonal(distances, np.inf)
     nearest = people[distances.argmin(axis=1)]
     assert (nearest == people).mean() > 0.9  # leave-one-out: named near-perfectly
-    blurred = identity.descriptors(obfuscate(images, "blur", kernel=15, sigma=8.0), alignment,
+    blurred = face_descriptor.descriptors(obfuscate(images, "blur", kernel=15, sigma=8.0), alignment,
                                    cache_dir=None)
-    assert np.median(identity.identity_distance(blurred, found)) > 0.2
+    assert np.median(face_descriptor.identity_distance(blurred, found)) > 0.2
 
 
 def test_missing_model_files_give_one_line(tmp_path, monkeypatch):
-    monkeypatch.setenv(identity.MODELS_ENV, str(tmp_path))
+    monkeypatch.setenv(face_descriptor.MODELS_ENV, str(tmp_path))
     with pytest.raises(ConfigError) as error:
-        identity.model_folder()
-    assert "\n" not in str(error.value) and identity.DESCRIPTOR_FILE in str(error.value)
-
+        face_descriptor.model_folder()
+    assert "\n" not in str(error.value) and face_descriptor.DESCRIPTOR_FILE in str(error.value)

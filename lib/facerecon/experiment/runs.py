@@ -1,4 +1,4 @@
-"""What a run is on disk, and the grid of runs a profile holds.
+"""What a run is on disk (the runs a profile holds are study.py's).
 
 A run lives in results/<profile>/runs/<key>/ (key: RunConfig.key, e.g.
 srresnet__ssim__blur__seed0[__identity]) and holds config.json (its fingerprint), history.csv
@@ -29,16 +29,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..axes.measures import run_columns
 from ..core import io
 from ..core.checks import ConfigError
-from ..experiment.config import (LOSS_NAMES, REFERENCE_ARCHITECTURE, REFERENCE_LOSS, SPLIT_NAMES,
-                                 STUDY_ARCHITECTURES, Profile, RunConfig)
-from ..experiment.fingerprint import (fingerprint, fingerprint_differences, same_fingerprint,
+from .config import Profile, RunConfig
+from .fingerprint import (fingerprint, fingerprint_differences, same_fingerprint,
                                       stored_fingerprint)
+from .study import grid, sweep
 
-# Run means in the tables: PSNR and SSIM on train and test, the identity distance on test.
-METRICS = ("train_psnr", "train_ssim", "test_psnr", "test_ssim", "test_identity")
-TEST_METRICS = ("test_psnr", "test_ssim", "test_identity")
 RUN_FIELDS = ("key", "architecture", "loss", "obfuscation", "seed", "split")
 STAGED_WEIGHTS = "model.weights.h5"  # Keras' save_weights wants the .weights.h5 ending
 
@@ -289,64 +287,12 @@ class RunStore:
                 row["reason"] = json.loads((self.folder(key) / "failed.json").read_text())["reason"]
             rows.append({"key": key, **row, "status": status})
         frame = pd.DataFrame(rows, columns=None if rows else [*RUN_FIELDS, "profile", "status"])
-        for column in METRICS:
+        for column in run_columns():
             if column not in frame:
                 frame[column] = np.nan
         # Runs stored before the identity-disjoint split existed were on the random split.
         frame["split"] = frame.get("split", pd.Series(index=frame.index, dtype=object)).fillna(
             "random")
         first = ["key", "architecture", "loss", "obfuscation", "seed", "split",
-                 *(["strength"] if "strength" in frame else []), "profile", "status", *METRICS]
+                 *(["strength"] if "strength" in frame else []), "profile", "status", *run_columns()]
         return frame[first + [c for c in frame.columns if c not in first]]
-
-
-# --- the grid and frames of runs ---------------------------------------------------------------
-
-def grid(profile: Profile, architectures=None, losses=None, obfuscations=None,
-         seeds=None, splits=None) -> list[RunConfig]:
-    """The runs of the study (or a slice of it): every architecture, loss, obfuscation and seed
-    on the random split, then the profile's identity-disjoint runs (its identity losses and
-    seeds, study architectures only). The original residual autoencoder is the study's
-    reference row and is trained under REFERENCE_LOSS only."""
-    architectures = architectures or [*STUDY_ARCHITECTURES, REFERENCE_ARCHITECTURE]
-    losses = losses or list(LOSS_NAMES)
-    obfuscations = obfuscations or list(profile.obfuscations)
-    seeds = [int(s) for s in seeds or profile.seeds]
-    splits = splits or list(SPLIT_NAMES)
-
-    def runs_of(split, archs, split_losses, split_seeds):
-        return [RunConfig(arch, loss, obfuscation, seed, profile.name, split)
-                for arch in archs for loss in split_losses
-                if arch != REFERENCE_ARCHITECTURE or loss == REFERENCE_LOSS
-                for obfuscation in obfuscations for seed in split_seeds]
-
-    runs = runs_of("random", architectures, losses, seeds) + runs_of(
-        "identity", [a for a in architectures if a in STUDY_ARCHITECTURES],
-        [loss for loss in losses if loss in profile.identity_losses],
-        [s for s in profile.identity_seeds if s in seeds])
-    return [run for run in runs if run.split in splits]
-
-
-def sweep(profile: Profile) -> list[RunConfig]:
-    """The strength sweep: the profile's sweep architecture and loss on its sweep seeds (random
-    split) at every calibration candidate of every obfuscation but the profile's own strength,
-    whose runs are the grid's."""
-    return [RunConfig(profile.sweep_architecture, profile.sweep_loss, obfuscation, seed,
-                      profile.name, "random", strength)
-            for obfuscation in profile.obfuscations
-            for strength in profile.swept_strengths(obfuscation) for seed in profile.sweep_seeds]
-
-
-def select(frame: pd.DataFrame, **columns) -> pd.DataFrame:
-    """The rows whose columns equal the given values (a list, tuple or set: any of them)."""
-    keep = pd.Series(True, index=frame.index)
-    for column, value in columns.items():
-        keep &= frame[column].isin(value) if isinstance(value, (list, tuple, set)) \
-            else frame[column] == value
-    return frame[keep]
-
-
-def finished(runs: pd.DataFrame, split: str | None = "random") -> pd.DataFrame:
-    """Finished runs (of one split; None: of every split)."""
-    done = select(runs, status="finished")
-    return done if split is None else select(done, split=split)
