@@ -7,7 +7,7 @@
   baselines    the non-learned baselines alone
   train        the profile's runs, or a slice (--arch, --loss, --obfuscation, --seed, --split,
                --strength), or its strength sweep (--sweep)
-  grid         the same, many runs in lock-step per architecture (JAX backend; a GPU's way)
+  lockstep     the same, many runs in lock-step per architecture (JAX backend; a GPU's way)
   bench        training throughput per architecture (and grid strategy) on this device
   schedule     the grid's missing runs as Ray tasks (a local instance, several GPUs, a cluster)
                or on this machine's process pool
@@ -35,8 +35,8 @@ from ..core.io import PROJECT_ROOT, OutputError
 from ..data.lfw import DataError
 from ..experiment.config import (ARCHITECTURE_NAMES, LOSS_NAMES, OBFUSCATION_NAMES, PROFILE_NAMES,
                                  SPLIT_NAMES, STRATEGIES, STUDY_ARCHITECTURES, load_profile)
-from .commands import (baselines_command, bench_command, calibrate_command, grid_command,
-                       job_command, models_command, prepare_command, recognise_command,
+from .commands import (baselines_command, bench_command, calibrate_command, job_command,
+                       lockstep_command, models_command, prepare_command, recognise_command,
                        reconstruct_command, report_command, run_command, schedule_command,
                        train_command)
 
@@ -125,7 +125,7 @@ def add_training_commands(command, o: argparse.Namespace) -> None:
     """train, grid, bench, schedule."""
     command("train", train_command, [o.profile, o.results, o.data, o.runs, o.cpu],
             "train runs of the grid")
-    sub = command("grid", grid_command, [o.profile, o.results, o.data, o.runs, o.cpu],
+    sub = command("lockstep", lockstep_command, [o.profile, o.results, o.data, o.runs, o.cpu],
                   "train runs in lock-step groups, in priority order (JAX backend)")
     sub.add_argument("--strategy", default="vmap", choices=STRATEGIES)
     sub.add_argument("--group-size", type=int, default=12, help="runs trained together")

@@ -137,14 +137,14 @@ def train_command(args) -> int:
     return 1 if len(failed) else 0
 
 
-def grid_command(args) -> int:
+def lockstep_command(args) -> int:
     runs = in_priority_order(selected_runs(args), args.profile)
     planned(runs, args)
     from ..core.quiet_keras import keras
 
     if keras.backend.backend() != "jax":
         raise ConfigError("the grid trainer needs the JAX backend: KERAS_BACKEND=jax python -m "
-                          "facerecon grid ...")
+                          "facerecon lockstep ...")
     keras.config.set_dtype_policy(args.precision)
     from ..training.grid_trainer import train_grid
 

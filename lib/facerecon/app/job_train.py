@@ -28,6 +28,8 @@ from ..experiment.config import RunConfig, load_profile
 from ..experiment.fingerprint import fingerprint
 from ..experiment.runs import RunStore
 from ..training.executors import reason_of
+from ..training.plan import TrainingPlan
+from ..training.schedule import train_scheduled
 from . import models
 
 # Sized for a lent GPU machine that hands back at most 8 files of 16 MiB, 64 MiB together;
@@ -45,8 +47,6 @@ def train(job: Path, out: Path, deadline_s: float | None, stop_s: float | None,
     """Trains the job's runs in its folder (results/) until the deadline, packs what finished
     into `out` and returns the exit status (0: every run trained)."""
     check_imports()
-    from ..training.plan import TrainingPlan
-    from ..training.schedule import train_scheduled
 
     manifest = json.loads((job / "job.json").read_text())
     unpack_carried(job, manifest)

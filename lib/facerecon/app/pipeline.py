@@ -167,8 +167,11 @@ def planned_training(steps: list[Step], store: RunStore, force: bool, allow_cpu:
 def train_first(training, store: RunStore, force: bool, data_home: str | None,
                 allow_cpu: bool) -> None:
     """The training phase: trains what the plan holds through Ray, a local instance (where Ray
-    is installed; else this machine's process pool), before any notebook runs. Runs that fail are recorded and shown by their notebooks."""
+    is installed; else this machine's process pool), before any notebook runs. Runs that fail
+    are recorded and shown by their notebooks."""
     if training.to_train:
+        # Imported here: the scheduler loads Keras, which the notebooks' kernels (they import
+        # this module for their parameters) need only where they train.
         from ..training.schedule import default_executor, train_scheduled
 
         train_scheduled(training, store, data_home, force, allow_cpu=allow_cpu,

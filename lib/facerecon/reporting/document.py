@@ -19,7 +19,9 @@ from ..axes.architectures import ARCHITECTURES
 from ..axes.losses import LOSSES
 from ..axes.obfuscation import OBFUSCATIONS
 from ..core import io
+from . import front
 from .latex import text
+from .plots import COLUMN_SUFFIX, is_face_grid, is_page_wide
 
 PREAMBLE = r"""\documentclass[10pt]{article}
 \usepackage[T1]{fontenc}
@@ -83,10 +85,7 @@ def markdown_tex(markdown: str) -> str:
 
 def front_tex(profile, findings: dict, runs: pd.DataFrame) -> str:
     """The title (with the authors and the study reproduced), the abstract and the methods, from
-    CITATION.cff, the findings' pieces and the profile's settings (front.py, imported here: it
-    loads the data's and the recognisers' settings, which a table alone never needs)."""
-    from . import front
-
+    CITATION.cff, the findings' pieces and the profile's settings (front.py)."""
     heading = front.title_block(profile)
     before, study, after = heading["credit"]
     credit = f"{text(before)}\\emph{{{text(study)}}}{text(after)}"
@@ -147,8 +146,6 @@ def compile_pdf(tex: Path) -> Path | None:
 
 def figure_caption(stem: str) -> str:
     """What a figure of figures/<profile>/ shows, from its file name (either width)."""
-    from .plots import COLUMN_SUFFIX
-
     stem = stem.removesuffix(COLUMN_SUFFIX)
 
     def named(rest: str) -> str:
@@ -213,7 +210,6 @@ def figure_order(stem: str) -> tuple:
     """The key figures first (KEY_FIGURES' order), the face grids last."""
     if stem in KEY_FIGURES:
         return (0, KEY_FIGURES.index(stem), stem)
-    from .plots import is_face_grid
 
     return (2 if is_face_grid(stem) else 1, 0, stem)
 
@@ -221,8 +217,6 @@ def figure_order(stem: str) -> tuple:
 def copy_figures(figures: Path, results: Path) -> list[str]:
     """The page-wide figure PDFs copied into results/<profile>/figures/ (the folder's own copy,
     stale ones removed); their file names, in the report's order."""
-    from .plots import is_page_wide
-
     target = io.writable_dir(results / "figures")
     pictures = sorted((p for p in figures.glob("*.pdf") if is_page_wide(p)),
                       key=lambda p: figure_order(p.stem))
@@ -239,8 +233,6 @@ def write_report_tex(results: Path, figures: Path, profile, findings: dict, lege
     runs, every table in results/tables (the comparison tables' `legend` said once, before
     them) and every figure PDF in `figures`; compile_report makes the PDF, on the console (a
     notebook never shows LaTeX's complaints)."""
-    from .plots import is_face_grid
-
     names = [p.stem for p in (results / "tables").glob("*.tex")]
     pictures = copy_figures(figures, results)
 

@@ -3,7 +3,7 @@ run still one study run: its own seed, batch size, Adam, early stopping on valid
 the profile's patience and its best epoch's weights restored, the profile's epoch cap, and the
 same records as the Keras `fit` path (train.py), with the trainer named in metrics.json.
 
-    KERAS_BACKEND=jax python -m facerecon grid --profile paper --strategy vmap --group-size 12
+    KERAS_BACKEND=jax python -m facerecon lockstep --profile paper --strategy vmap --group-size 12
 """
 from __future__ import annotations
 
