@@ -12,6 +12,5 @@ set -euo pipefail
 caller=$PWD
 cd "$(dirname "$0")"
 source scripts/ensure_env.sh
-[ -n "${LFW_HOME:-}" ] && echo "LFW: using the copy at $LFW_HOME"
 cd "$caller"
 FACERECON_PROG=./run_all.sh exec python -m facerecon run "$@"

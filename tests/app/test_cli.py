@@ -1,5 +1,5 @@
-"""The command line: the installed `facerecon` command, and the profile `run` (./run_all.sh)
-picks when none is given, said in one line with its reason."""
+"""The command line: the installed `facerecon` command, the profile `run` (./run_all.sh) picks
+when none is given, said in one line with its reason, and values refused before any work."""
 import subprocess
 import sys
 from pathlib import Path
@@ -40,3 +40,22 @@ def test_a_gpu_probe_that_fails_says_so(monkeypatch, capsys):
     line = capsys.readouterr().out
     assert "GPU probe of the" in line and "failed (RuntimeError: CUDA driver version" in line
     assert line.count("\n") == 1
+
+
+def test_a_negative_seed_is_refused_before_any_run_is_claimed(tmp_path, capsys):
+    """Keras refuses it only inside a run, which then held its lock: refused up front."""
+    results = tmp_path / "results"
+    status = cli.main(["train", "--profile", "smoke", "--arch", "simple_cnn", "--loss", "l2",
+                       "--obfuscation", "blur", "--seed", "-3", "--results-root", str(results)])
+    assert status == 2
+    said = capsys.readouterr()
+    assert said.err == "error: --seed must be non-negative integers, not '-3'\n" and not said.out
+    assert not results.exists()
+
+
+def test_a_bad_flag_is_said_with_its_commands_usage(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["train", "--profile", "smoke", "--bogus"])
+    assert stopped.value.code == 2
+    assert "python -m facerecon train: error: unrecognized arguments: --bogus" in \
+        capsys.readouterr().err

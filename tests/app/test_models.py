@@ -35,14 +35,16 @@ def fake_weights(path, seed=0):
 
 
 def fake_run(results, config: RunConfig, val_psnr: float, test_psnr: float, weights=True):
-    """A finished run: metrics.json (with its fingerprint), history.csv and its weights. Its
-    last epoch has the highest validation PSNR but not the lowest validation loss: the restored
-    epoch is the second."""
+    """A finished run: metrics.json (with its fingerprint), history.csv, per_image.csv and its
+    weights. Its last epoch has the highest validation PSNR but not the lowest validation loss:
+    the restored epoch is the second."""
     store = RunStore(results, SMOKE)
     folder = io.writable_dir(store.folder(config.key))
     pd.DataFrame({"epoch": [1, 2, 3], "val_loss": [0.3, 0.1, 0.2],
                   "val_psnr": [val_psnr - 2, val_psnr, val_psnr + 9],
                   "val_ssim": [0.5, 0.7, 0.9]}).to_csv(folder / "history.csv", index=False)
+    pd.DataFrame({"subset": ["test"], "lfw_index": [0], "psnr": [test_psnr],
+                  "ssim": [0.6]}).to_csv(folder / "per_image.csv", index=False)
     io.write_json(folder / "metrics.json", {
         "status": "finished", **config.as_dict(), "fingerprint": fingerprint(config, SMOKE),
         "test_psnr": test_psnr, "test_ssim": 0.6, "best_epoch": 2, "code_version": "abc123",
@@ -195,7 +197,7 @@ def test_reconstruct_names_the_model_its_profile_and_resolution(trained_run, tmp
                      "--out", str(tmp_path / "out")]) == 0
     assert capsys.readouterr().out.splitlines()[0] == (
         f"model {name}: simple_cnn trained with l2 on blur, profile smoke, reconstructs at 16x16")
-    assert (tmp_path / "out" / "portrait_reconstructed.png").exists()
+    assert (tmp_path / "out" / f"portrait__smoke-16x16__{TRAINED_RUN.key}.png").exists()
 
     from facerecon.axes.networks import build_for_profile
 

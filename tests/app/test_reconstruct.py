@@ -90,8 +90,9 @@ def test_photos_with_a_face_are_reconstructed_with_scores(weights, lfw_photos, n
     captured = capsys.readouterr()
     printed = [line for line in captured.out.splitlines() if " -> " in line]
     assert len(printed) == 2 and all("reconstructed" in line and "dB" in line for line in printed)
-    assert sorted(p.name for p in out.glob("*.png")) == ["lfw_sized_reconstructed.png",
-                                                         "portrait_reconstructed.png"]
+    made_by = f"smoke-16x16__{TRAINED_RUN.key}.png"
+    assert sorted(p.name for p in out.glob("*.png")) == [f"lfw_sized__{made_by}",
+                                                         f"portrait__{made_by}"]
     assert "2 of 6 image(s) reconstructed, 4 skipped" in captured.out
     assert len(captured.err.strip().splitlines()) == 4
 
@@ -123,7 +124,8 @@ def test_already_obfuscated_faces_are_taken_whole_and_have_no_scores(weights, tm
     out = tmp_path / "out"
     assert cli.main(["reconstruct", "--model", str(weights), str(portrait), "--obfuscated",
                      "--out", str(out)]) == 0
-    assert "dB" not in capsys.readouterr().out and (out / "portrait_reconstructed.png").exists()
+    assert "dB" not in capsys.readouterr().out
+    assert (out / f"portrait__smoke-16x16__{TRAINED_RUN.key}.png").exists()
     assert reconstruct.face_of(portrait, obfuscated=True).shape == (62, 47, 3)
 
 
@@ -142,9 +144,59 @@ def test_an_obfuscated_image_must_be_a_face_sized_picture(tmp_path):
     ("model.h5", "not a run's weights file"),
     ("weights/x.weights.h5", "expected <architecture>"),
     ("results/smoke/weights/srresnet__l2__blur__seed0.weights.h5", "no such weights"),
+    ("elsewhere/srresnet__l2__blur__seed0.weights.h5", "its profile is neither in its name"),
 ])
 def test_a_bad_model_is_one_line(non_faces, tmp_path, capsys, model, message):
     assert cli.main(["reconstruct", "--model", str(tmp_path / model), str(non_faces),
                      "--out", str(tmp_path / "out")]) == 2
     error = capsys.readouterr().err.strip()
     assert message in error and len(error.splitlines()) == 1
+
+
+def copied_weights(weights, folder, key: str, size: int | None = None):
+    """The trained run's weights under another run's name (cut to `size` bytes)."""
+    target = folder / "results" / "smoke" / "weights" / f"{key}.weights.h5"
+    target.parent.mkdir(parents=True)
+    data = weights.read_bytes()
+    target.write_bytes(data if size is None else data[:size])
+    return target
+
+
+@pytest.mark.parametrize("key, size, reason", [
+    (TRAINED_RUN.key, 4096, "Simple CNN at the smoke profile's sizes"),           # truncated
+    ("srresnet__l2__blur__seed0", None, "SRResNet at the smoke profile's sizes"),  # another's
+])
+def test_weights_reconstruct_cannot_use_are_one_line(weights, non_faces, lfw_photos, tmp_path,
+                                                    capsys, key, size, reason):
+    given = copied_weights(weights, tmp_path, key, size)
+    status = cli.main(["reconstruct", "--model", str(given), str(lfw_photos[0]),
+                       "--out", str(tmp_path / "out")])
+    error = capsys.readouterr().err.strip()
+    assert status == 2 and len(error.splitlines()) == 1, error[-500:]
+    assert error.startswith(f"error: {given}: not the weights of a") and reason in error
+
+
+def test_an_out_folder_that_is_a_file_says_so_and_names_out(weights, lfw_photos, tmp_path,
+                                                            capsys):
+    out = tmp_path / "out.png"
+    out.write_bytes(b"a picture")
+    assert cli.main(["reconstruct", "--model", str(weights), str(lfw_photos[0]),
+                     "--out", str(out)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: {out} is a file, not a folder; choose another folder for the reconstructions "
+        f"(--out)")
+
+
+def test_images_sharing_a_name_are_each_written_under_a_name_of_their_own(weights, lfw_photos,
+                                                                        tmp_path, capsys):
+    """a/face.jpg, b/face.jpg and b/face.png: three reconstructions, none overwriting another."""
+    for name, photo in (("a/face.jpg", 0), ("b/face.jpg", 1), ("b/face.png", 2)):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        cv2.imwrite(str(tmp_path / name), cv2.imread(str(lfw_photos[photo])))
+    out = tmp_path / "out"
+    assert cli.main(["reconstruct", "--model", str(weights), str(tmp_path / "a"),
+                     str(tmp_path / "b"), str(tmp_path / "a" / "face.jpg"), "--out", str(out)]) == 0
+    made_by = f"smoke-16x16__{TRAINED_RUN.key}.png"
+    assert sorted(p.name for p in out.glob("*.png")) == [
+        f"a_face_jpg__{made_by}", f"b_face_jpg__{made_by}", f"b_face_png__{made_by}"]
+    assert "3 of 3 image(s) reconstructed" in capsys.readouterr().out

@@ -9,6 +9,7 @@ import textwrap
 import threading
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -17,11 +18,11 @@ from facerecon.core import io
 from facerecon.core.checks import ConfigError
 from facerecon.data import lfw
 from facerecon.data.lfw import DataError
-from facerecon.experiment import config
+from facerecon.experiment import config, runs, study
 from facerecon.experiment.config import load_profile
+from facerecon.experiment.fingerprint import fingerprint
 from facerecon.reporting import tables
 from facerecon.reporting.evidence import gather_evidence
-from facerecon.experiment import runs, study
 from facerecon.training import plan, train
 
 from support import ROOT, TRAINED_RUN as RUN, copy_of, synthetic_dataset_of
@@ -54,7 +55,7 @@ def test_a_bad_seed_on_the_command_line(capsys):
 
 
 @pytest.mark.parametrize("text,message", [
-    ("learning_rate: fast", r"params/smoke.yaml: learning_rate must be a positive number, not 'fast'"),
+    ("learning_rate: fast", r"params/smoke.yaml: learning_rate must be a positive finite number, not 'fast'"),
     ("seeds: [zero]", r"params/smoke.yaml: seeds must be a list of non-negative integers"),
     ("run_eagerly: maybe", r"params/smoke.yaml: run_eagerly must be true or false"),
 ])
@@ -94,6 +95,24 @@ def fake_lfw(folder: Path, n_images: int) -> Path:
         person.mkdir(parents=True)
         (person / f"Person_{i}_0001.jpg").write_bytes(b"jpeg")
     return folder
+
+
+def test_run_all_without_lfw_stops_before_any_plan_folder_or_lock(tmp_path, monkeypatch, capsys):
+    """LFW is found missing first: no training plan said, no notebooks/ made, no lock left, and
+    the line names the copy that was looked for (--data-home over LFW_HOME)."""
+    def missing(profile, data_home=None):
+        raise DataError(f"no LFW in {data_home}")
+
+    monkeypatch.setattr(pipeline, "prepare_cache", missing)
+    monkeypatch.setattr(pipeline, "planned_training", lambda *a: pytest.fail("a plan was made"))
+    monkeypatch.setenv("LFW_HOME", str(tmp_path / "elsewhere"))
+    results = tmp_path / "results"
+    assert cli.main(["run", "--profile", "smoke", "--results-root", str(results),
+                     "--data-home", str(tmp_path / "data")]) == 2
+    said = capsys.readouterr()
+    assert said.out.splitlines()[1:] == [f"LFW: in {tmp_path / 'data'} (--data-home)"]
+    assert said.err == f"error: no LFW in {tmp_path / 'data'}\n"
+    assert [p.relative_to(results) for p in results.rglob("*")] == [Path("smoke")]
 
 
 def test_the_linked_copy_follows_lfw_home(tmp_path):
@@ -191,6 +210,40 @@ def test_a_run_whose_picture_is_cut_short_does_not_finish(tmp_path, monkeypatch)
     assert store.status(RUN.key) == "missing" and not store.staging(RUN.key).exists()
 
 
+FULL_DISK_PDFLATEX = """#!/usr/bin/env python3
+import pathlib, sys
+out = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("-output-directory=")), ".")
+tex = pathlib.Path(sys.argv[-1])
+pathlib.Path(out, tex.stem + ".aux").write_text("aux")
+pathlib.Path(out, tex.stem + ".log").write_text("log")
+pathlib.Path(out, tex.stem + ".pdf").write_bytes(b"%PDF-1.5 half")
+print("! I can't write on file `" + tex.stem + ".pdf'.")
+sys.exit(1)
+"""
+
+
+def test_a_report_on_a_full_disk_keeps_the_good_pdf_and_says_so(tmp_path, monkeypatch, capsys):
+    """pdflatex that fills the disk while writing: the good report.pdf stands, nothing of the
+    attempt is left beside it, and the command's status says it failed."""
+    from facerecon.reporting import document
+
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "report.tex").write_text("\\documentclass{article}")
+    (results / "report.pdf").write_bytes(b"%PDF-1.5 a good report")
+    engine = tmp_path / "bin" / "pdflatex"
+    engine.parent.mkdir()
+    engine.write_text(FULL_DISK_PDFLATEX)
+    engine.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{engine.parent}:{os.environ['PATH']}")
+    said, failed = document.compile_report(results)
+    assert failed and said.startswith("report.pdf not built (the previous one stands): "
+                                      "pdflatex could not compile")
+    assert "I can't write on file" in said
+    assert (results / "report.pdf").read_bytes() == b"%PDF-1.5 a good report"
+    assert sorted(p.name for p in results.iterdir()) == ["report.pdf", "report.tex"]
+
+
 def test_a_notebook_cut_short_keeps_the_executed_copy(tmp_path, monkeypatch):
     import papermill
 
@@ -271,7 +324,7 @@ def test_a_file_where_a_results_folder_belongs_is_one_line(tmp_path, capsys):
     (tmp_path / "smoke" / "notebooks").write_text("not a folder")
     assert cli.main(["run", "--profile", "smoke", "--report-only",
                      "--results-root", str(tmp_path)]) == 2
-    assert "cannot create" in one_line_error(capsys)
+    assert f"{tmp_path / 'smoke' / 'notebooks'} is a file, not a folder" in one_line_error(capsys)
 
 
 # --- 10. nothing unasked, nothing silent (a careful new user's findings) ------------------------
@@ -373,6 +426,51 @@ def test_a_full_disk_fails_a_run_in_one_line_and_keeps_the_previous_one(
     after = snapshot(results / "smoke")
     assert after == before
     assert runs.RunStore(results, load_profile("smoke")).status(RUN.key) == "finished"
+
+
+# --- corrupt records: named, counted, the rest goes on ---------------------------------------
+
+def damaged_copy(trained_run, where: Path, damage) -> runs.RunStore:
+    results = copy_of(trained_run, where)
+    damage(results / "smoke" / "runs" / RUN.key)
+    return runs.RunStore(results, load_profile("smoke"))
+
+
+def cut_short(path: Path) -> None:
+    path.write_text(path.read_text()[:40])
+
+
+def without_column(path: Path, column: str) -> None:
+    frame = pd.read_csv(path)
+    frame.drop(columns=column).to_csv(path, index=False)
+
+
+@pytest.mark.parametrize("damage, reason", [
+    (lambda run: cut_short(run / "metrics.json"), "metrics.json cannot be read (Unterminated"),
+    (lambda run: (run / "history.csv").unlink(), "history.csv cannot be read (No such file"),
+    (lambda run: without_column(run / "per_image.csv", "ssim"),
+     "per_image.csv lacks ssim, which metrics.json records"),
+])
+def test_a_finished_run_with_a_damaged_record_is_named_never_counted_and_trained_again(
+        trained_run, tmp_path, damage, reason):
+    store = damaged_copy(trained_run, tmp_path, damage)
+    row = store.collect().set_index("key").loc[RUN.key]
+    assert row["status"] == "damaged" and row["reason"].startswith(reason), row["reason"]
+    assert store.cached(RUN.key, fingerprint(RUN, load_profile("smoke"))) is None
+
+
+def test_a_report_names_a_damaged_run_goes_on_and_says_so_in_its_status(trained_run, tmp_path,
+                                                                         capsys):
+    store = damaged_copy(trained_run, tmp_path, lambda run: cut_short(run / "metrics.json"))
+    status = cli.main(["report", "--profile", "smoke", "--results-root", str(store.results_root),
+                       "--figures-root", str(tmp_path / "figures")])
+    said = capsys.readouterr()
+    assert status == 1, said.err[-2000:]
+    assert f"damaged: {RUN.key}: metrics.json cannot be read" in said.err
+    assert "damaged" in said.out  # counted with the others
+    written = pd.read_csv(store.results_root / "smoke" / "all_runs.csv").set_index("key")
+    assert written.loc[RUN.key, "status"] == "damaged"
+    assert (store.results_root / "smoke" / "findings.md").exists()
 
 
 def test_a_full_disk_fails_a_report_in_one_line_and_keeps_the_tables(

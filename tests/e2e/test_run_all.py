@@ -12,7 +12,7 @@ from facerecon.axes.architectures import ARCHITECTURES
 from facerecon.axes.losses import LOSSES
 from facerecon.axes.measures import TABLE_MEASURES, run_columns, test_columns
 from facerecon.experiment.config import OBFUSCATION_NAMES, load_profile
-from facerecon.experiment import runs, study
+from facerecon.experiment import study
 
 from support import ROOT, SMOKE_STUDY_LOSSES, run_all
 

@@ -55,6 +55,28 @@ def test_bad_profile_values_are_rejected(key, value):
         profile_from_dict(raw)
 
 
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), ".inf", -1e-4])
+def test_a_learning_rate_that_is_not_a_positive_finite_number_is_refused(value):
+    raw = raw_profile()
+    raw["learning_rate"] = value
+    with pytest.raises(ConfigError, match="learning_rate must be a positive finite number"):
+        profile_from_dict(raw)
+
+
+def test_a_key_given_twice_is_refused_in_one_line(tmp_path, monkeypatch):
+    """PyYAML keeps the last of two equal keys; a profile says which key and where instead."""
+    params = tmp_path / "params"
+    params.mkdir()
+    text = (PARAMS_DIR / "smoke.yaml").read_text()
+    (params / "smoke.yaml").write_text(text + "batch_size: 3\n")
+    monkeypatch.setattr(config, "PARAMS_DIR", params)
+    lines = len(text.splitlines())
+    with pytest.raises(ConfigError, match=rf"params/smoke.yaml is not valid YAML at line "
+                                          rf"{lines + 1}, column 1: the key 'batch_size' is "
+                                          rf"given twice$"):
+        load_profile("smoke")
+
+
 @pytest.mark.parametrize("axis,name,key,value,message", [
     ("obfuscations", "blur", "kernel", 4, r"obfuscations.blur.kernel must be a positive odd"),
     ("obfuscations", "pixelate", "block", "big", r"obfuscations.pixelate.block must be a positive"),

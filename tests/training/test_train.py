@@ -87,6 +87,21 @@ def test_an_interrupted_run_leaves_no_metrics(synthetic_dataset, results, monkey
     assert store.status(config.key) == "missing"
 
 
+def test_a_runs_lock_refuses_a_second_holder_and_leaves_no_file(results):
+    store = runs.RunStore(results, load_profile("smoke"))
+    lock = store.runs_dir / ".training.lock"
+    with store.lock("training"):
+        assert lock.exists()
+        with pytest.raises(runs.RunBusy, match="training is being trained by another process"):
+            with store.lock("training"):
+                pass
+        assert lock.exists()
+    assert not lock.exists()
+    with store.lock("training"):  # taken again at once
+        pass
+    assert list(store.runs_dir.iterdir()) == []
+
+
 def test_an_abandoned_staging_folder_is_removed_unless_its_run_trains(results):
     store = runs.RunStore(results, load_profile("smoke"))
     for key in ("killed", "training"):

@@ -96,6 +96,8 @@ def selected_runs(args) -> list:
     --strength, its runs at those calibration candidates instead of the profile's strength."""
     obfuscations = names(args.obfuscation, OBFUSCATION_NAMES, "obfuscation")
     seeds = integers(args.seed, "--seed")
+    if seeds and min(seeds) < 0:  # a seed Keras refuses, after the run's lock is taken
+        raise ConfigError(f"--seed must be non-negative integers, not {args.seed!r}")
     if args.sweep:
         runs = [r for r in sweep(args.profile) if r.obfuscation in (obfuscations or OBFUSCATION_NAMES)
                 and (seeds is None or r.seed in seeds)]
@@ -237,14 +239,18 @@ def report_command(args) -> int:
     built = build_report(args.profile, args.results_root, args.figures_root)
     runs = built["runs"]
     print(runs.groupby("status").size().to_string())
+    unusable = runs[runs["status"].isin(["damaged", "incomplete"])]
+    for _, row in unusable.iterrows():  # counted above, named here: not in any table
+        print(f"{row['status']}: {row['key']}: {row['reason']}", file=sys.stderr)
     if waiting := built["recognition"]["unscored"]:
         named = ", ".join(waiting[:3]) + (", ..." if len(waiting) > 3 else "")
         print(f"recognition: {len(waiting)} finished run(s) not scored yet ({named}): "
               f"python -m facerecon recognise --profile {args.profile.name} scores them")
     print(f"tables:  {args.results_root / args.profile.name / 'tables'}")
     print(f"figures: {args.figures_root / args.profile.name}")
-    print(compile_report(args.results_root / args.profile.name))
-    return 0
+    said, failed = compile_report(args.results_root / args.profile.name)
+    print(said, file=sys.stderr if failed else sys.stdout)
+    return 1 if failed or (runs["status"] == "damaged").any() else 0
 
 
 def recognise_command(args) -> int:

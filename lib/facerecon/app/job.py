@@ -42,8 +42,8 @@ from ..core.checks import ConfigError
 from ..core.io import PROJECT_ROOT
 from ..data.dataset import cache_path, prepare_cache, stored_subset
 from ..experiment.config import Profile, RunConfig, load_profile
-from ..experiment.fingerprint import fingerprint, same_fingerprint
-from ..experiment.runs import RunStore, run_config
+from ..experiment.fingerprint import fingerprint, run_config, same_fingerprint
+from ..experiment.runs import RunStore
 from . import models
 from .job_train import BACK, NEEDED_THERE
 

@@ -205,6 +205,10 @@ def run_of(weights: Path) -> tuple[str, dict]:
     profile = parts.pop(0) if parts[0] in PROFILE_NAMES else weights.parent.parent.name
     if len(parts) < 4 or not parts[3].startswith("seed"):
         raise ConfigError(f"{weights.name}: expected <architecture>__<loss>__<obfuscation>__seedN")
+    if profile not in PROFILE_NAMES:
+        raise ConfigError(f"{weights}: its profile is neither in its name "
+                          f"(<profile>__<run>{SUFFIX}) nor its place "
+                          f"(results/<profile>/weights/); profiles: {', '.join(PROFILE_NAMES)}")
     if not weights.is_file():
         raise ConfigError(f"{weights}: no such weights file")
     return profile, {"architecture": parts[0], "loss": parts[1], "obfuscation": parts[2],

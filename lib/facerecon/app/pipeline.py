@@ -9,11 +9,10 @@ non-zero and the failures are listed at the end.
 """
 from __future__ import annotations
 
-import fcntl
 import functools
 import os
 import sys
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from ..axes.architectures import references_beside
 from ..core import io
 from ..core.checks import ConfigError
 from ..data.dataset import prepare_cache
+from ..data.lfw import lfw_source
 from ..experiment.config import (LOSS_NAMES, REFERENCE_LOSS, STUDY_ARCHITECTURES, Profile,
                                  load_profile)
 from ..experiment.runs import RunStore
@@ -183,15 +183,17 @@ def one_invocation_at_a_time(results_root: Path, profile_name: str):
     """Held while an invocation runs a profile's notebooks on a results root: a second one waits
     (saying for whom), then finds the first's runs finished. The lock goes with its process."""
     path = io.writable_dir(results_root / profile_name) / ".run_all.lock"
-    with open(path, "a+") as handle:
+    with ExitStack() as stack:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            handle = stack.enter_context(io.exclusive(path))
         except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another invocation"
-            print(f"waiting: {holder} is running the {profile_name} notebooks on {results_root}; "
-                  "this one starts when it ends", flush=True)
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                holder = path.read_text().strip()
+            except FileNotFoundError:  # it ended meanwhile
+                holder = ""
+            print(f"waiting: {holder or 'another invocation'} is running the {profile_name} "
+                  f"notebooks on {results_root}; this one starts when it ends", flush=True)
+            handle = stack.enter_context(io.exclusive(path, wait=True))
         handle.truncate(0)
         handle.write(f"process {os.getpid()}")
         handle.flush()
@@ -211,18 +213,19 @@ def run_notebooks(profile: Profile, architectures: list[str] | None, losses: lis
     store = RunStore(results_root, profile)
     if report_only:
         store.check_has_runs()
-    io.writable_dir(results_root / profile_name / "notebooks")
-    io.writable_dir(figures_root / profile_name)
     steps = plan(profile, architectures or list(STUDY_ARCHITECTURES), losses or list(LOSS_NAMES),
                  force, results_root, figures_root, data_home, report_only=True)
     for step in steps:
         check_parameters(step.notebook, step.parameters)
     with one_invocation_at_a_time(results_root, profile_name):
-        training = None if report_only else planned_training(steps, store, force, allow_cpu)
-        # The faces drawn and cached here, on the console: a fresh clone's first loading of LFW
-        # never writes its lines (and this machine's paths) into 00_data_prep, and a missing
-        # LFW stops the invocation before anything trains.
+        # The faces drawn and cached here first, on the console: a fresh clone's first loading
+        # of LFW never writes its lines (and this machine's paths) into 00_data_prep, and a
+        # missing LFW stops the invocation before any plan is said or any folder made.
+        print(lfw_source(data_home), flush=True)
         prepare_cache(profile, data_home)
+        io.writable_dir(results_root / profile_name / "notebooks")
+        io.writable_dir(figures_root / profile_name)
+        training = None if report_only else planned_training(steps, store, force, allow_cpu)
         if training:
             train_first(training, store, force, data_home, allow_cpu)
         # Face recognition scored on the console too (what is scored is kept): 90_comparison
@@ -239,8 +242,10 @@ def run_notebooks(profile: Profile, architectures: list[str] | None, losses: lis
         print(f"figures: {figures_root / profile_name}")
         print(f"runs:    {results_root / profile_name / 'all_runs.csv'}")
 
+        pdf_failed = False
         if (results_root / profile_name / "report.tex").exists():  # 90_comparison wrote it
-            print(compile_report(results_root / profile_name))
+            said, pdf_failed = compile_report(results_root / profile_name)
+            print(said, file=sys.stderr if pdf_failed else sys.stdout)
 
         if not failed and update_readme(profile_name, results_root):
             print(f"README:  its {profile_name} headline rewritten from these")
@@ -248,4 +253,4 @@ def run_notebooks(profile: Profile, architectures: list[str] | None, losses: lis
         print(f"{len(failed)} notebook(s) failed: {', '.join(failed)} "
               f"(their executed copies show the error; finished runs are kept)", file=sys.stderr)
         return 1
-    return 0
+    return 1 if pdf_failed else 0

@@ -18,6 +18,9 @@ is centre-cropped to LFW's aspect ratio.
 from __future__ import annotations
 
 import functools
+import os
+import warnings
+from collections import Counter
 from pathlib import Path
 
 import cv2
@@ -148,17 +151,35 @@ def faces_in(paths: list[Path], obfuscated: bool) -> tuple[list[Path], list[np.n
     return kept, faces, skipped
 
 
+def network_with_weights(arch: str, profile, weights: Path):
+    """The architecture at the profile's sizes with the weights loaded; weights that are not a
+    whole weights file of that network fail in one line (h5py's and Keras' own are pages)."""
+    model = build_for_profile(arch, profile)
+    with warnings.catch_warnings(record=True) as warned:  # Keras warns of each layer it skips
+        warnings.simplefilter("always")
+        try:
+            model.load_weights(weights)
+            reason = next((str(w.message) for w in warned if "Skipping" in str(w.message)), None)
+        except (OSError, ValueError, KeyError) as error:
+            reason = str(error).strip() or type(error).__name__
+    if reason is not None:
+        raise ConfigError(f"{weights}: not the weights of a {ARCHITECTURES[arch].label} at the "
+                          f"{profile.name} profile's sizes ({reason.splitlines()[0][:160]}); "
+                          f"retrain it or give that run's own weights")
+    return model
+
+
 def reconstruct(model: str | Path, paths: list[Path], out_dir: Path, obfuscated: bool = False
                 ) -> tuple[list[dict], list[str]]:
-    """Writes <name>_reconstructed.png per face into out_dir with `model` (a name in models/ or
-    a weights file: models.resolve); returns each face's scores and a line per image skipped."""
+    """Writes <name>__<profile>-<H>x<W>__<run>.png per face into out_dir with `model` (a name in
+    models/ or a weights file: models.resolve); returns each face's scores and a line per image
+    skipped."""
     weights, profile_name, run = resolve(model)
     profile = load_profile(profile_name)
     images, faces, skipped = faces_in(paths, obfuscated)
     if not images:
         return [], skipped
-    model = build_for_profile(run["architecture"], profile)
-    model.load_weights(weights)
+    model = network_with_weights(run["architecture"], profile, weights)
     output_range = ARCHITECTURES[run["architecture"]].output_range
     scaler = scaler_for(profile)
     faces = scaler.to_unit(resize_to_profile(np.stack(faces), profile))
@@ -173,16 +194,31 @@ def reconstruct(model: str | Path, paths: list[Path], out_dir: Path, obfuscated:
         label: scores_on_original_scale(scaler, images_of, faces)
         for label, images_of in (("obfuscated", inputs), ("reconstructed", outputs))}
     rows = []
-    io.writable_dir(out_dir)
-    for i, (path, face, given, output) in enumerate(zip(images, faces, inputs, outputs)):
-        row = {"image": path.name, **{f"{label}_{m}": scored[m][i] for label, scored
+    io.writable_dir(out_dir, "another folder for the reconstructions (--out)")
+    # what reconstructed it, and at which resolution, in every name
+    made_by = f"{profile.name}-{profile.height}x{profile.width}__{run['key']}"
+    for i, (path, stem, face, given, output) in enumerate(zip(images, output_stems(images), faces,
+                                                              inputs, outputs)):
+        row = {"image": str(path), **{f"{label}_{m}": scored[m][i] for label, scored
                                       in scores.items() for m in MEASURE_NAMES}}
-        figure = face_plots.reconstruction_strip(face if not obfuscated else None, given, output, row,
-                                            OBFUSCATIONS[run["obfuscation"]].label)
-        row["written"] = io.save_figure(figure, out_dir / f"{path.stem}_reconstructed")[0]
+        figure = face_plots.reconstruction_strip(face if not obfuscated else None, given, output,
+                                                 row, OBFUSCATIONS[run["obfuscation"]].label)
+        row["written"] = io.save_figure(figure, out_dir / f"{stem}__{made_by}")[0]
         plots.plt.close(figure)
         rows.append(row)
     return rows, skipped
+
+
+def output_stems(paths: list[Path]) -> list[str]:
+    """A name per image that no other image here shares: its stem, or where stems collide
+    (a/face.jpg, b/face.jpg, b/face.png) its folders and suffix too (a_face_jpg, ...)."""
+    counts = Counter(path.stem for path in paths)
+    if all(counts[path.stem] == 1 for path in paths):
+        return [path.stem for path in paths]
+    top = Path(os.path.commonpath([path.resolve().parent for path in paths]))
+    return [path.stem if counts[path.stem] == 1 else "_".join(
+        [*path.resolve().parent.relative_to(top).parts, path.stem, path.suffix.lstrip(".")])
+        for path in paths]
 
 
 def image_paths(sources: list[str]) -> list[Path]:
@@ -192,6 +228,7 @@ def image_paths(sources: list[str]) -> list[Path]:
     for source in map(Path, sources):
         paths += sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES) \
             if source.is_dir() else [source]
+    paths = list(dict.fromkeys(paths))  # an image named twice is reconstructed once
     if not paths:
         raise ConfigError(f"no images ({', '.join(IMAGE_SUFFIXES)}) in {', '.join(sources)}")
     return paths

@@ -30,7 +30,7 @@ def is_seed(value) -> bool:
 KINDS = {  # kind of a setting: (test, what a value must be, conversion)
     "count": (lambda v: type(v) is int and v > 0, "a positive integer", None),
     "odd": (lambda v: type(v) is int and v > 0 and v % 2 == 1, "a positive odd integer", None),
-    "positive": (lambda v: as_float(v) > 0, "a positive number", float),
+    "positive": (lambda v: 0 < as_float(v) < float("inf"), "a positive finite number", float),
     "fraction": (lambda v: 0 < as_float(v) < 1, "a number between 0 and 1", float),
     "counts": (lambda v: type(v) is list and len(v) > 0 and all(type(x) is int and x > 0 for x in v),
                "a non-empty list of positive integers", None),

@@ -4,6 +4,7 @@ a full disk never leaves a half-written file behind, nor replaces a good one."""
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import os
 import tempfile
@@ -20,17 +21,20 @@ class OutputError(OSError):
     """An output folder or file that cannot be written."""
 
 
-def writable_dir(path: str | os.PathLike) -> Path:
-    """Creates the folder if needed; fails in one line if it cannot be written."""
+def writable_dir(path: str | os.PathLike,
+                 choose: str = "a writable results root (--results-root)") -> Path:
+    """Creates the folder if needed; fails in one line if it cannot be written, saying what to
+    choose instead (`choose`: the option that names the folder)."""
     path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{path} is a file, not a folder; choose {choose}")
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise OutputError(f"cannot create {path} ({error.strerror}); choose a writable results "
-                          "root (--results-root) or fix its permissions") from None
+        raise OutputError(f"cannot create {path} ({error.strerror}); choose {choose} or fix its "
+                          "permissions") from None
     if not os.access(path, os.W_OK):
-        raise OutputError(f"{path} is read-only; choose a writable results root "
-                          "(--results-root) or fix its permissions")
+        raise OutputError(f"{path} is read-only; choose {choose} or fix its permissions")
     return path
 
 
@@ -61,6 +65,32 @@ def atomic_path(path: str | os.PathLike):
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+@contextmanager
+def exclusive(path: str | os.PathLike, wait: bool = False):
+    """An exclusive lock on the file `path` for as long as the block runs (released also when the
+    process dies), the file removed when it ends, so that no lock outlives its holder on disk.
+    Raises BlockingIOError where another process holds it (wait=False) or waits for it."""
+    path = Path(path)
+    while True:
+        handle = open(path, "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            handle.close()
+            raise
+        try:  # a holder that ended meanwhile removed the file we locked: lock the one there now
+            if os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        handle.close()
+    try:
+        yield handle
+    finally:
+        path.unlink(missing_ok=True)  # still held: a process waiting on it finds it gone, retries
+        handle.close()
 
 
 def write_bytes(path, data: bytes) -> None:

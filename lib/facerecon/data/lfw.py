@@ -40,6 +40,15 @@ def resolve_data_home(data_home: str | os.PathLike | None = None) -> Path:
     return Path(get_data_home())
 
 
+def lfw_source(data_home: str | os.PathLike | None = None) -> str:
+    """'LFW: ...', the copy this invocation reads (resolve_data_home's choice) and why."""
+    if data_home is not None:
+        return f"LFW: in {Path(data_home).expanduser()} (--data-home)"
+    if os.environ.get("LFW_HOME"):
+        return f"LFW: the copy at {os.environ['LFW_HOME']} (LFW_HOME)"
+    return "LFW: in scikit-learn's data folder ($SCIKIT_LEARN_DATA, else ~/scikit_learn_data)"
+
+
 def link_lfw_copy(lfw_home: str | os.PathLike, data_home: str | os.PathLike) -> Path:
     """Makes data_home/lfw_home a writable folder whose entries link to an existing LFW copy
     (scikit-learn writes its joblib cache beside the images, which a read-only copy forbids).

@@ -141,13 +141,27 @@ def named_candidates(section: dict) -> dict:
     return {strength_name(c): c for c in section.get("candidates", [])}
 
 
+class UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping (PyYAML keeps the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is given twice", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
 def load_profile(name: str) -> Profile:
     """Reads params/<name>.yaml into a Profile. Anything wrong with the file fails in one line
     that names the file, the key and what is valid."""
     check_choice("profile", name, PROFILE_NAMES)
     where = f"params/{name}.yaml"
     try:
-        raw = yaml.safe_load((PARAMS_DIR / f"{name}.yaml").read_text())
+        raw = yaml.load((PARAMS_DIR / f"{name}.yaml").read_text(), UniqueKeyLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -3,14 +3,18 @@ its profile's data and training settings, its own architecture's sizes and its o
 at its strength. Not the other architectures or obfuscations, not the calibration candidates,
 not the grid (seeds, sweep, description, where it may train): adding an axis entry, a candidate or a network to a
 profile never makes another run stale. Records stored in any earlier layout (flat obfuscation
-keys; a fingerprint with every profile setting) are read as today's, so their runs stay cached.
+keys; a fingerprint with every profile setting) are read as today's, so their runs stay cached;
+a record's run (run_config) and whether a finished run's records are whole (record_damage) are
+read here too.
 """
 from __future__ import annotations
 
 import dataclasses
 import hashlib
 import json
+from pathlib import Path
 
+from ..core.checks import ConfigError
 from .config import Profile, RunConfig, named_candidates
 
 # Profile fields that say which runs a grid holds (or where they may train), not how a run
@@ -129,3 +133,37 @@ def same_fingerprint(stored: dict, wanted: dict) -> bool:
 def stored_fingerprint(record: dict) -> dict:
     # Records written before the rename call it "identity".
     return record.get("fingerprint", record.get("identity", {}))
+
+
+def record_damage(folder: Path, metrics: dict) -> str | None:
+    """What is wrong with a finished run's records (its folder; metrics.json read), or None: a
+    record missing or unreadable, or per_image.csv without the per-image values of a mean that
+    metrics.json records (its header is read, not the file)."""
+    recorded = [name[len("test_"):] for name in metrics if name.startswith("test_")]
+    for record, columns in (("history.csv", ["epoch", "val_loss"]),
+                            ("per_image.csv", ["subset", "lfw_index", *recorded])):
+        try:
+            with open(folder / record) as handle:
+                header = handle.readline().strip().split(",")
+        except OSError as error:
+            return f"{record} cannot be read ({error.strerror})"
+        lacking = [column for column in columns if column not in header]
+        if lacking:
+            return f"{record} lacks {', '.join(lacking)}, which metrics.json records"
+    return None
+
+
+def run_config(record) -> RunConfig:
+    """The RunConfig of a run's record or of a row of a frame of runs."""
+    fields = {f.name: record[f.name] for f in dataclasses.fields(RunConfig) if f.name in record}
+    if not isinstance(fields.get("strength", ""), str):  # a blank cell of a frame
+        fields.pop("strength")
+    return RunConfig(**fields)
+
+
+def holds_its_own_run(key: str, record: dict) -> bool:
+    """Whether a run's record names the folder it is in (a copied folder is not another run)."""
+    try:
+        return run_config(record).key == key
+    except (TypeError, ConfigError):
+        return False

@@ -8,8 +8,9 @@ results/<profile>/weights/<key>.weights.h5 (not committed). While it trains, its
 weights grow in runs/.<key>.partial/ and move into place only when it ends, so a rerun (--force)
 that is interrupted or fills the disk keeps the previous records and weights; a lock file
 (runs/.<key>.lock) keeps a second process from training the same run. Its status is finished
-(metrics.json), failed (failed.json: a non-finite loss), incomplete (interrupted), missing,
-stray (a finished run in a folder that another key names, e.g. a copy: it never counts) or
+(metrics.json), damaged (finished, but a record cut short or missing: named with what, never
+counted, trained again), failed (failed.json: a non-finite loss), incomplete (interrupted),
+missing, stray (a finished run in a folder that another key names, e.g. a copy: it never counts) or
 stale (finished, but its fingerprint is not what its profile says today: shown with what
 changed, never counted). A run's fingerprint says
 what makes two runs the same run (experiment/fingerprint.py); a finished run with the same
@@ -17,8 +18,6 @@ fingerprint is never trained again.
 """
 from __future__ import annotations
 
-import dataclasses
-import fcntl
 import json
 import os
 import shutil
@@ -32,29 +31,14 @@ import pandas as pd
 from ..axes.measures import run_columns
 from ..core import io
 from ..core.checks import ConfigError
-from .config import Profile, RunConfig
-from .fingerprint import (fingerprint, fingerprint_differences, same_fingerprint,
-                                      stored_fingerprint)
+from .config import Profile
+from .fingerprint import (fingerprint, fingerprint_differences, holds_its_own_run, record_damage,
+                          run_config, same_fingerprint, stored_fingerprint)
 from .study import grid, sweep
 
 RUN_FIELDS = ("key", "architecture", "loss", "obfuscation", "seed", "split")
 STAGED_WEIGHTS = "model.weights.h5"  # Keras' save_weights wants the .weights.h5 ending
 
-
-def run_config(record) -> RunConfig:
-    """The RunConfig of a run's record or of a row of a frame of runs."""
-    fields = {f.name: record[f.name] for f in dataclasses.fields(RunConfig) if f.name in record}
-    if not isinstance(fields.get("strength", ""), str):  # a blank cell of a frame
-        fields.pop("strength")
-    return RunConfig(**fields)
-
-
-def holds_its_own_run(key: str, record: dict) -> bool:
-    """Whether a run's record names the folder it is in (a copied folder is not another run)."""
-    try:
-        return run_config(record).key == key
-    except (TypeError, ConfigError):
-        return False
 
 
 # --- one profile's runs on disk ----------------------------------------------------------------
@@ -131,13 +115,11 @@ class RunStore:
     @contextmanager
     def lock(self, key: str):
         """Held while this process trains the run; RunBusy if another process holds it."""
-        path = io.writable_dir(self.runs_dir) / f".{key}.lock"
-        with open(path, "a") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise RunBusy(f"{key} is being trained by another process; skipped") from None
-            yield  # closing the file releases the lock, also when the process dies
+        try:
+            with io.exclusive(io.writable_dir(self.runs_dir) / f".{key}.lock"):
+                yield
+        except BlockingIOError:
+            raise RunBusy(f"{key} is being trained by another process; skipped") from None
 
     def metrics(self, key: str) -> dict:
         return json.loads((self.folder(key) / "metrics.json").read_text())
@@ -148,11 +130,25 @@ class RunStore:
         return fingerprint_differences(stored_fingerprint(metrics), wanted)
 
     def cached(self, key: str, wanted: dict) -> dict | None:
-        """The finished run's metrics if its fingerprint is the wanted one."""
+        """The finished run's metrics if its fingerprint is the wanted one (and its records
+        are whole: a damaged run is trained again)."""
         if self.status(key) != "finished":
             return None
-        metrics = self.metrics(key)
+        try:
+            metrics = self.metrics(key)
+        except ValueError:  # metrics.json cut short
+            return None
+        if record_damage(self.folder(key), metrics):
+            return None
         return metrics if same_fingerprint(stored_fingerprint(metrics), wanted) else None
+
+    def unreadable(self, key: str) -> str | None:
+        """What makes a finished run's records unusable (damage), metrics.json included."""
+        try:
+            metrics = self.metrics(key)
+        except ValueError as error:
+            return f"metrics.json cannot be read ({error})"
+        return record_damage(self.folder(key), metrics)
 
     def start(self, key: str, run_fingerprint: dict) -> Path:
         """A fresh staging folder, where the run's records grow until it ends; config.json."""
@@ -231,7 +227,8 @@ class RunStore:
         runs are all missing."""
         root = Path(self.results_root)
         if not root.is_dir():
-            raise ConfigError(f"results root {root} does not exist; name the folder that holds "
+            what = "is a file, not a folder" if root.exists() else "does not exist"
+            raise ConfigError(f"results root {root} {what}; name the folder that holds "
                               f"<profile>/runs/ (--results-root)")
         if not self.keys_found():
             raise ConfigError(f"no runs of profile {self.profile.name} under {root} (nothing in "
@@ -240,8 +237,8 @@ class RunStore:
                               "holds them")
 
     def run_fields(self, key: str) -> dict:
-        """The run fields a folder's records give (metrics.json, else config.json), or {}."""
-        if self.status(key) == "finished":
+        """The run fields of a folder's records (whole metrics.json, else config.json), or {}."""
+        if self.status(key) == "finished" and not self.unreadable(key):
             return self.metrics(key)
         config = self.folder(key) / "config.json"
         return json.loads(config.read_text())["run"] if config.exists() else {}
@@ -267,7 +264,10 @@ class RunStore:
         rows = []
         for key in list(expected) + others:
             status = self.status(key)
-            if status == "finished":
+            if status == "finished" and (trouble := self.unreadable(key)):
+                fields = expected[key].as_dict() if key in expected else self.run_fields(key)
+                status, row = "damaged", {**fields, "reason": trouble}
+            elif status == "finished":
                 metrics = self.metrics(key)
                 own = holds_its_own_run(key, metrics)
                 changed = self.changes(metrics) if own else []
@@ -285,6 +285,8 @@ class RunStore:
                 row = self.run_fields(key)
             if status == "failed":
                 row["reason"] = json.loads((self.folder(key) / "failed.json").read_text())["reason"]
+            elif status == "incomplete":
+                row["reason"] = "interrupted before metrics.json: the next run trains it again"
             rows.append({"key": key, **row, "status": status})
         frame = pd.DataFrame(rows, columns=None if rows else [*RUN_FIELDS, "profile", "status"])
         for column in run_columns():

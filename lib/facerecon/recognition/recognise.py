@@ -22,8 +22,9 @@ from ..data.dataset import Dataset, load_dataset, prepare_cache, resize_to_profi
 from ..data.faces import DESCRIPTORS_FILE, FACES_FILE, write_descriptors, write_faces
 from ..data.lfw import DataError, fetch_lfw
 from ..experiment.config import Profile
-from ..experiment.fingerprint import differences, plain, shared_settings, short_hash
-from ..experiment.runs import RunStore, run_config
+from ..experiment.fingerprint import (differences, plain, run_config, shared_settings,
+                                      short_hash)
+from ..experiment.runs import RunStore
 from ..experiment.study import finished, select
 from .protocol import (CV_FOLDS, MIN_GALLERY, PER_PROBE_COLUMNS, RECOGNISERS, RECORDS, SEED,
                        kept_features, profile_strength, ranks, recognition_protocol,

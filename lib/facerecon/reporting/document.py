@@ -8,9 +8,11 @@ the layout needs flafter and pdflscape, the fonts lmodern (Type 1): all in texli
 and -recommended."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -127,20 +129,29 @@ def write_report(folder: Path, front: str, findings: str, parts: list[tuple[str,
 
 
 def compile_pdf(tex: Path) -> Path | None:
-    """pdflatex, twice (longtables settle their widths), in the file's folder; None where there
-    is no pdflatex. A failure raises with the log's first error."""
+    """pdflatex, twice (longtables settle their widths), reading from the file's folder and
+    writing into a folder of its own beside it, whose PDF then replaces the previous one: a
+    failure (a full disk, a LaTeX error) leaves the previous PDF and nothing else, and raises
+    with the log's first error. None where there is no pdflatex."""
     engine = shutil.which("pdflatex")
     if engine is None:
         return None
-    for _ in range(2):
-        done = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", tex.name],
-                              cwd=tex.parent, capture_output=True, text=True)
-        if done.returncode:
-            error = next((line for line in done.stdout.splitlines() if line.startswith("!")),
-                         done.stdout[-300:])
-            raise io.OutputError(f"pdflatex could not compile {tex}: {error}")
-    for suffix in (".aux", ".log", ".out"):
-        tex.with_suffix(suffix).unlink(missing_ok=True)
+    try:
+        build = Path(tempfile.mkdtemp(prefix=".pdflatex-", dir=tex.parent))
+    except OSError as error:
+        raise io.output_error(tex.parent, error) from None
+    try:
+        for _ in range(2):
+            done = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error",
+                                   f"-output-directory={build.name}", tex.name],
+                                  cwd=tex.parent, capture_output=True, text=True)
+            if done.returncode:
+                error = next((line for line in done.stdout.splitlines()
+                              if line.startswith("!")), done.stdout[-300:])
+                raise io.OutputError(f"pdflatex could not compile {tex}: {error}")
+        os.replace(build / tex.with_suffix(".pdf").name, tex.with_suffix(".pdf"))
+    finally:
+        shutil.rmtree(build, ignore_errors=True)
     return tex.with_suffix(".pdf")
 
 
@@ -255,12 +266,14 @@ def write_report_tex(results: Path, figures: Path, profile, findings: dict, lege
                         [p for p in parts if p[1]])
 
 
-def compile_report(results: Path) -> str:
-    """report.pdf from results/report.tex where pdflatex exists; one line saying what happened
-    (the tables and figures stand without it: the PDF is a convenience)."""
+def compile_report(results: Path) -> tuple[str, bool]:
+    """report.pdf from results/report.tex where pdflatex exists: one line saying what happened,
+    and whether it failed (the previous report.pdf then stands)."""
     tex = results / "report.tex"
     try:
         pdf = compile_pdf(tex)
     except io.OutputError as error:
-        return f"report.pdf not built: {error}"
-    return f"report:  {pdf}" if pdf else f"report:  {tex} (no pdflatex here to build the PDF)"
+        return f"report.pdf not built (the previous one stands): {error}", True
+    if pdf is None:
+        return f"report:  {tex} (no pdflatex here to build the PDF)", False
+    return f"report:  {pdf}", False
