@@ -2,6 +2,8 @@
 bundled detector and cropped like LFW, obfuscated as the run was trained, reconstructed and
 scored; images without a usable face are skipped with one line each and the rest go on."""
 import random
+import subprocess
+import sys
 
 import cv2
 import numpy as np
@@ -60,7 +62,7 @@ def test_the_detector_finds_lfw_faces_where_the_crop_assumes(lfw_photos):
     boxes = []
     for path in lfw_photos:
         try:
-            boxes.append(reconstruct.face_box(read(path), path))
+            boxes.append(reconstruct.face_box(cv2.imread(str(path)), path))
         except reconstruct.NotAFace:
             continue
     assert len(boxes) >= 0.95 * len(lfw_photos)
@@ -200,3 +202,26 @@ def test_images_sharing_a_name_are_each_written_under_a_name_of_their_own(weight
     assert sorted(p.name for p in out.glob("*.png")) == [
         f"a_face_jpg__{made_by}", f"b_face_jpg__{made_by}", f"b_face_png__{made_by}"]
     assert "3 of 3 image(s) reconstructed" in capsys.readouterr().out
+
+
+LARGE_PHOTO = """
+import resource, sys
+from facerecon.app import reconstruct
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+face = reconstruct.face_of(reconstruct.Path(sys.argv[1]))
+print(face.shape, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
+"""
+
+
+def test_a_large_photo_is_cropped_within_the_memory_of_the_photo_itself(lfw_photos, tmp_path):
+    """An 8000x8000 photograph (192 MB decoded) peaked at 4.6 GB: the detector now searches a
+    smaller copy and only the crop is padded. Measured in a process of its own, above what its
+    imports take."""
+    large = tmp_path / "large.jpg"
+    cv2.imwrite(str(large), cv2.resize(cv2.imread(str(lfw_photos[0])), (8000, 8000),
+                                       interpolation=cv2.INTER_CUBIC))
+    done = subprocess.run([sys.executable, "-c", LARGE_PHOTO, str(large)], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    shape, added_mib = done.stdout.rsplit(" ", 1)
+    assert shape == "(62, 47, 3)" and int(added_mib) < 512, done.stdout

@@ -8,6 +8,9 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -17,7 +20,7 @@ import pytest
 from support import assert_records_match, synthetic_arrays, trained_alone
 
 from facerecon.experiment.config import RunConfig, load_profile
-from facerecon.training import cluster, executors, schedule
+from facerecon.training import cluster, executors, schedule, worker
 from facerecon.training.worker import DatasetCache
 from facerecon.experiment.runs import RunStore
 
@@ -78,6 +81,21 @@ def test_a_pool_process_killed_mid_run_is_replaced_and_its_run_published_once(tm
     store = RunStore(tmp_path, PROFILE)
     assert store.keys_found() == [RUNS[0].key] and store.status(RUNS[0].key) == "finished"
     assert not list(store.runs_dir.glob(".*.partial"))
+    # the killed process's own run folder went with the retry that replaced it
+    assert not list(Path(tempfile.gettempdir()).glob(f"{worker.RUN_FOLDER}{killed[0]}-*"))
+
+
+def test_a_dead_workers_run_folder_is_removed_and_a_live_ones_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    dead = tmp_path / f"{worker.RUN_FOLDER}{ended.stdout.strip()}-x1" / "runs" / ".a.partial"
+    live = tmp_path / f"{worker.RUN_FOLDER}{os.getpid()}-x2" / "runs" / ".b.partial"
+    other = tmp_path / "facerecon-kernels-x3"
+    for folder in (dead, live, other):
+        folder.mkdir(parents=True)
+    assert worker.remove_orphaned_run_folders() == [dead.parents[1]]
+    assert live.exists() and other.exists() and not dead.parents[1].exists()
 
 
 def test_a_failing_run_is_recorded_and_the_others_go_on(tmp_path, capsys):

@@ -156,6 +156,10 @@ def test_two_schedulers_on_one_results_root_neither_duplicate_nor_corrupt_a_run(
                  for line in out.splitlines()
                  if line.startswith("[") and ": finished: test PSNR" in line]
     assert sorted(published) == sorted(ran["key"]), outputs
+    # and each counts only its own as finished: the other's are "finished elsewhere"
+    counted = [int(line.split(": ", 1)[1].split(" finished")[0]) for out in outputs
+               for line in out.splitlines() if line.startswith("8 run(s): ")]
+    assert len(counted) == 2 and sum(counted) == 8, outputs
     assert not list(store.runs_dir.glob(".*.partial"))
 
 

@@ -53,19 +53,21 @@ DETECTOR = "haarcascade_frontalface_default.xml"
 LFW_BOX = (125.5, 125.0, 114.0)
 # The smallest face box whose crop is not upsampled on the way to the 62x47 face.
 MIN_FACE = round(LFW_BOX[2] * LFW_FACE[1] / (LFW_CROP[1].stop - LFW_CROP[1].start))
+WINDOW = 24         # DETECTOR's window, px: the smallest face it finds
+DETECT_SIDE = 1600  # a larger photograph is searched at this size on its longer side
 
 
 class NotAFace(ValueError):
     """An image that cannot be reconstructed: unreadable, no face found, or a face too small."""
 
 
-def read_rgb(path: Path) -> np.ndarray:
+def read_bgr(path: Path) -> np.ndarray:
     if not path.exists():
         raise NotAFace(f"{path}: no such image or folder")
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if image is None:
         raise NotAFace(f"{path}: not an image OpenCV can read")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    return image
 
 
 @functools.cache
@@ -79,15 +81,24 @@ def detector() -> cv2.CascadeClassifier:
 
 
 def face_box(image: np.ndarray, path: Path) -> tuple[float, float, float]:
-    """The largest frontal face DETECTOR finds: (centre x, centre y, width) in pixels."""
-    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    """The largest frontal face DETECTOR finds in a BGR image: (centre x, centre y, width) in its
+    pixels. A larger photograph is searched at DETECT_SIDE px, so that memory stays that of the
+    photograph itself (the detector on an 8000 px photograph took 4 GB); a face too small to be
+    found there is said with the size needed."""
+    scale = min(1.0, DETECT_SIDE / max(image.shape[:2]))
+    searched = image if scale == 1.0 else cv2.resize(image, None, fx=scale, fy=scale,
+                                                     interpolation=cv2.INTER_AREA)
+    gray = cv2.cvtColor(searched, cv2.COLOR_BGR2GRAY)
     found = detector().detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5) \
-        if min(gray.shape) >= 24 else ()  # the detector's window is 24x24
+        if min(gray.shape) >= WINDOW else ()
     if len(found) == 0:
-        raise NotAFace(f"no face found in {path}")
-    x, y, w, h = max(found, key=lambda box: box[2] * box[3])
+        smallest = "" if scale == 1.0 else (
+            f" (a photograph this large is searched at {DETECT_SIDE} px on its longer side: a "
+            f"face under {WINDOW / scale:.0f} px is not found there; crop it closer)")
+        raise NotAFace(f"no face found in {path}{smallest}")
+    x, y, w, h = (value / scale for value in max(found, key=lambda box: box[2] * box[3]))
     if w < MIN_FACE:
-        raise NotAFace(f"{path}: the face found is {w} px wide; at least {MIN_FACE} px are needed "
+        raise NotAFace(f"{path}: the face found is {w:.0f} px wide; at least {MIN_FACE} px are needed "
                        "(smaller faces would be upsampled)")
     return x + w / 2, y + h / 2, float(w)
 
@@ -100,9 +111,9 @@ def lfw_crop_of(image: np.ndarray, box: tuple[float, float, float]) -> np.ndarra
     top, bottom = (round(box[1] + (v - LFW_BOX[1]) * scale) for v in (rows.start, rows.stop))
     left, right = (round(box[0] + (u - LFW_BOX[0]) * scale) for u in (cols.start, cols.stop))
     height, width = image.shape[:2]
-    pad = max(0, -top, -left, bottom - height, right - width)
-    padded = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-    return padded[top + pad:bottom + pad, left + pad:right + pad]
+    inside = image[max(top, 0):min(bottom, height), max(left, 0):min(right, width)]
+    return cv2.copyMakeBorder(inside, max(0, -top), max(0, bottom - height), max(0, -left),
+                              max(0, right - width), cv2.BORDER_REPLICATE)
 
 
 def centre_crop(image: np.ndarray, path: Path) -> np.ndarray:
@@ -123,9 +134,10 @@ def centre_crop(image: np.ndarray, path: Path) -> np.ndarray:
 def face_of(path: Path, obfuscated: bool = False) -> np.ndarray:
     """A photograph's face as the pipeline's 62x47 RGB face (uint8): found by the detector and
     cropped like LFW, or, for an already obfuscated face, centre-cropped. NotAFace otherwise."""
-    image = read_rgb(path)
+    image = read_bgr(path)
     face = centre_crop(image, path) if obfuscated else lfw_crop_of(image, face_box(image, path))
-    return cv2.resize(face, LFW_FACE[::-1], interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(cv2.resize(face, LFW_FACE[::-1], interpolation=cv2.INTER_AREA),
+                        cv2.COLOR_BGR2RGB)
 
 
 def scaler_for(profile) -> MinMaxScaler:

@@ -51,7 +51,8 @@ class Outcome:
 
     total: int
     started: float = field(default_factory=time.monotonic)
-    status: dict[str, str] = field(default_factory=dict)  # key -> finished/failed/busy/lost
+    # key -> finished (here), failed, lost, busy or finished elsewhere (by another process)
+    status: dict[str, str] = field(default_factory=dict)
     retries: int = 0
 
     def settle(self, key: str, status: str, said: str) -> None:
@@ -64,7 +65,7 @@ class Outcome:
 
     def counts(self) -> dict[str, int]:
         counted = {s: list(self.status.values()).count(s)
-                   for s in ("finished", "failed", "lost", "busy")}
+                   for s in ("finished", "failed", "lost", "busy", "finished elsewhere")}
         counted["not started"] = self.total - len(self.status)
         return counted
 
@@ -109,10 +110,11 @@ def schedule_runs(runs: list[RunConfig], store: RunStore, executor, force: bool 
             while pending and len(in_flight) < executor.slots and not late:
                 run = pending.pop(0)
                 claim = claimed(run, store, force)
-                if isinstance(claim, str):
-                    outcome.settle(run.key, claim, "skipped: " + (
-                        "another process is training it" if claim == "busy"
-                        else "another process finished it"))
+                if isinstance(claim, str):  # another process's run: never counted as this one's
+                    outcome.settle(run.key, "busy" if claim == "busy" else "finished elsewhere",
+                                   "skipped: " + ("another process is training it"
+                                                  if claim == "busy"
+                                                  else "another process finished it"))
                     continue
                 in_flight[executor.submit(run)] = (run, 1, claim)
             if late and pending:

@@ -10,6 +10,8 @@ May import: core, experiment, data, experiment.runs, training.train, training.be
 """
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from io import BytesIO
@@ -42,6 +44,7 @@ class DatasetCache:
         return ray.get(held)
 
 
+RUN_FOLDER = "facerecon-run-"  # a task's results root in the temporary folder: <RUN_FOLDER><pid>-...
 _datasets: dict[tuple[str, str, str], Dataset] = {}  # (cache, profile, split): the worker's own
 _threads: list[int] = []  # the thread count set in this worker, once
 
@@ -76,9 +79,33 @@ def train_task(config: RunConfig, profile: Profile, cache: DatasetCache,
 
     start_task(threads)
     dataset = dataset_of(profile, config.split, cache)
-    with tempfile.TemporaryDirectory(prefix="facerecon-run-") as root:
+    remove_orphaned_run_folders()
+    with tempfile.TemporaryDirectory(prefix=f"{RUN_FOLDER}{os.getpid()}-") as root:
         train_run(config, dataset, root, force=True, verbose=0)
         return RunStore(Path(root), profile).packed(config.key)
+
+
+def remove_orphaned_run_folders() -> list[Path]:
+    """Removes the run folders of this machine's workers that died mid-run (killed, out of
+    memory: their folder names their process, and no such process is alive); a worker of a
+    live process keeps its own. Returns what it removed."""
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{RUN_FOLDER}*-*"):
+        pid = folder.name[len(RUN_FOLDER):].split("-")[0]
+        if pid.isdigit() and not alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def bench_task(arch: str, profile: Profile, steps: int, threads: int) -> tuple[float, str]:
