@@ -286,7 +286,7 @@ class RunStore:
             if status == "failed":
                 row["reason"] = json.loads((self.folder(key) / "failed.json").read_text())["reason"]
             elif status == "incomplete":
-                row["reason"] = "interrupted before metrics.json: the next run trains it again"
+                row["reason"] = "no metrics.json yet: training now, or interrupted (trained again)"
             rows.append({"key": key, **row, "status": status})
         frame = pd.DataFrame(rows, columns=None if rows else [*RUN_FIELDS, "profile", "status"])
         for column in run_columns():
