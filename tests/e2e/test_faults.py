@@ -381,6 +381,10 @@ def test_a_results_root_without_runs_is_said_not_reported(tmp_path, capsys, comm
     assert cli.main([*command, "--profile", "smoke", "--results-root", str(tmp_path)]) == 2
     assert f"no runs of profile smoke under {tmp_path}" in one_line_error(capsys)
     assert not (tmp_path / "smoke" / "tables").exists()
+    a_file = tmp_path / "results.csv"
+    a_file.write_text("not a folder")
+    assert cli.main([*command, "--profile", "smoke", "--results-root", str(a_file)]) == 2
+    assert f"results root {a_file} is a file, not a folder" in one_line_error(capsys)
 
 
 @pytest.fixture
