@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from support import ROOT, TIMES, descendants, synthetic_arrays, training_workers
+from support import ROOT, TIMES, synthetic_arrays, training_workers
 
 from facerecon.data.dataset import dataset_from_arrays
 from facerecon.experiment.config import RunConfig, load_profile
@@ -161,42 +161,6 @@ def test_two_schedulers_on_one_results_root_neither_duplicate_nor_corrupt_a_run(
                for line in out.splitlines() if line.startswith("8 run(s): ")]
     assert len(counted) == 2 and sum(counted) == 8, outputs
     assert not list(store.runs_dir.glob(".*.partial"))
-
-
-def test_ray_ending_under_the_scheduler_is_one_line_and_keeps_the_finished_runs(lfw_home,
-                                                                              tmp_path):
-    """Killing Ray's dashboard agent ends the local node, and Ray then ends the driver with
-    status 1: the scheduler says so first in one line of its own, the runs it published stay,
-    and no process of it is left."""
-    command = [sys.executable, "-m", "facerecon", "schedule", "--profile", "smoke", "--arch",
-               "simple_cnn,srresnet", "--loss", "l2,l1", "--split", "random",
-               "--results-root", str(tmp_path)]
-    env = {**os.environ, "LFW_HOME": str(lfw_home)}
-    env.pop("RAY_ADDRESS", None)
-    scheduler = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                 text=True, env=env)
-    said = []
-    for line in scheduler.stdout:  # until the first run is published
-        said.append(line)
-        if ": finished: test PSNR" in line:
-            break
-    agents = [pid for pid in descendants(scheduler.pid)
-              if Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"ray::DashboardAgent")]
-    assert agents, "".join(said)
-    below = descendants(scheduler.pid)
-    os.kill(agents[0], signal.SIGKILL)
-    said.append(scheduler.communicate(timeout=120)[0])
-    output = "".join(said)
-    assert scheduler.returncode == 1, output
-    assert ("error: Ray's local node ended under this command (its raylet or an agent of it "
-            "was stopped); finished runs are kept") in output
-    store = RunStore(tmp_path, PROFILE)
-    published = [line.split("] ", 1)[1].split(":")[0] for line in output.splitlines()
-                 if line.startswith("[") and ": finished: test PSNR" in line]
-    assert published and all(store.status(key) == "finished" for key in published)
-    assert not list(store.runs_dir.glob(".*.partial"))
-    time.sleep(2)
-    assert not [pid for pid in below if Path(f"/proc/{pid}").exists()], "Ray left processes"
 
 
 def test_a_bad_address_is_one_line(tmp_path):

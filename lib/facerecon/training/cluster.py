@@ -14,9 +14,7 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
-import threading
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -86,55 +84,10 @@ def ray_session(address: str | None):
     # Ray's core installs a handler that aborts on SIGTERM; this process's own handler (stop
     # as Ctrl-C does: cli.stop_cleanly_on_sigterm) comes back.
     signal.signal(signal.SIGTERM, handler)
-    watched = threading.Event()
-    if not address:
-        threading.Thread(target=watch_local_node, args=(watched,), daemon=True).start()
     try:
         yield describe(f"the Ray cluster at {address}" if address else "a local Ray instance")
     finally:
-        watched.set()
         ray.shutdown()
-
-
-def watch_local_node(done: threading.Event, every_s: float = 0.02) -> None:
-    """A local instance's raylet ends with its dashboard or runtime-env agent (killed, out of
-    memory), and Ray then ends this process at once with status 1 and nothing of its own. Say
-    what happened first, in one line, and end it so. Finished runs are published already; a run
-    in flight lives in its worker's folder, never half in the results root, and its lock goes
-    with this process."""
-    import ray
-
-    node = getattr(ray._private.worker, "_global_node", None)
-    raylets = [p.process.pid for p in getattr(node, "all_processes", {}).get("raylet", [])]
-    while raylets and not done.wait(every_s):
-        watched = raylets + [pid for pid in children(raylets[0]) if agent(pid)]
-        if not all(running(pid) for pid in watched):
-            print("error: Ray's local node ended under this command (its raylet or an agent "
-                  "of it was stopped); finished runs are kept, the runs in flight were not "
-                  "published: run the same command again to go on", file=sys.stderr, flush=True)
-            os._exit(1)
-
-
-def children(pid: int) -> list[int]:
-    return [int(p) for p in (Path("/proc") / str(pid) / "task" / str(pid) / "children")
-            .read_text().split()] if running(pid) else []
-
-
-def agent(pid: int) -> bool:
-    """Whether the process is one of the raylet's agents (not a worker, which may come and go)."""
-    try:
-        return (Path("/proc") / str(pid) / "cmdline").read_bytes().startswith(
-            (b"ray::DashboardAgent", b"ray::RuntimeEnvAgent"))
-    except OSError:
-        return False
-
-
-def running(pid: int) -> bool:
-    """Alive and not a zombie (an agent killed stays one until its raylet reaps it)."""
-    try:
-        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
 
 
 def describe(which: str) -> str:
