@@ -5,7 +5,7 @@ import json
 import papermill
 import pytest
 
-from facerecon.app import notebook, pipeline, views
+from facerecon.app import execution, notebook, pipeline, views
 from facerecon.app.pipeline import ArchitectureNotebookParams
 from facerecon.core.checks import ConfigError
 from facerecon.core.io import PROJECT_ROOT
@@ -91,9 +91,9 @@ def test_notebooks_get_project_folders_as_relative_paths(tmp_path):
                           PROJECT_ROOT / "figures", None)
     assert {s.parameters["results_root"] for s in steps} == {"../results"}
     assert steps[0].parameters["figures_root"] == "../figures"
-    assert pipeline.portable(pipeline.NOTEBOOKS / "90_comparison.ipynb") == \
+    assert execution.portable(pipeline.NOTEBOOKS / "90_comparison.ipynb") == \
         "notebooks/90_comparison.ipynb"
-    assert pipeline.portable(tmp_path) == str(tmp_path)  # outside the project: as it is
+    assert execution.portable(tmp_path) == str(tmp_path)  # outside the project: as it is
 
 
 def test_the_strength_sweep_runs_where_its_network_and_loss_do():

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from facerecon.app import cli, pipeline
+from facerecon.app import cli, execution, pipeline
 from facerecon.core import io
 from facerecon.core.checks import ConfigError
 from facerecon.data import lfw
@@ -248,7 +248,7 @@ def test_a_notebook_cut_short_keeps_the_executed_copy(tmp_path, monkeypatch):
     import papermill
 
     output = tmp_path / "90_comparison.ipynb"
-    good = (pipeline.NOTEBOOKS / "90_comparison.ipynb").read_text()
+    good = (execution.NOTEBOOKS / "90_comparison.ipynb").read_text()
     output.write_text(good)
 
     def cut_short(source, partial, **kwargs):
@@ -256,7 +256,7 @@ def test_a_notebook_cut_short_keeps_the_executed_copy(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(papermill, "execute_notebook", cut_short)
-    failed = pipeline.execute([pipeline.Step("90_comparison.ipynb", {}, output)])
+    failed = execution.execute([execution.Step("90_comparison.ipynb", {}, output)])
     assert failed == ["90_comparison"] and output.read_text() == good
     assert [p.name for p in tmp_path.iterdir()] == [output.name]
 

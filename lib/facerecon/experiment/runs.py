@@ -132,23 +132,22 @@ class RunStore:
     def cached(self, key: str, wanted: dict) -> dict | None:
         """The finished run's metrics if its fingerprint is the wanted one (and its records
         are whole: a damaged run is trained again)."""
-        if self.status(key) != "finished":
-            return None
-        try:
-            metrics = self.metrics(key)
-        except ValueError:  # metrics.json cut short
-            return None
-        if record_damage(self.folder(key), metrics):
+        metrics, _ = self.whole_metrics(key)
+        if metrics is None:
             return None
         return metrics if same_fingerprint(stored_fingerprint(metrics), wanted) else None
 
-    def unreadable(self, key: str) -> str | None:
-        """What makes a finished run's records unusable (damage), metrics.json included."""
+    def whole_metrics(self, key: str) -> tuple[dict | None, str | None]:
+        """A finished run's metrics.json where its records are whole, else None and what is
+        wrong with them (record_damage; metrics.json cut short); (None, None) if unfinished."""
+        if self.status(key) != "finished":
+            return None, None
         try:
             metrics = self.metrics(key)
         except ValueError as error:
-            return f"metrics.json cannot be read ({error})"
-        return record_damage(self.folder(key), metrics)
+            return None, f"metrics.json cannot be read ({error})"
+        trouble = record_damage(self.folder(key), metrics)
+        return (None, trouble) if trouble else (metrics, None)
 
     def start(self, key: str, run_fingerprint: dict) -> Path:
         """A fresh staging folder, where the run's records grow until it ends; config.json."""
@@ -238,8 +237,9 @@ class RunStore:
 
     def run_fields(self, key: str) -> dict:
         """The run fields of a folder's records (whole metrics.json, else config.json), or {}."""
-        if self.status(key) == "finished" and not self.unreadable(key):
-            return self.metrics(key)
+        metrics, _ = self.whole_metrics(key)
+        if metrics is not None:
+            return metrics
         config = self.folder(key) / "config.json"
         return json.loads(config.read_text())["run"] if config.exists() else {}
 
@@ -264,11 +264,11 @@ class RunStore:
         rows = []
         for key in list(expected) + others:
             status = self.status(key)
-            if status == "finished" and (trouble := self.unreadable(key)):
+            metrics, trouble = self.whole_metrics(key)
+            if trouble:
                 fields = expected[key].as_dict() if key in expected else self.run_fields(key)
                 status, row = "damaged", {**fields, "reason": trouble}
-            elif status == "finished":
-                metrics = self.metrics(key)
+            elif metrics is not None:
                 own = holds_its_own_run(key, metrics)
                 changed = self.changes(metrics) if own else []
                 for record in ("fingerprint", "identity"):
