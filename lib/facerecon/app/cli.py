@@ -35,6 +35,7 @@ from ..core.io import PROJECT_ROOT, OutputError
 from ..data.lfw import DataError
 from ..experiment.config import (ARCHITECTURE_NAMES, LOSS_NAMES, OBFUSCATION_NAMES, PROFILE_NAMES,
                                  SPLIT_NAMES, STRATEGIES, STUDY_ARCHITECTURES, load_profile)
+from . import supervisor
 from .commands import (baselines_command, bench_command, calibrate_command, job_command,
                        lockstep_command, models_command, prepare_command, recognise_command,
                        reconstruct_command, report_command, run_command, schedule_command,
@@ -57,6 +58,8 @@ def default_profile() -> str:
 
 
 LISTED = "comma list or 'all' of: "
+# Commands that may start a local Ray instance, which can end them unannounced (supervisor.py).
+STARTS_RAY = ("schedule", "run")
 
 
 def shared_options() -> argparse.Namespace:
@@ -241,6 +244,9 @@ def main(argv=None) -> int:
         args.parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         if argv is None:  # the command line, not a caller inside Python
+            if args.command in STARTS_RAY and not supervisor.supervised():
+                return supervisor.run_as_child([sys.executable, "-m", "facerecon",
+                                                *sys.argv[1:]])
             stop_cleanly_on_sigterm()
         if hasattr(args, "profile"):  # read (and checked whole) once, before any work starts
             args.profile = load_profile(args.profile or default_profile())
