@@ -97,7 +97,7 @@ def test_a_network_that_restores_leads_and_is_set_beside_the_best_baseline():
     assert psnr["verdict"] == "resolved on 2 seeds"
     answer = findings.answer_text(table, evidence_of(networks).significance)
     assert "SSIM leads most often: in 3 of the 3 decided cells where a network beats its " \
-           "obfuscated input; 3 of those leads are resolved against L2." in answer
+           "obfuscated input, 3 of them resolved against L2." in answer
     assert "better in 2 of the 3 cells with a lead; in the other cell Wiener deconvolution is " \
            "better" in answer
 
@@ -202,3 +202,20 @@ def test_every_configuration_below_its_input_is_named_with_both_numbers():
     assert said == ("- Configurations that do not beat their obfuscated input (mean over seeds) "
                     "— test PSNR, 1 of 6: Simple CNN SSIM blurred (24.00 dB against 25.00 dB); "
                     "test SSIM, none of 6; test ID distance, none of 6.")
+
+
+def test_the_headline_counts_the_leaders_resolved_leads_apart_from_all_and_names_a_tie():
+    def table(leads: list[tuple[str, str]]) -> pd.DataFrame:
+        return pd.DataFrame({"best_loss": [loss for loss, _ in leads],
+                             "verdict": [verdict for _, verdict in leads]})
+
+    one = findings.headline_text(table([("ssim", "resolved on 2 seeds"),
+                                        ("ssim", "not resolved on 2 seeds"),
+                                        ("l1", "resolved on 2 seeds")]))
+    assert one.startswith("SSIM leads most often: in 2 of the 3 decided cells where a network "
+                          "beats its obfuscated input, 1 of them resolved against L2; of all 3 "
+                          "leads, 2 are resolved against L2.")
+    tie = findings.headline_text(table([("ssim", "resolved on 2 seeds"),
+                                        ("l1", "not resolved on 2 seeds")]))
+    assert tie.startswith("SSIM and L1 lead most often: in 1 each of the 2 decided cells")
+    assert "1 of these resolved against L2." in tie and "of all" not in tie

@@ -168,11 +168,18 @@ def headline_text(table: pd.DataFrame) -> str:
         top = decided["best_loss"].value_counts()
         resolved = decided["verdict"].str.startswith("resolved")
         within = decided["verdict"].str.endswith(WITHIN_SEED_RANGE)
-        headline = (f"{LOSSES[top.index[0]].label} leads most often: in {top.iloc[0]} of the "
-                    f"{len(decided)} decided cells where a network beats its obfuscated input; "
-                    f"{int(resolved.sum())} of those leads are resolved against L2"
-                    + (f" ({int(within.sum())} {WITHIN_SEED_RANGE})" if within.any() else "")
-                    + ".")
+        first = list(top.index[top == top.iloc[0]])  # a tie names every loss in it
+        theirs = decided["best_loss"].isin(first)
+        names = " and ".join(LOSSES[loss].label for loss in first)
+        headline = (f"{names} {'leads' if len(first) == 1 else 'lead'} most often: in "
+                    f"{top.iloc[0]}{'' if len(first) == 1 else ' each'} of the {len(decided)} "
+                    f"decided cells where a network beats its obfuscated input, "
+                    f"{int((theirs & resolved).sum())} of {'them' if len(first) == 1 else 'these'}"
+                    " resolved against L2")
+        if theirs.sum() < len(decided):  # the other losses' leads
+            headline += (f"; of all {len(decided)} leads, {int(resolved.sum())} are resolved "
+                         "against L2")
+        headline += (f" ({int(within.sum())} {WITHIN_SEED_RANGE})" if within.any() else "") + "."
         if len(decided) < len(table):
             headline += f" {len(table) - len(decided)} of the {cells} are open."
         if unrestored:
