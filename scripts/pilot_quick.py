@@ -22,7 +22,7 @@ from facerecon.core import io
 from facerecon.data.dataset import load_dataset
 from facerecon.experiment.config import RunConfig, load_profile
 from facerecon.experiment.runs import RunStore
-from facerecon.reporting.completeness import GAIN_EPOCHS, last_gain
+from facerecon.experiment.convergence import GAIN_EPOCHS, last_gain
 from facerecon.reporting.readme import with_block
 from facerecon.training.train import train_run
 

@@ -219,3 +219,22 @@ def test_the_headline_counts_the_leaders_resolved_leads_apart_from_all_and_names
                                         ("l1", "not resolved on 2 seeds")]))
     assert tie.startswith("SSIM and L1 lead most often: in 1 each of the 2 decided cells")
     assert "1 of these resolved against L2." in tie and "of all" not in tie
+
+
+def test_the_findings_difference_is_marked_resolved_and_within_its_seed_range_in_an_open_cell():
+    """The paired verdict of the difference shown stands while its cell waits: '*' where it is
+    resolved against L2, '*†' where it is also smaller than its seed range."""
+    def difference(margin: float) -> str:
+        evidence = evidence_of(networks_with("psnr_ssim", margin), missing={"ssim": 2},
+                               resolved_beyond=0.001)
+        table = leaders.findings_table(evidence)
+        assert cell(table, "psnr")["verdict"].startswith("open: waits for 2 runs")
+        return leaders.printed(table).loc[table.index[table["measure"] == "psnr"][0],
+                                          "Difference from L2 [95% interval]"]
+
+    assert difference(1.0) == "PSNR+SSIM − L2: +1.00 [0.99, 1.01] dB*"
+    assert difference(0.015) == "PSNR+SSIM − L2: +0.02 [0.01, 0.03] dB*†"
+    unresolved = evidence_of(networks_with("psnr_ssim", 1.0), resolved_beyond=5.0)
+    table = leaders.findings_table(unresolved)
+    assert leaders.printed(table).loc[table.index[table["measure"] == "psnr"][0],
+                                      "Difference from L2 [95% interval]"].endswith("dB")

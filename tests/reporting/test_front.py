@@ -64,9 +64,10 @@ def test_the_abstract_is_written_from_the_findings_and_the_spread_over_seeds():
     assert "7 of 12 runs exist, 5 missing." in abstract and "random split" not in abstract
     assert "2 of the 3 leads rest on a single seed." in abstract
     assert "fewer than 2 seeds" in abstract
-    # standard deviations over seeds: 0.71 and 1.41 dB; the single-seed configuration has none
-    assert ("the standard deviation of test PSNR over seeds is 1.06 dB at the median of the 2 "
-            "configurations with 2 or more seeds (at most 1.41 dB)") in abstract
+    # seed ranges, as the findings set beside each effect: 1 and 2 dB; none with a single seed
+    assert ("the seed range of test PSNR (the largest minus the smallest of a configuration's "
+            "per-seed means) is 1.50 dB at the median of the 2 configurations with 2 or more "
+            "seeds (at most 2.00 dB)") in abstract
 
 
 def test_with_one_seed_everywhere_the_abstract_says_the_spread_is_unknown():

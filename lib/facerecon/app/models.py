@@ -24,6 +24,7 @@ from ..core import io
 from ..core.checks import ConfigError
 from ..core.io import PROJECT_ROOT
 from ..experiment.config import PROFILE_NAMES, Profile, load_profile
+from ..experiment.convergence import ending
 from ..experiment.runs import RUN_FIELDS, RunStore
 from ..experiment.study import finished
 
@@ -34,7 +35,7 @@ SUFFIX = ".weights.h5"
 # the network's size and are of no use to a network that only infers.
 NOT_COPIED = ("optimizer",)
 INDEX_COLUMNS = ("name", "profile", "key", "architecture", "loss", "obfuscation", "seed",
-                 "resolution", "selection", "epoch", "val_psnr", "val_ssim", "test_psnr",
+                 "resolution", "selection", "epoch", "ended", "val_psnr", "val_ssim", "test_psnr",
                  "test_ssim", "code_version", "device", "bytes")
 
 
@@ -127,6 +128,7 @@ def index_row(store: RunStore, key: str, weights: Path, selection: str) -> dict:
             **{field: metrics[field] for field in ("architecture", "loss", "obfuscation")},
             "seed": int(metrics["seed"]), "resolution": f"{profile.height}x{profile.width}",
             "selection": selection, "epoch": int(epoch["epoch"]),
+            "ended": ending(store.history(key), bool(metrics.get("stopped_early"))),
             "val_psnr": f"{epoch['val_psnr']:.2f}", "val_ssim": f"{epoch['val_ssim']:.4f}",
             "test_psnr": f"{metrics['test_psnr']:.2f}", "test_ssim": f"{metrics['test_ssim']:.4f}",
             "code_version": metrics.get("code_version", ""), "device": metrics.get("device", ""),

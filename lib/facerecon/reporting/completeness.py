@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..experiment.convergence import GAIN_DB, GAIN_EPOCHS, still_gaining
 from ..experiment.study import finished
 from .evidence import Evidence
 
@@ -50,22 +51,6 @@ def seed_device_text(runs: pd.DataFrame) -> str:
                      for seed, names in devices.items())
     return (f"Each seed trained on its own devices ({said}), so a seed range here also holds "
             "any difference between those devices and the code versions they ran.")
-
-
-# A run that ended at the epoch cap with its validation PSNR still rising by more than GAIN_DB
-# over its last GAIN_EPOCHS epochs had not converged.
-GAIN_EPOCHS, GAIN_DB = 5, 0.1
-
-
-def last_gain(history: pd.DataFrame) -> float:
-    """How much a run's validation PSNR rose over its last GAIN_EPOCHS (NaN: fewer epochs)."""
-    psnr = history["val_psnr"].to_numpy()
-    return float(psnr[-1] - psnr[-1 - GAIN_EPOCHS]) if len(psnr) > GAIN_EPOCHS else float("nan")
-
-
-def still_gaining(history: pd.DataFrame) -> bool:
-    """Whether a run's validation PSNR rose by more than GAIN_DB over its last GAIN_EPOCHS."""
-    return last_gain(history) > GAIN_DB
 
 
 def convergence_text(evidence: Evidence) -> str:

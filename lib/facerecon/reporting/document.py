@@ -19,10 +19,12 @@ import pandas as pd
 
 from ..axes.architectures import ARCHITECTURES
 from ..axes.losses import LOSSES
+from ..axes.measures import TABLE_MEASURES
 from ..axes.obfuscation import OBFUSCATIONS
 from ..core import io
 from . import front
 from .latex import text
+from .leaders import FIGURE_MEASURE
 from .plots import COLUMN_SUFFIX, is_face_grid, is_page_wide
 
 PREAMBLE = r"""\documentclass[10pt]{article}
@@ -190,7 +192,9 @@ def figure_caption(stem: str) -> str:
     if stem.startswith("reconstructions_") and stem.endswith("_best_loss"):
         arch = stem[len("reconstructions_"):-len("_best_loss")]
         return (f"Test faces reconstructed by the {ARCHITECTURES[arch].label} under its best "
-                "loss: original, obfuscated, reconstructed.")
+                f"loss per obfuscation by mean test {TABLE_MEASURES[FIGURE_MEASURE].label} over "
+                "seeds (the findings' pick), shown from its lowest seed: original, obfuscated, "
+                "reconstructed.")
     return stem.replace("_", " ")
 
 

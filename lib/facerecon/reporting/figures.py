@@ -18,6 +18,7 @@ from ..experiment.runs import RunStore
 from ..experiment.study import finished, select
 from . import face_plots, identity_plots, leaders, plots, result_plots
 from .evidence import Evidence
+from .leaders import FIGURE_MEASURE
 from .tables import baseline_rows, model_row
 
 
@@ -67,9 +68,6 @@ def reconstruction_rows(store: RunStore, arch: str, runs: dict[str, tuple[str, i
     return [[tile(shown, 0, i), *(tile(t, r, i) for t in tiles for r in (1, 2))]
             for i in range(n)]
 
-
-# The measure a reconstruction figure picks its loss by, as the findings rank it.
-FIGURE_MEASURE = "ssim"
 
 
 def best_runs(evidence: Evidence, arch: str) -> dict[str, tuple[str, int] | None]:

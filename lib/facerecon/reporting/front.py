@@ -16,14 +16,14 @@ from ..axes.measures import MEASURES, shown
 from ..axes.metrics import SSIM_SIGMA, SSIM_WINDOW
 from ..axes.obfuscation import OBFUSCATIONS, setting_label
 from ..core.io import PROJECT_ROOT
-from ..core.stats import CONFIDENCE, MIN_SEEDS, seed_spread
+from ..core.stats import CONFIDENCE, MIN_SEEDS
 from ..data.baselines import METHODS
 from ..data.lfw import LFW_IMAGES
 from ..experiment.config import (REFERENCE_ARCHITECTURE, REFERENCE_LOSS, STUDY_ARCHITECTURES,
                                  STUDY_LOSSES, Profile)
 from ..experiment.study import finished
 from ..recognition.protocol import MIN_GALLERY, RECOGNISERS, TOP_K
-from .evidence import VERDICT_RULE
+from .evidence import VERDICT_RULE, seed_range
 
 CITATION = PROJECT_ROOT / "CITATION.cff"
 
@@ -82,13 +82,13 @@ def counted(completeness: str) -> str:
     return completeness.split(": ", 1)[0].split(". ", 1)[0].rstrip(".") + "."
 
 
-def psnr_spread(runs: pd.DataFrame) -> pd.Series:
-    """The standard deviation of test PSNR over seeds of every configuration of the random split
-    with at least MIN_SEEDS finished seeds (the ± of every table)."""
+def psnr_seed_ranges(runs: pd.DataFrame) -> pd.Series:
+    """The seed range of test PSNR (evidence.seed_range, the spread the findings set beside each
+    effect) of every configuration of the random split with at least MIN_SEEDS finished seeds."""
     done = finished(runs, split="random")
-    spreads = done.groupby(["architecture", "loss", "obfuscation"])["test_psnr"].agg(
-        lambda values: seed_spread(values)[1])
-    return spreads.dropna()
+    ranges = done.groupby(["architecture", "loss", "obfuscation"]).apply(
+        lambda configuration: seed_range(configuration, "test_psnr"), include_groups=False)
+    return ranges.dropna()
 
 
 def seed_caveat(leads: pd.DataFrame, runs: pd.DataFrame) -> str:
@@ -99,14 +99,14 @@ def seed_caveat(leads: pd.DataFrame, runs: pd.DataFrame) -> str:
             "training noise shows only between trainings")
     said = (f"{single} of the {len(leads)} leads rest on a single seed. {rule}."
             if len(leads) else f"{rule}.")
-    spread, psnr = psnr_spread(runs), MEASURES["psnr"]
-    if spread.empty:
+    ranges, psnr = psnr_seed_ranges(runs), MEASURES["psnr"]
+    if ranges.empty:
         return (f"{said} No configuration has {MIN_SEEDS} seeds yet, so the seed-to-seed "
                 "spread that every effect must be read beside is not known.")
-    return (f"{said} Every effect must be read beside the seed-to-seed spread: the standard "
-            f"deviation of test PSNR over seeds is {shown(spread.median(), psnr)} at the median "
-            f"of the {len(spread)} configurations with {MIN_SEEDS} or more seeds (at most "
-            f"{shown(spread.max(), psnr)}).")
+    return (f"{said} Every effect must be read beside the seed-to-seed spread: the seed range of "
+            "test PSNR (the largest minus the smallest of a configuration's per-seed means) is "
+            f"{shown(ranges.median(), psnr)} at the median of the {len(ranges)} configurations "
+            f"with {MIN_SEEDS} or more seeds (at most {shown(ranges.max(), psnr)}).")
 
 
 def study_text(profile: Profile) -> str:

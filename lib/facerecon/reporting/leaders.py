@@ -14,7 +14,7 @@ from ..axes.obfuscation import OBFUSCATIONS
 from ..core.stats import MIN_SEEDS
 from ..experiment.config import REFERENCE_LOSS, STUDY_ARCHITECTURES, STUDY_LOSSES
 from ..experiment.study import select
-from .evidence import VERDICT_RULE, WITHIN_SEED_RANGE, Evidence
+from .evidence import VERDICT_RULE, WITHIN_SEED_RANGE, WITHIN_SEED_RANGE_MARK, Evidence
 
 NOT_RECORDED = "not recorded: the runs need a retrain"
 NO_RESTORATION = "no network restores here"
@@ -69,8 +69,8 @@ def effect_fields(rows: pd.DataFrame, means: pd.Series, leader: str, measure) ->
     if match.empty:
         return {}
     effect = match.iloc[0]
-    return {"against": leader, **{k: float(effect[k]) for k in
-                                  ("difference", "ci_low", "ci_high", "seed_range")}}
+    return {"against": leader, "effect_verdict": effect["verdict"],
+            **{k: float(effect[k]) for k in ("difference", "ci_low", "ci_high", "seed_range")}}
 
 
 def beyond_study_fields(rows: pd.DataFrame) -> dict:
@@ -99,8 +99,11 @@ def baseline_fields(baselines: pd.Series, name: str) -> dict:
             "best_baseline_mean": float(others[best]) if best else float("nan")}
 
 
-EMPTY_EFFECT = {"against": "", "difference": float("nan"), "ci_low": float("nan"),
-                "ci_high": float("nan"), "seed_range": float("nan")}
+# The measure a reconstruction figure picks its loss by, as the findings rank it.
+FIGURE_MEASURE = "ssim"
+
+EMPTY_EFFECT = {"against": "", "effect_verdict": "", "difference": float("nan"),
+                "ci_low": float("nan"), "ci_high": float("nan"), "seed_range": float("nan")}
 
 
 def leader_row(evidence: Evidence, arch: str, obfuscation: str, name: str) -> dict:
@@ -169,6 +172,14 @@ def difference_shown(difference: float, low: float, high: float, measure) -> str
     return f"{difference:+.{d}f} [{low:.{d}f}, {high:.{d}f}]{unit}"
 
 
+def resolved_mark(row) -> str:
+    """'*' where the difference shown is resolved against L2 (a pairwise verdict, which stands
+    while its cell is open), '*†' where it is also smaller than its seed range."""
+    if row["effect_verdict"] not in ("higher", "lower"):
+        return ""
+    return "*" + (WITHIN_SEED_RANGE_MARK if abs(row["difference"]) < row["seed_range"] else "")
+
+
 def printed(table: pd.DataFrame) -> pd.DataFrame:
     """The findings with display names: the obfuscated input's mean, the best of the study's
     losses with its mean over seeds, its paired difference from L2 (where L2 leads, the
@@ -186,7 +197,8 @@ def printed(table: pd.DataFrame) -> pd.DataFrame:
         if not row["against"]:
             return "—"
         return (f"{LOSSES[row['against']].label} − L2: "
-                + difference_shown(row["difference"], row["ci_low"], row["ci_high"], measure))
+                + difference_shown(row["difference"], row["ci_low"], row["ci_high"], measure)
+                + resolved_mark(row))
 
     def seed_range(row, measure) -> str:
         return "—" if pd.isna(row["seed_range"]) else shown(row["seed_range"], measure)
@@ -216,7 +228,9 @@ CELL_RULE = (
     "lead is resolved where the leader's difference from L2 is (where L2 leads, where every "
     "other loss's is), and the difference shown is the runner-up's when L2 leads. Losses beyond "
     "the study's five are compared with L2 apart (the last column of the Markdown table; in "
-    "the report, the paired tests' table).")
+    "the report, the paired tests' table). In Difference from L2, * marks a difference "
+    f"resolved against L2 (a pairwise verdict: it stands while its cell is open) and "
+    f"*{WITHIN_SEED_RANGE_MARK} one resolved but smaller than its seed range.")
 
 
 # Under the findings table: the rules, in full where nothing above states the verdict rule (the

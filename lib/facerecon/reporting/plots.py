@@ -70,7 +70,7 @@ def legend_below(figure, handles, width: float, columns: int) -> None:
     renderer = figure.canvas.get_renderer()
     for ncol in range(columns if width >= FULL_WIDTH_IN else min(columns, 2), 0, -1):
         legend = figure.legend(handles=handles, loc="outside lower center", frameon=False,
-                               ncol=ncol)
+                               ncol=ncol, handlelength=3)  # a line style's pattern shows
         extent = legend.get_window_extent(renderer)
         if ncol == 1 or extent.width <= figure.bbox.width:
             break

@@ -90,8 +90,9 @@ def metric_heatmaps(runs: pd.DataFrame, width: float = FULL_WIDTH_IN):
 
 
 # Line styles of the non-learned baselines, in the order they first appear: as many as the
-# baselines of every obfuscation together (data/baselines.py METHODS).
-BASELINE_STYLES = ("--", ":", "-.", (0, (5, 1.5, 1, 1.5, 1, 1.5)))
+# baselines of every obfuscation together (data/baselines.py METHODS), each told from the
+# others at a legend handle's length (dash-dot and dash-dot-dot were not).
+BASELINE_STYLES = ("-", "--", ":", "-.")
 
 
 def loss_comparison(rows: pd.DataFrame, losses: list[str], width: float = FULL_WIDTH_IN):
