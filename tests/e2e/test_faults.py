@@ -133,6 +133,8 @@ def test_an_empty_lfw_home_names_the_users_folder(tmp_path):
         lfw.link_lfw_copy(empty, tmp_path / "data_home")
 
 
+# scikit-learn warns at each retry of the stalled server: the retries are what this test makes.
+@pytest.mark.filterwarnings("ignore:Retry downloading from url:UserWarning")
 def test_a_stalled_download_ends_with_where_to_put_lfw(tmp_path, monkeypatch):
     import sklearn.datasets._lfw as sklearn_lfw
 
