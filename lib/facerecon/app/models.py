@@ -77,10 +77,9 @@ def store_of(store_or_results_root: RunStore | Path | str, profile: Profile) -> 
     return RunStore(Path(store_or_results_root), profile)
 
 
-def restored_epoch(store: RunStore, key: str) -> pd.Series:
-    """The run's history.csv row whose weights it kept: the lowest validation loss (Keras'
+def restored_epoch(history: pd.DataFrame) -> pd.Series:
+    """The row of a run's history.csv whose weights it kept: the lowest validation loss (Keras'
     EarlyStopping restores that epoch's weights; the first, where epochs tie)."""
-    history = store.history(key)
     return history.loc[history["val_loss"].idxmin()]
 
 
@@ -93,7 +92,7 @@ def candidates(results_root, profile: Profile) -> pd.DataFrame:
     if runs.empty:
         return pd.DataFrame(columns=[*RUN_FIELDS, "epoch", "val_psnr", "val_ssim"])
     runs = runs[[store.weights(key).is_file() for key in runs["key"]]].copy()
-    epochs = [restored_epoch(store, key) for key in runs["key"]]
+    epochs = [restored_epoch(store.history(key)) for key in runs["key"]]
     runs["epoch"] = [int(row["epoch"]) for row in epochs]
     runs["val_psnr"] = [float(row["val_psnr"]) for row in epochs]
     runs["val_ssim"] = [float(row["val_ssim"]) for row in epochs]
@@ -122,13 +121,14 @@ def best_run_per_obfuscation(results_root, profile: Profile) -> dict[str, str]:
 def index_row(store: RunStore, key: str, weights: Path, selection: str) -> dict:
     """A published model's row of index.csv: fixed formats, so that the same run gives the same
     row."""
-    metrics, epoch = store.metrics(key), restored_epoch(store, key)
+    metrics, history = store.metrics(key), store.history(key)
+    epoch = restored_epoch(history)
     profile = store.profile
     return {"name": model_name(profile.name, key), "profile": profile.name, "key": key,
             **{field: metrics[field] for field in ("architecture", "loss", "obfuscation")},
             "seed": int(metrics["seed"]), "resolution": f"{profile.height}x{profile.width}",
             "selection": selection, "epoch": int(epoch["epoch"]),
-            "ended": ending(store.history(key), bool(metrics.get("stopped_early"))),
+            "ended": ending(history, bool(metrics.get("stopped_early"))),
             "val_psnr": f"{epoch['val_psnr']:.2f}", "val_ssim": f"{epoch['val_ssim']:.4f}",
             "test_psnr": f"{metrics['test_psnr']:.2f}", "test_ssim": f"{metrics['test_ssim']:.4f}",
             "code_version": metrics.get("code_version", ""), "device": metrics.get("device", ""),

@@ -18,7 +18,6 @@ from ..experiment.runs import RunStore
 from ..experiment.study import finished, select
 from . import face_plots, identity_plots, leaders, plots, result_plots
 from .evidence import Evidence
-from .leaders import FIGURE_MEASURE
 from .tables import baseline_rows, model_row
 
 
@@ -69,14 +68,14 @@ def reconstruction_rows(store: RunStore, arch: str, runs: dict[str, tuple[str, i
             for i in range(n)]
 
 
-
 def best_runs(evidence: Evidence, arch: str) -> dict[str, tuple[str, int] | None]:
     """Per obfuscation, the run a figure shows: the loss the findings name best on test SSIM
     (the study's losses, among networks that beat their input) and its first finished seed;
     None where no loss leads."""
     chosen = {}
     for obfuscation in OBFUSCATIONS:
-        loss = leaders.leader_row(evidence, arch, obfuscation, FIGURE_MEASURE)["best_loss"]
+        loss = leaders.leader_row(evidence, arch, obfuscation,
+                                  leaders.FIGURE_MEASURE)["best_loss"]
         seeds = select(finished(evidence.runs), architecture=arch, loss=loss,
                        obfuscation=obfuscation)["seed"] if loss else []
         chosen[obfuscation] = (loss, int(min(seeds))) if len(seeds) else None
@@ -89,7 +88,7 @@ def best_runs_title(arch: str, runs: dict[str, tuple[str, int] | None]) -> str:
              + (f"{LOSSES[run[0]].label} (seed {run[1]})" if run else "none restores")
              for o, run in runs.items()]
     return (f"{ARCHITECTURES[arch].label}, best loss by test "
-            f"{TABLE_MEASURES[FIGURE_MEASURE].label} (findings): " + ", ".join(parts))
+            f"{TABLE_MEASURES[leaders.FIGURE_MEASURE].label} (findings): " + ", ".join(parts))
 
 
 def loss_comparison_rows(evidence: Evidence) -> pd.DataFrame:

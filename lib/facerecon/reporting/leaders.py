@@ -18,6 +18,8 @@ from .evidence import VERDICT_RULE, WITHIN_SEED_RANGE, WITHIN_SEED_RANGE_MARK, E
 
 NOT_RECORDED = "not recorded: the runs need a retrain"
 NO_RESTORATION = "no network restores here"
+# The measure a reconstruction figure picks its loss by, as the findings rank it.
+FIGURE_MEASURE = "ssim"
 def better(difference_verdict: str, higher_is_better: bool) -> bool:
     return difference_verdict == ("higher" if higher_is_better else "lower")
 
@@ -99,9 +101,6 @@ def baseline_fields(baselines: pd.Series, name: str) -> dict:
             "best_baseline_mean": float(others[best]) if best else float("nan")}
 
 
-# The measure a reconstruction figure picks its loss by, as the findings rank it.
-FIGURE_MEASURE = "ssim"
-
 EMPTY_EFFECT = {"against": "", "effect_verdict": "", "difference": float("nan"),
                 "ci_low": float("nan"), "ci_high": float("nan"), "seed_range": float("nan")}
 
@@ -152,7 +151,7 @@ def leader_row(evidence: Evidence, arch: str, obfuscation: str, name: str) -> di
     else:
         verdict = against_l2(paired[paired["loss"].isin(STUDY_LOSSES)], leader,
                              measure.higher_is_better)
-    if verdict.startswith("resolved") and abs(row["difference"]) < row["seed_range"]:
+    if verdict.startswith("resolved") and within_seed_range(row):
         verdict += f"; {WITHIN_SEED_RANGE}"
     return {**row, "verdict": verdict}
 
@@ -177,7 +176,12 @@ def resolved_mark(row) -> str:
     while its cell is open), '*†' where it is also smaller than its seed range."""
     if row["effect_verdict"] not in ("higher", "lower"):
         return ""
-    return "*" + (WITHIN_SEED_RANGE_MARK if abs(row["difference"]) < row["seed_range"] else "")
+    return "*" + (WITHIN_SEED_RANGE_MARK if within_seed_range(row) else "")
+
+
+def within_seed_range(row) -> bool:
+    """Whether the difference a findings row shows is smaller than its seed range."""
+    return abs(row["difference"]) < row["seed_range"]
 
 
 def printed(table: pd.DataFrame) -> pd.DataFrame:
