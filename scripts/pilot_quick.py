@@ -1,12 +1,13 @@
-"""A pilot for the quick profile, not a test: L2 runs of seed 0 under candidate settings (the
-quick profile with some fields replaced), each measured for minutes, epochs, whether it stopped
-converged and its test PSNR/SSIM against its obfuscated input. Rows are appended to
-docs/quick_pilot.csv (a run already there is not trained again) and shown in docs/methods.md
-(its `quick-pilot` block, rewritten from the CSV). The setting `quick` is params/quick.yaml as it
-stands: its rows are read from the profile's own finished L2 runs of seed 0 (results/quick/),
-which the grid trains (`python -m facerecon schedule --profile quick --loss l2 --seed 0`).
+"""A pilot for the quick profile, not a test: runs of seed 0 (L2 unless --loss says otherwise)
+under candidate settings (the quick profile with some fields replaced), each measured for
+minutes, epochs, whether it stopped converged and its test PSNR/SSIM against its obfuscated
+input. Rows are appended to docs/quick_pilot.csv (a run already there is not trained again)
+and shown in docs/methods.md (its `quick-pilot` block, rewritten from the CSV). The setting `quick` is params/quick.yaml as it
+stands: its rows are read from the profile's own finished runs of seed 0 (results/quick/),
+which the grid trains (`python -m facerecon schedule --profile quick --seed 0`).
 
     .venv/bin/python scripts/pilot_quick.py SETTING [SETTING ...] [--arch A,B] [--obfuscation O]
+        [--loss L,M]
 """
 from __future__ import annotations
 
@@ -70,35 +71,40 @@ SETTINGS = {
     "F": setting(STUDY_WIDE, CALIBRATED, patience=6, max_epochs=60),
     # F with a patience of 8 and a cap of 80 epochs (the autoencoder's validation swings).
     "G": setting(STUDY_WIDE, CALIBRATED, patience=8, max_epochs=80),
+    # The profile chosen (quick) with smaller steps: does the residual autoencoder under the
+    # SSIM-family losses, whose validation peaks within a few epochs on pixelated faces, stop
+    # later and above its input's PSNR?
+    "H": {"learning_rate": 3e-4},
 }
 
 
-def pilot_run(setting: str, arch: str, obfuscation: str) -> dict:
+def pilot_run(setting: str, arch: str, obfuscation: str, loss: str) -> dict:
     profile = dataclasses.replace(load_profile("quick"), **SETTINGS[setting])
     dataset = load_dataset(profile)
     with tempfile.TemporaryDirectory() as root:
         started = time.perf_counter()
-        result = train_run(RunConfig(arch, "l2", obfuscation, 0, "quick"), dataset, root, verbose=0)
+        config = RunConfig(arch, loss, obfuscation, 0, "quick")
+        result = train_run(config, dataset, root, verbose=0)
         minutes = (time.perf_counter() - started) / 60
-        history = pd.read_csv(Path(root) / "quick" / "runs" / f"{arch}__l2__{obfuscation}__seed0"
-                              / "history.csv")
-    return row(setting, arch, obfuscation, minutes, result, history)
+        history = pd.read_csv(Path(root) / "quick" / "runs" / config.key / "history.csv")
+    return row(setting, arch, obfuscation, loss, minutes, result, history)
 
 
-def profile_run(arch: str, obfuscation: str) -> dict | None:
-    """The quick profile's own finished L2 run of seed 0, as a pilot row (None: not finished)."""
+def profile_run(arch: str, obfuscation: str, loss: str) -> dict | None:
+    """The quick profile's own finished run of seed 0, as a pilot row (None: not finished)."""
     store = RunStore(io.PROJECT_ROOT / "results", load_profile("quick"))
-    key = RunConfig(arch, "l2", obfuscation, 0, "quick").key
+    key = RunConfig(arch, loss, obfuscation, 0, "quick").key
     if store.status(key) != "finished":
         return None
     result = store.metrics(key)
-    return row("quick", arch, obfuscation, result["wall_seconds"] / 60, result, store.history(key))
+    return row("quick", arch, obfuscation, loss, result["wall_seconds"] / 60, result,
+               store.history(key))
 
 
-def row(setting: str, arch: str, obfuscation: str, minutes: float, result: dict,
+def row(setting: str, arch: str, obfuscation: str, loss: str, minutes: float, result: dict,
         history: pd.DataFrame) -> dict:
     gain = last_gain(history)
-    return {"setting": setting, "architecture": arch, "obfuscation": obfuscation,
+    return {"setting": setting, "architecture": arch, "obfuscation": obfuscation, "loss": loss,
             "minutes": round(minutes, 1), "epochs_run": result["epochs_run"],
             "best_epoch": result["best_epoch"], "stopped_early": result["stopped_early"],
             f"val_psnr_gain_last_{GAIN_EPOCHS}": round(gain, 2),
@@ -123,6 +129,8 @@ def show(rows: pd.DataFrame) -> None:
                  if key not in ("architectures", "obfuscations")]
         if "obfuscations" in fields:
             shown.append(strengths(fields["obfuscations"]))
+        if "architectures" not in fields:  # a change to the profile chosen
+            return "quick with " + ", ".join(shown)
         return ", ".join(shown) + "; " + sizes(fields["architectures"])
 
     lines = [f"- **{name}**: {described(fields)}" for name, fields in SETTINGS.items()
@@ -131,7 +139,7 @@ def show(rows: pd.DataFrame) -> None:
         quick = load_profile("quick")
         lines.append(f"- **quick**: params/quick.yaml, the profile chosen ({quick.description}; "
                      f"{strengths(quick.obfuscations)}; {sizes(quick.architectures)}); its own "
-                     "L2 runs of seed 0")
+                     "runs of seed 0")
     table = rows.drop(columns=["device", "code_version"]).to_markdown(index=False)
     machine = "; ".join(sorted(set(rows["device"])))
     io.write_text(METHODS, with_block(METHODS.read_text(), "quick-pilot",
@@ -143,24 +151,28 @@ def main() -> None:
     parser.add_argument("settings", nargs="+", choices=[*SETTINGS, "quick"])
     parser.add_argument("--arch", default="simple_cnn,srresnet,residual_autoencoder")
     parser.add_argument("--obfuscation", default="blur,pixelate")
+    parser.add_argument("--loss", default="l2")
     args = parser.parse_args()
-    done = pd.read_csv(OUT) if OUT.exists() else pd.DataFrame(
-        columns=["setting", "architecture", "obfuscation"])
-    for setting in args.settings:
-        for arch in args.arch.split(","):
-            for obfuscation in args.obfuscation.split(","):
-                if ((done["setting"] == setting) & (done["architecture"] == arch)
-                        & (done["obfuscation"] == obfuscation)).any():
-                    continue
-                found = profile_run(arch, obfuscation) if setting == "quick" \
-                    else pilot_run(setting, arch, obfuscation)
-                if found is None:
-                    print(f"quick: {arch} {obfuscation} L2 seed 0 has not finished", flush=True)
-                    continue
-                print(found, flush=True)
-                done = pd.concat([done, pd.DataFrame([found])], ignore_index=True)
-                io.write_csv(OUT, done)
-                show(done)
+    columns = ["setting", "architecture", "obfuscation", "loss"]
+    # Rows from before the pilot tried other losses are L2's.
+    done = pd.read_csv(OUT) if OUT.exists() else pd.DataFrame(columns=columns)
+    if "loss" not in done:
+        done["loss"] = "l2"
+    done = done[[*columns, *(c for c in done.columns if c not in columns)]]
+    runs = [(s, a, o, l) for s in args.settings for a in args.arch.split(",")
+            for o in args.obfuscation.split(",") for l in args.loss.split(",")]
+    for setting, arch, obfuscation, loss in runs:
+        if (done[columns] == [setting, arch, obfuscation, loss]).all(axis=1).any():
+            continue
+        found = profile_run(arch, obfuscation, loss) if setting == "quick" \
+            else pilot_run(setting, arch, obfuscation, loss)
+        if found is None:
+            print(f"quick: {arch} {obfuscation} {loss} seed 0 has not finished", flush=True)
+            continue
+        print(found, flush=True)
+        done = pd.concat([done, pd.DataFrame([found])], ignore_index=True)
+        io.write_csv(OUT, done)
+        show(done)
 
 
 if __name__ == "__main__":

@@ -105,3 +105,24 @@ def test_a_bt709_luma_or_a_unit_range_y_psnr_would_fail_the_y_check():
         y_a, y_b = basicsr_y(noisy[i]), basicsr_y(reference[i])
         unit_range = peak_signal_noise_ratio((y_b - 16) / 219, (y_a - 16) / 219, data_range=1)
         assert abs(scores["psnr_y"][i] - unit_range) > 1e-2
+
+
+@pytest.mark.parametrize("shape", [(32, 32), (64, 48)])
+def test_border_and_inner_psnr_split_the_image_at_the_ssim_windows_reach(shape):
+    reference = random_faces(2, *shape).astype(np.float32) / 255
+    inner = np.zeros(shape, bool)
+    inner[5:-5, 5:-5] = True  # the pixels an 11x11 window centres on
+    noise = np.random.default_rng(2).normal(0, 0.05, reference.shape).astype(np.float32)
+    # Noise only in the border: the inner PSNR is the floor's, the border's is the noise's.
+    border_only = np.clip(reference + noise * ~inner[None, :, :, None], 0, 1)
+    scores = scores_per_image(border_only, reference)
+    border_mse = ((border_only - reference) ** 2)[:, ~inner].mean(axis=(1, 2))
+    np.testing.assert_allclose(scores["psnr_border"], -10 * np.log10(border_mse), atol=1e-3)
+    np.testing.assert_allclose(scores["psnr_inner"], 100.0)
+    # Noise everywhere: the whole image's MSE is the two regions' MSE weighted by their pixels.
+    noisy = np.clip(reference + noise, 0, 1)
+    scores = scores_per_image(noisy, reference)
+    share = (~inner).mean()
+    mse = (share * 10 ** (-scores["psnr_border"] / 10)
+           + (1 - share) * 10 ** (-scores["psnr_inner"] / 10))
+    np.testing.assert_allclose(-10 * np.log10(mse), scores["psnr"], atol=1e-3)

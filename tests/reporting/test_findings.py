@@ -3,10 +3,13 @@ obfuscated input, a cell where none does says so with the numbers; a cell is dec
 study loss has run on every seed and names the runs it waits for before; a pairwise verdict
 stands on its own; an effect smaller than its seed range is said to be; MS-SSIM + L1 is set
 against L2 apart (reporting/findings.py and the cells it words, reporting/leaders.py)."""
+import dataclasses
+from types import SimpleNamespace
+
 import pandas as pd
 
 from facerecon.axes.losses import LOSSES
-from facerecon.experiment.config import STUDY_LOSSES
+from facerecon.experiment.config import STUDY_LOSSES, load_profile
 from facerecon.reporting import findings, leaders
 from facerecon.reporting.evidence import Evidence
 
@@ -22,6 +25,8 @@ def paired_rows(networks: dict[str, dict[str, float]], seeds: int, resolved_beyo
         if loss == "l2" or "l2" not in networks:
             continue
         for name, value in means.items():
+            if name not in networks["l2"]:  # a score beside the measures (psnr_inner, e.g.)
+                continue
             difference = value - networks["l2"][name]
             verdict = ("one seed" if seeds < 2 else "not resolved"
                        if abs(difference) <= resolved_beyond else
@@ -202,6 +207,27 @@ def test_every_configuration_below_its_input_is_named_with_both_numbers():
     assert said == ("- Configurations that do not beat their obfuscated input (mean over seeds) "
                     "— test PSNR, 1 of 6: Simple CNN SSIM blurred (24.00 dB against 25.00 dB); "
                     "test SSIM, none of 6; test ID distance, none of 6.")
+
+
+def test_below_its_input_on_psnr_a_network_shows_where_inside_and_in_the_ssim_border():
+    networks = networks_with("l1", 1.0)
+    regions = {"psnr_inner": 26.0, "input_psnr_inner": 25.5, "psnr_border": 22.0,
+               "input_psnr_border": 24.0}
+    networks["ssim"] = {"psnr": 24.0, "ssim": 0.95, "identity": 0.2, **regions}
+    networks["psnr_ssim"] = {"psnr": 24.5, "ssim": 0.95, "identity": 0.2,
+                             **regions, "psnr_inner": 25.0}  # below inside too
+    evidence = dataclasses.replace(evidence_of(networks),
+                                   store=SimpleNamespace(profile=load_profile("quick")))
+    said = findings.below_input_text(evidence)
+    assert ("Simple CNN SSIM blurred (24.00 dB against 25.00 dB; inside the SSIM window's centres "
+            "26.00 dB against 25.50 dB, in the 5-pixel border 22.00 dB against 24.00 dB)") in said
+    assert ("1 of the 2 below their input on test PSNR with these scores beat it inside the SSIM "
+            "window's centres: they fall below it in the 5-pixel border (53% of the pixels at "
+            "32×32)") in said, said
+    # Runs without the scores (trained before them, not rescored) are named as before.
+    assert "inside" not in findings.below_input_text(evidence_of(
+        {**networks, "ssim": {"psnr": 24.0, "ssim": 0.95, "identity": 0.2},
+         "psnr_ssim": networks["l2"]}))
 
 
 def test_the_headline_counts_the_leaders_resolved_leads_apart_from_all_and_names_a_tie():

@@ -3,6 +3,7 @@
   prepare      splits, obfuscation calibration, baselines and sample faces of a profile
   reconstruct  faces you bring, reconstructed with a model in models/ or a trained run's weights
   models       publish the best run per obfuscation of a profile into models/ (float16 weights)
+  rescore      add to finished runs, from their weights, the per-image scores they lack
   calibrate    where the study's example faces fall among ours, per candidate strength
   baselines    the non-learned baselines alone
   train        the profile's runs, or a slice (--arch, --loss, --obfuscation, --seed, --split,
@@ -38,8 +39,8 @@ from ..experiment.config import (ARCHITECTURE_NAMES, LOSS_NAMES, OBFUSCATION_NAM
 from . import supervisor
 from .commands import (baselines_command, bench_command, calibrate_command, job_command,
                        lockstep_command, models_command, prepare_command, recognise_command,
-                       reconstruct_command, report_command, run_command, schedule_command,
-                       train_command)
+                       reconstruct_command, report_command, rescore_command, run_command,
+                       schedule_command, train_command)
 
 
 def default_profile() -> str:
@@ -98,7 +99,7 @@ def shared_options() -> argparse.Namespace:
 
 
 def add_data_commands(command, o: argparse.Namespace) -> None:
-    """prepare, reconstruct, models, calibrate, baselines."""
+    """prepare, reconstruct, models, rescore, calibrate, baselines."""
     command("prepare", prepare_command, [o.profile, o.results, o.figures, o.data],
             "splits, obfuscation calibration, baselines and sample faces")
     sub = command("reconstruct", reconstruct_command, [], "reconstruct faces you bring with a "
@@ -117,6 +118,9 @@ def add_data_commands(command, o: argparse.Namespace) -> None:
             "models/index.csv").add_argument("--models-dir", type=Path,
                                              default=PROJECT_ROOT / "models",
                                              help="where to publish (default: models/)")
+    command("rescore", rescore_command, [o.profile, o.results, o.data], "add to every finished "
+            "run, from its weights, the per-image scores it lacks (a score added since it "
+            "trained); its other records stay as they are")
     command("calibrate", calibrate_command, [o.profile, o.results, o.figures, o.data],
             "where the study's example faces fall among ours, per candidate strength")
     command("baselines", baselines_command, [o.profile, o.results, o.data],

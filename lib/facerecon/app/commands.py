@@ -81,6 +81,18 @@ def models_command(args) -> int:
     return 0
 
 
+def rescore_command(args) -> int:
+    from ..data.dataset import load_dataset
+    from ..training.rescore import rescore_profile
+
+    store = RunStore(args.results_root, args.profile)
+    counts = rescore_profile(store, lambda split: load_dataset(args.profile, args.data_home,
+                                                               split))
+    print(f"rescore: {counts['rescored']} runs rescored, {counts['refused']} refused, "
+          f"{counts['whole']} already whole")
+    return 1 if counts["refused"] else 0
+
+
 def baselines_command(args) -> int:
     from ..data.baselines import run_baselines
     from ..data.dataset import load_dataset

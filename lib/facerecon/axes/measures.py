@@ -46,9 +46,12 @@ MEASURE_NAMES = MEASURES.keys()
 TEST_ONLY_MEASURES = Registry("measure", {
     "identity": Measure("ID distance", "", 3, higher_is_better=False)})
 TABLE_MEASURES = Joined("measure", MEASURES, TEST_ONLY_MEASURES)
-# scikit-image's default SSIM window, and PSNR and SSIM on BT.601 luma (axes/metrics.py)
+# scikit-image's default SSIM window, PSNR and SSIM on BT.601 luma, and PSNR inside and outside
+# the SSIM window's centres (axes/metrics.py)
 CONVENTIONS = {"ssim_uniform": metrics.ssim_uniform_per_image,
-               "psnr_y": metrics.psnr_y_per_image, "ssim_y": metrics.ssim_y_per_image}
+               "psnr_y": metrics.psnr_y_per_image, "ssim_y": metrics.ssim_y_per_image,
+               "psnr_inner": metrics.psnr_inner_per_image,
+               "psnr_border": metrics.psnr_border_per_image}
 
 
 def score_names() -> list[str]:

@@ -15,6 +15,7 @@ import pandas as pd
 from ..axes.architectures import ARCHITECTURES
 from ..axes.losses import LOSSES
 from ..axes.measures import TABLE_MEASURES, better_than, shown
+from ..axes.metrics import SSIM_BORDER, border_mask
 from ..axes.obfuscation import OBFUSCATIONS
 from ..core import io
 from ..data.baselines import METHODS
@@ -119,33 +120,78 @@ def beyond_study_text(table: pd.DataFrame) -> list[str]:
     return lines
 
 
+REGIONS = ("inner", "border")
+
+
+def region_means(rows: pd.DataFrame) -> pd.Series | None:
+    """A configuration's mean test PSNR inside the SSIM window's centres and in the border none
+    centres on, its input's beside (None where a run lacks them: trained before they existed
+    and not rescored)."""
+    columns = [f"test{side}_psnr_{region}" for region in REGIONS for side in ("", "_input")]
+    if not set(columns) <= set(rows) or rows[columns].isna().any(axis=None):
+        return None
+    return rows[columns].mean()
+
+
+def region_text(means: pd.Series) -> str:
+    psnr = TABLE_MEASURES["psnr"]
+    return (f"inside the SSIM window's centres {shown(means['test_psnr_inner'], psnr)} against "
+            f"{shown(means['test_input_psnr_inner'], psnr)}, in the {SSIM_BORDER}-pixel border "
+            f"{shown(means['test_psnr_border'], psnr)} against "
+            f"{shown(means['test_input_psnr_border'], psnr)}")
+
+
+def border_only_text(means: list[pd.Series], profile) -> str:
+    """How many configurations below their input on test PSNR beat it inside the SSIM window's
+    centres, so that what they lose is in the border."""
+    inside = [m for m in means if m["test_psnr_inner"] > m["test_input_psnr_inner"]]
+    if not inside:
+        return ""
+    height, width = profile.height, profile.width
+    share = border_mask(height, width).mean()
+    return (f" {len(inside)} of the {len(means)} below their input on test PSNR with these "
+            "scores beat it inside the SSIM window's centres: they fall below it in the "
+            f"{SSIM_BORDER}-pixel border ({share:.0%} of the pixels at {height}×{width}), which "
+            "SSIM, and every loss built on it, sees only through a window's tails.")
+
+
 def below_input_text(evidence: Evidence) -> str:
     """Every configuration whose mean over seeds does not beat its obfuscated input, per test
     measure, with both numbers: a network that makes faces worse on a measure is named, whatever
-    its loss trades for it (the SSIM loss, e.g., gives up PSNR for SSIM by design)."""
+    its loss trades for it (the SSIM loss, e.g., gives up PSNR for SSIM by design). Below it on
+    PSNR, the numbers inside and outside the SSIM window's centres say where it is lost."""
     done = finished(evidence.runs)
     if done.empty:
         return ""
-    parts = []
+    parts, regions = [], []
     for name, measure in TABLE_MEASURES.items():
         metric = f"test_{name}"
         if metric not in done:
             continue
-        means = done.groupby(["architecture", "loss", "obfuscation"])[metric].mean().dropna()
+        groups = done.groupby(["architecture", "loss", "obfuscation"])
+        means = groups[metric].mean().dropna()
         inputs = {o: baseline_means(evidence, o, name).get("input", float("nan"))
                   for o in OBFUSCATIONS}
         below = []
         for (arch, loss, obfuscation), mean in means.items():
             given = inputs[obfuscation]
-            if not pd.isna(given) and not better_than(mean, given, measure):
-                below.append(f"{ARCHITECTURES[arch].label} {LOSSES[loss].label} "
-                             f"{OBFUSCATIONS[obfuscation].label.lower()} "
-                             f"({shown(mean, measure)} against {shown(given, measure)})")
+            if pd.isna(given) or better_than(mean, given, measure):
+                continue
+            where = region_means(groups.get_group((arch, loss, obfuscation))) \
+                if name == "psnr" else None
+            regions += [] if where is None else [where]
+            below.append(f"{ARCHITECTURES[arch].label} {LOSSES[loss].label} "
+                         f"{OBFUSCATIONS[obfuscation].label.lower()} "
+                         f"({shown(mean, measure)} against {shown(given, measure)}"
+                         + ("" if where is None else f"; {region_text(where)}") + ")")
         if len(means):
             parts.append(f"test {measure.label}, {len(below) or 'none'} of {len(means)}"
                          + (": " + "; ".join(below) if below else ""))
+    if not parts:
+        return ""
     return ("- Configurations that do not beat their obfuscated input (mean over seeds) — "
-            + "; ".join(parts) + ".") if parts else ""
+            + "; ".join(parts) + "."
+            + (border_only_text(regions, evidence.store.profile) if regions else ""))
 
 
 def headline_text(table: pd.DataFrame) -> str:

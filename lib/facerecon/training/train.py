@@ -57,14 +57,20 @@ def to_range(images: np.ndarray, output_range) -> np.ndarray:
     return (images * (high - low) + low).astype(np.float32)
 
 
+def reconstruct(model, dataset: Dataset, subset: str, config: RunConfig, output_range,
+                batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """A subset's obfuscated inputs and the model's reconstructions of them, both in [0, 1]."""
+    inputs = dataset.obfuscated(subset, config.obfuscation, config.strength)
+    outputs = model.predict(to_range(inputs, output_range), batch_size=batch_size, verbose=0)
+    return inputs, np.clip(to_unit_range(np.asarray(outputs, np.float32), output_range), 0.0, 1.0)
+
+
 def evaluate(model, dataset: Dataset, subset: str, config: RunConfig, output_range,
              batch_size: int) -> tuple[np.ndarray, pd.DataFrame]:
     """Reconstructions of a subset in [0, 1] and per-image scores (measures.score_names, on the
     original pixel scale) of reconstruction and of the obfuscated input against the original;
     on the test faces also their identity distance to it (Dataset.identity)."""
-    inputs = dataset.obfuscated(subset, config.obfuscation, config.strength)
-    outputs = model.predict(to_range(inputs, output_range), batch_size=batch_size, verbose=0)
-    outputs = np.clip(to_unit_range(np.asarray(outputs, np.float32), output_range), 0.0, 1.0)
+    inputs, outputs = reconstruct(model, dataset, subset, config, output_range, batch_size)
     scores = {**dataset.score(subset, outputs),
               **{f"input_{k}": v for k, v in dataset.score(subset, inputs).items()}}
     if subset == "test":  # identity by the deep descriptor: the test faces are what it is for
