@@ -100,3 +100,20 @@ def test_tanh_output_range_maps_back_before_the_loss():
     unit = float(get_loss("ssim")(true, pred))
     signed = float(get_loss("ssim", (-1.0, 1.0))(true * 2 - 1, pred * 2 - 1))
     assert signed == pytest.approx(unit, rel=1e-5)
+
+
+@pytest.mark.parametrize("loss", list(LOSSES))
+def test_a_loss_marked_windowed_barely_sees_the_edge_and_no_other_loss_is_blind_to_it(loss):
+    import tensorflow as tf
+
+    from facerecon.axes.metrics import border_mask
+
+    pred, true = image_pairs()["random"]
+    pred = tf.Variable(pred)
+    with tf.GradientTape() as tape:
+        value = get_loss(loss)(tf.constant(true), pred)
+    pull = np.abs(tape.gradient(value, pred).numpy()).mean(axis=(0, 3))  # per pixel
+    height, width = pull.shape
+    edge = (pull[border_mask(height, width, depth=1)].mean()
+            / pull[~border_mask(height, width)].mean())  # the outermost pixels against the inside
+    assert edge < 0.1 if LOSSES[loss].windowed else edge > 0.5, (loss, edge)

@@ -173,16 +173,30 @@ def identity_figure(evidence: Evidence, folder: Path) -> list[Path]:
         plots.by_obfuscation(identity_plots.identity_vs_psnr, done, rows))
 
 
+def region_figure(evidence: Evidence, folder: Path) -> list[Path]:
+    """test_psnr_inner_vs_border: each configuration's gain over its input inside the SSIM
+    window's centres and in its border (no figure where no run recorded them)."""
+    gains = leaders.region_gains(evidence.runs)
+    if gains.empty:
+        return []
+    return plots.save_in_both_widths(
+        lambda width: result_plots.psnr_inner_vs_border(gains, width),
+        folder / leaders.REGION_FIGURE, plots.by_obfuscation(result_plots.psnr_inner_vs_border,
+                                                             gains))
+
+
 # The figures this module draws, by the start of their file names: one of them not drawn again
 # (its runs are gone, e.g. retrained under a changed profile) is removed, never left to show
 # runs that no longer exist.
-FAMILIES = ("training_curves_", "reconstructions_", "test_psnr_ssim_", "identity_vs_psnr")
+FAMILIES = ("training_curves_", "reconstructions_", "test_psnr_ssim_", "identity_vs_psnr",
+            leaders.REGION_FIGURE)
 
 
 def write_figures(evidence: Evidence, figures_root) -> list[Path]:
     folder = io.writable_dir(Path(figures_root) / evidence.profile)
     written = (training_curve_figures(evidence, folder) + reconstruction_figures(evidence, folder)
-               + comparison_figures(evidence, folder) + identity_figure(evidence, folder))
+               + comparison_figures(evidence, folder) + identity_figure(evidence, folder)
+               + region_figure(evidence, folder))
     names = {path.name for path in written}
     for stale in [p for p in folder.iterdir() if p.name.startswith(FAMILIES)
                   and p.name not in names]:

@@ -26,8 +26,9 @@ from .completeness import (completeness_text, convergence_text, direction_agreem
                            seed_device_text)
 from .evidence import WITHIN_SEED_RANGE, Evidence
 from .finishing import finishing_text
-from .leaders import (BEYOND_STUDY, NO_RESTORATION, REPORT_TABLE_NOTE, TABLE_NOTE, baseline_means,
-                      findings_table, printed)
+from .leaders import (BEYOND_STUDY, NO_RESTORATION, REGION_COLUMNS, REGION_FIGURE,
+                      REPORT_TABLE_NOTE, TABLE_NOTE, baseline_means, findings_table, printed,
+                      region_gains)
 from .reproduction import held
 
 
@@ -120,17 +121,13 @@ def beyond_study_text(table: pd.DataFrame) -> list[str]:
     return lines
 
 
-REGIONS = ("inner", "border")
-
-
 def region_means(rows: pd.DataFrame) -> pd.Series | None:
     """A configuration's mean test PSNR inside the SSIM window's centres and in the border none
     centres on, its input's beside (None where a run lacks them: trained before they existed
     and not rescored)."""
-    columns = [f"test{side}_psnr_{region}" for region in REGIONS for side in ("", "_input")]
-    if not set(columns) <= set(rows) or rows[columns].isna().any(axis=None):
+    if not set(REGION_COLUMNS) <= set(rows) or rows[REGION_COLUMNS].isna().any(axis=None):
         return None
-    return rows[columns].mean()
+    return rows[REGION_COLUMNS].mean()
 
 
 def region_text(means: pd.Series) -> str:
@@ -139,6 +136,32 @@ def region_text(means: pd.Series) -> str:
             f"{shown(means['test_input_psnr_inner'], psnr)}, in the {SSIM_BORDER}-pixel border "
             f"{shown(means['test_psnr_border'], psnr)} against "
             f"{shown(means['test_input_psnr_border'], psnr)}")
+
+
+def border_text(evidence: Evidence) -> str:
+    """Where test PSNR is gained over the input: how often the border no SSIM window centres on
+    gains less than the inside, under the losses built on that window and under the others."""
+    gains = region_gains(evidence.runs)
+    if gains.empty:
+        return ""
+    profile = evidence.store.profile
+    windowed = gains["loss"].map(lambda loss: LOSSES[loss].windowed).astype(bool)
+    parts = []
+    for said, part in (("under the losses built on SSIM's window ({}), the border gains less "
+                        "than the inside in {} of {} configurations (inside minus border: median "
+                        "{:.2f} dB)", gains[windowed]),
+                       ("under the others ({}), in {} of {} (median {:.2f} dB)",
+                        gains[~windowed])):
+        if part.empty:
+            continue
+        names = ", ".join(LOSSES[loss].label for loss in LOSSES if loss in set(part["loss"]))
+        less = part["inner"] - part["border"]
+        parts.append(said.format(names, int((less > 0).sum()), len(part), less.median()))
+    return (f"- Where test PSNR is gained over the input, inside the SSIM window's centres or in "
+            f"the {SSIM_BORDER}-pixel border none centres on ("
+            f"{border_mask(profile.height, profile.width).mean():.0%} of the pixels at "
+            f"{profile.height}×{profile.width}; figure {REGION_FIGURE}): " + "; ".join(parts)
+            + ".")
 
 
 def border_only_text(means: list[pd.Series], profile) -> str:
@@ -303,7 +326,8 @@ def write_findings(evidence: Evidence, reproduction: pd.DataFrame, results: Path
         f"{', '.join(LOSSES[loss].label for loss in BEYOND_STUDY)} against L2: the paired tests' "
         "table", "findings",
         landscape=True))
-    pieces = (answer_text(table, evidence.significance, below_input_text(evidence)),
+    below = "\n".join(t for t in (below_input_text(evidence), border_text(evidence)) if t)
+    pieces = (answer_text(table, evidence.significance, below),
               f"{completeness_text(evidence.runs)} {finishing_text(evidence)} "
               f"{convergence_text(evidence)} {seed_device_text(evidence.runs)}".strip(),
               direction_agreement(evidence.significance, evidence.profile, evidence.results_root),

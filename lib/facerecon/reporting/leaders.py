@@ -13,7 +13,7 @@ from ..axes.measures import TABLE_MEASURES, best_of, better_than, shown
 from ..axes.obfuscation import OBFUSCATIONS
 from ..core.stats import MIN_SEEDS
 from ..experiment.config import REFERENCE_LOSS, STUDY_ARCHITECTURES, STUDY_LOSSES
-from ..experiment.study import select
+from ..experiment.study import finished, select
 from .evidence import VERDICT_RULE, WITHIN_SEED_RANGE, WITHIN_SEED_RANGE_MARK, Evidence
 
 NOT_RECORDED = "not recorded: the runs need a retrain"
@@ -91,6 +91,28 @@ def baseline_means(evidence: Evidence, obfuscation: str, name: str) -> pd.Series
     """Test mean of one measure per non-learned method ('input': the obfuscated faces)."""
     test = select(evidence.baselines, obfuscation=obfuscation, subset="test")
     return test.groupby("method")[name].mean() if name in test else pd.Series(dtype=float)
+
+
+# The figure of region_gains (figures.py).
+REGION_FIGURE = "test_psnr_inner_vs_border"
+# Test PSNR inside the SSIM window's centres and in the border none centres on (axes/metrics.py),
+# each with its obfuscated input's.
+REGION_COLUMNS = [f"test{side}_psnr_{region}" for region in ("inner", "border")
+                  for side in ("", "_input")]
+
+
+def region_gains(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per configuration of the random split, the mean gain in test PSNR over its obfuscated
+    input inside the SSIM window's centres (`inner`) and in the border none centres on
+    (`border`), over the finished runs that recorded both (empty where none did)."""
+    done = select(finished(runs), split="random")
+    if not set(REGION_COLUMNS) <= set(done):
+        return pd.DataFrame(columns=["architecture", "loss", "obfuscation", "inner", "border"])
+    done = done.dropna(subset=REGION_COLUMNS)
+    gains = done.assign(inner=done["test_psnr_inner"] - done["test_input_psnr_inner"],
+                        border=done["test_psnr_border"] - done["test_input_psnr_border"])
+    return gains.groupby(["architecture", "loss", "obfuscation"], as_index=False)[
+        ["inner", "border"]].mean()
 
 
 def baseline_fields(baselines: pd.Series, name: str) -> dict:

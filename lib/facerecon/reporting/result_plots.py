@@ -1,7 +1,8 @@
 """Figures of results: training curves, the architecture x loss heat maps, the loss comparison
-with the baselines, the calibration's distributions and the strength sweep (identity against
-PSNR: identity_plots.py). Each returns a matplotlib Figure in the style of plots.py (a width: the page's or one
-column's)."""
+with the baselines, the calibration's distributions, the strength sweep and where PSNR is
+gained, inside the SSIM window's centres or in its border (identity against PSNR:
+identity_plots.py). Each returns a matplotlib Figure in the style of plots.py (a width: the
+page's or one column's)."""
 from __future__ import annotations
 
 import matplotlib
@@ -14,6 +15,7 @@ import seaborn as sns
 from ..axes.architectures import ARCHITECTURES
 from ..axes.losses import LOSSES
 from ..axes.measures import MEASURES, measure_of
+from ..axes.metrics import SSIM_BORDER
 from ..axes.obfuscation import OBFUSCATIONS
 from .plots import FULL_WIDTH_IN, legend_below, panels, paper_fonts
 
@@ -216,3 +218,39 @@ def strength_sweep(table: pd.DataFrame, network: str, width: float = FULL_WIDTH_
     return figure
 
 
+
+
+def psnr_inner_vs_border(gains: pd.DataFrame, width: float = FULL_WIDTH_IN):
+    """Each configuration's mean gain in test PSNR over its obfuscated input in the border no
+    SSIM window centres on (y) against inside the window's centres (x), one panel per
+    obfuscation (colour: architecture, marker: loss; leaders.region_gains). Under the dotted
+    diagonal a network gains less in the border than inside; the dashed lines are the input."""
+    obfuscations = [o for o in OBFUSCATIONS if (gains["obfuscation"] == o).any()]
+    with paper_fonts():
+        figure, axes = panels(1, len(obfuscations), width, 2.6 if width >= FULL_WIDTH_IN else 2.2)
+        for ax, obfuscation in zip(axes.flat, obfuscations):
+            part = gains[gains["obfuscation"] == obfuscation]
+            for _, row in part.iterrows():
+                ax.scatter(row["inner"], row["border"], s=20, linewidths=0.4,
+                           color=ARCHITECTURES[row["architecture"]].colour,
+                           marker=LOSSES[row["loss"]].marker, edgecolors="black", zorder=3)
+            low = min(0.0, part[["inner", "border"]].min().min())
+            high = max(0.0, part[["inner", "border"]].max().max())
+            ax.plot([low, high], [low, high], color="0.4", ls=":", lw=0.9)
+            ax.axhline(0, color="0.25", ls="--", lw=0.7)
+            ax.axvline(0, color="0.25", ls="--", lw=0.7)
+            ax.set_title(OBFUSCATIONS[obfuscation].label)
+            ax.set_xlabel("gain inside the SSIM window's centres (dB)")
+            ax.margins(0.08)
+        axes.flat[0].set_ylabel(f"gain in the {SSIM_BORDER}-pixel border (dB)")
+        handles = [plt.Line2D([], [], color="0.4", ls=":", label="equal gain"),
+                   plt.Line2D([], [], color="0.25", ls="--", label="the obfuscated input")]
+        handles += [plt.Line2D([], [], color=ARCHITECTURES[a].colour, marker="o", ls="",
+                               markeredgecolor="black", markeredgewidth=0.4,
+                               label=ARCHITECTURES[a].label)
+                    for a in ARCHITECTURES if a in set(gains["architecture"])]
+        handles += [plt.Line2D([], [], color="0.6", marker=LOSSES[n].marker, ls="",
+                               markeredgecolor="black", markeredgewidth=0.4, label=LOSSES[n].label)
+                    for n in LOSSES if n in set(gains["loss"])]
+        legend_below(figure, handles, width, 4)
+    return figure
