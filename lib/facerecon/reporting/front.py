@@ -13,7 +13,7 @@ from ..axes.architectures import ARCHITECTURES
 from ..axes.face_descriptor import SAME_PERSON
 from ..axes.losses import LOSSES
 from ..axes.measures import MEASURES, shown
-from ..axes.metrics import SSIM_SIGMA, SSIM_WINDOW
+from ..axes.metrics import SSIM_BORDER, SSIM_SIGMA, SSIM_WINDOW
 from ..axes.obfuscation import OBFUSCATIONS, setting_label
 from ..core.io import PROJECT_ROOT
 from ..core.stats import CONFIDENCE, MIN_SEEDS
@@ -206,7 +206,9 @@ def measures_text() -> str:
     ranks = " and ".join(f"top-{k}" for k in TOP_K)
     baselines = listed([m.short_label for name, m in METHODS.items() if name != "input"])
     return (f"PSNR and SSIM ({SSIM_WINDOW}×{SSIM_WINDOW} Gaussian window, σ {SSIM_SIGMA:g}) per "
-            "test face on the original pixel scale, in RGB and on BT.601 luma; the identity "
+            "test face on the original pixel scale, in RGB and on BT.601 luma; PSNR also "
+            f"inside the SSIM window's centres and in the {SSIM_BORDER}-pixel border none "
+            "centres on, where a run recorded them; the identity "
             "distance of each test face to its original by dlib's descriptor (under "
             f"{SAME_PERSON:g} dlib calls two faces one person); {ranks} face recognition by "
             f"{recognisers}, on the test faces of people with at least "
