@@ -222,7 +222,7 @@ def test_below_its_input_on_psnr_a_network_shows_where_inside_and_in_the_ssim_bo
     assert ("Simple CNN SSIM blurred (24.00 dB against 25.00 dB; inside the SSIM window's centres "
             "26.00 dB against 25.50 dB, in the 5-pixel border 22.00 dB against 24.00 dB)") in said
     assert ("1 of the 2 below their input on test PSNR with these scores beat it inside the SSIM "
-            "window's centres: they fall below it in the 5-pixel border (53% of the pixels at "
+            "window's centres and fall below it in the 5-pixel border (53% of the pixels at "
             "32×32)") in said, said
     # Runs without the scores (trained before them, not rescored) are named as before.
     assert "inside" not in findings.below_input_text(evidence_of(
