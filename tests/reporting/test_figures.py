@@ -47,3 +47,7 @@ def test_where_psnr_is_gained_is_drawn_where_runs_recorded_it_and_nowhere_else(t
     assert gains.set_index("loss").loc["ssim", ["inner", "border"]].tolist() == [
         pytest.approx(0.5), pytest.approx(-2.0)]
     assert figures.region_figure(evidence_of(networks_with("l1", 1.0)), tmp_path / "none") == []
+    # A configuration with a seed that has not recorded them (not rescored) is left out whole.
+    runs = evidence_of(networks_with_regions()).runs
+    runs.loc[(runs["loss"] == "ssim") & (runs["seed"] == 1), "test_psnr_border"] = float("nan")
+    assert set(leaders.region_gains(runs)["loss"]) == {"l2"}

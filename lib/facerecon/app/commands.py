@@ -89,8 +89,9 @@ def rescore_command(args) -> int:
     counts = rescore_profile(store, lambda split: load_dataset(args.profile, args.data_home,
                                                                split))
     print(f"rescore: {counts['rescored']} runs rescored, {counts['refused']} refused, "
-          f"{counts['whole']} already whole")
-    return 1 if counts["refused"] else 0
+          f"{counts['without weights']} without their weights here, {counts['whole']} already "
+          "whole")
+    return 1 if counts["refused"] else 0  # a run without its weights here is not an error
 
 
 def baselines_command(args) -> int:

@@ -124,7 +124,7 @@ class Loss:
     marker: str
     function: Callable  # (reconstruction, target) -> scalar, on images in [0, 1]
     # Built on SSIM's window, which never centres on the pixels within metrics.SSIM_BORDER of an
-    # edge: the loss sees them only through the window's tails.
+    # edge: the loss weighs them less, the outermost barely at all.
     windowed: bool = False
 
 

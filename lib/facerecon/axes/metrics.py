@@ -8,9 +8,9 @@ window with the sample covariance), is written beside it wherever per-image scor
 from a real one. Tests check all three against scikit-image.
 
 The window never centres on the pixels within SSIM_BORDER of an edge: SSIM, and every loss built
-on it, sees them only through a window's tails (at 32x32 they are 53% of the pixels, at 112x112
-17%). PSNR over them (`psnr_border`) and over the rest (`psnr_inner`) is stored beside PSNR, so
-a reader can tell where a network trained on SSIM gives up PSNR.
+on it, weighs them less, the outermost barely at all (at 32x32 they are 53% of the pixels, at
+112x112 17%). PSNR over them (`psnr_border`) and over the rest (`psnr_inner`) is stored beside
+PSNR, so a reader can tell where a network trained on SSIM gives up PSNR.
 """
 from __future__ import annotations
 

@@ -187,7 +187,7 @@ def figure_caption(stem: str) -> str:
         REGION_FIGURE: "Where test PSNR is gained over the obfuscated input: in the border no "
         "SSIM window centres on against inside the window's centres, one point per "
         "configuration (mean over seeds); under the dotted diagonal a network gains less in the "
-        "border than inside.",
+        "border than inside. Each panel has its own scale.",
     }
     if stem in fixed:
         return fixed[stem]

@@ -121,62 +121,69 @@ def beyond_study_text(table: pd.DataFrame) -> list[str]:
     return lines
 
 
-def region_means(rows: pd.DataFrame) -> pd.Series | None:
-    """A configuration's mean test PSNR inside the SSIM window's centres and in the border none
-    centres on, its input's beside (None where a run lacks them: trained before they existed
+def region_runs(rows: pd.DataFrame) -> pd.DataFrame | None:
+    """A configuration's runs' test PSNR inside the SSIM window's centres and in the border none
+    centres on, each with its input's (None where a run lacks them: trained before they existed
     and not rescored)."""
     if not set(REGION_COLUMNS) <= set(rows) or rows[REGION_COLUMNS].isna().any(axis=None):
         return None
-    return rows[REGION_COLUMNS].mean()
+    return rows[REGION_COLUMNS]
 
 
-def region_text(means: pd.Series) -> str:
-    psnr = TABLE_MEASURES["psnr"]
+def region_text(runs: pd.DataFrame) -> str:
+    means, psnr = runs.mean(), TABLE_MEASURES["psnr"]
     return (f"inside the SSIM window's centres {shown(means['test_psnr_inner'], psnr)} against "
             f"{shown(means['test_input_psnr_inner'], psnr)}, in the {SSIM_BORDER}-pixel border "
             f"{shown(means['test_psnr_border'], psnr)} against "
             f"{shown(means['test_input_psnr_border'], psnr)}")
 
 
+def border_share(profile) -> str:
+    """'53% of the pixels at 32×32': the border's share of a profile's images."""
+    share = border_mask(profile.height, profile.width).mean()
+    return f"{share:.0%} of the pixels at {profile.height}×{profile.width}"
+
+
 def border_text(evidence: Evidence) -> str:
-    """Where test PSNR is gained over the input: how often the border no SSIM window centres on
-    gains less than the inside, under the losses built on that window and under the others."""
+    """Where test PSNR is gained over the input, under the losses built on SSIM's window and
+    under the others: how many configurations fall below their input in the border none of its
+    centres covers, and how many gain less there than inside."""
     gains = region_gains(evidence.runs)
     if gains.empty:
         return ""
-    profile = evidence.store.profile
     windowed = gains["loss"].map(lambda loss: LOSSES[loss].windowed).astype(bool)
-    parts = []
-    for said, part in (("under the losses built on SSIM's window ({}), the border gains less "
-                        "than the inside in {} of {} configurations (inside minus border: median "
-                        "{:.2f} dB)", gains[windowed]),
-                       ("under the others ({}), in {} of {} (median {:.2f} dB)",
-                        gains[~windowed])):
-        if part.empty:
-            continue
-        names = ", ".join(LOSSES[loss].label for loss in LOSSES if loss in set(part["loss"]))
-        less = part["inner"] - part["border"]
-        parts.append(said.format(names, int((less > 0).sum()), len(part), less.median()))
-    return (f"- Where test PSNR is gained over the input, inside the SSIM window's centres or in "
-            f"the {SSIM_BORDER}-pixel border none centres on ("
-            f"{border_mask(profile.height, profile.width).mean():.0%} of the pixels at "
-            f"{profile.height}×{profile.width}; figure {REGION_FIGURE}): " + "; ".join(parts)
-            + ".")
+    groups = [(gains[windowed], "under the losses built on SSIM's window ({})"),
+              (gains[~windowed], "under the others ({})")]
+    groups = [(part, said.format(", ".join(LOSSES[loss].label for loss in LOSSES
+                                           if loss in set(part["loss"]))))
+              for part, said in groups if not part.empty]
+    below = "; ".join(f"{said} in {int((part['border'] < 0).sum())} of {len(part)}"
+                      for part, said in groups)
+    less = " and ".join(f"{int((part['inner'] > part['border']).sum())} of {len(part)}"
+                        for part, _ in groups)
+    more = " and ".join(f"{(part['inner'] - part['border']).median():.2f}" for part, _ in groups)
+    return (f"- Where test PSNR is gained over the input (mean over seeds; figure {REGION_FIGURE}"
+            f"): in the {SSIM_BORDER}-pixel border, which no SSIM window centres on "
+            f"({border_share(evidence.store.profile)}), configurations fall below their input "
+            f"{below}. The border gains less than the inside in {less} of them (median "
+            f"{more} dB more inside).")
 
 
-def border_only_text(means: list[pd.Series], profile) -> str:
-    """How many configurations below their input on test PSNR beat it inside the SSIM window's
-    centres and fall below it in the border: what they lose is lost there."""
-    inside = [m for m in means if m["test_psnr_inner"] > m["test_input_psnr_inner"]
-              and m["test_psnr_border"] < m["test_input_psnr_border"]]
-    if not inside:
-        return ""
-    height, width = profile.height, profile.width
-    share = border_mask(height, width).mean()
-    return (f" {len(inside)} of the {len(means)} below their input on test PSNR with these "
-            "scores beat it inside the SSIM window's centres and fall below it in the "
-            f"{SSIM_BORDER}-pixel border ({share:.0%} of the pixels at {height}×{width}), which "
-            "SSIM, and every loss built on it, sees only through a window's tails.")
+def border_only_text(regions: list[pd.DataFrame], profile) -> str:
+    """Of the configurations below their input on test PSNR, how many fall below it in the
+    border on every seed, and how many beat it inside the SSIM window's centres (on the mean
+    over seeds, and on every seed)."""
+    def count(test) -> int:
+        return sum(bool(test(runs)) for runs in regions)
+
+    border = count(lambda r: (r["test_psnr_border"] < r["test_input_psnr_border"]).all())
+    inside = count(lambda r: r["test_psnr_inner"].mean() > r["test_input_psnr_inner"].mean())
+    every = count(lambda r: (r["test_psnr_inner"] > r["test_input_psnr_inner"]).all())
+    return (f" Of the {len(regions)} below their input on test PSNR with these scores, "
+            f"{border} fall below it in the {SSIM_BORDER}-pixel border on every seed "
+            f"({border_share(profile)}, which SSIM and every loss built on it weigh less, its "
+            f"outermost pixels barely at all); inside the SSIM window's centres {inside} beat "
+            f"it on the mean over seeds, {every} on every seed.")
 
 
 def below_input_text(evidence: Evidence) -> str:
@@ -201,7 +208,7 @@ def below_input_text(evidence: Evidence) -> str:
             given = inputs[obfuscation]
             if pd.isna(given) or better_than(mean, given, measure):
                 continue
-            where = region_means(groups.get_group((arch, loss, obfuscation))) \
+            where = region_runs(groups.get_group((arch, loss, obfuscation))) \
                 if name == "psnr" else None
             regions += [] if where is None else [where]
             below.append(f"{ARCHITECTURES[arch].label} {LOSSES[loss].label} "

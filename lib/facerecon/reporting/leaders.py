@@ -108,7 +108,11 @@ def region_gains(runs: pd.DataFrame) -> pd.DataFrame:
     done = select(finished(runs), split="random")
     if not set(REGION_COLUMNS) <= set(done):
         return pd.DataFrame(columns=["architecture", "loss", "obfuscation", "inner", "border"])
-    done = done.dropna(subset=REGION_COLUMNS)
+    # A configuration counts only where every finished run of it recorded them (no mean over
+    # the rescored seeds alone).
+    whole = done.groupby(["architecture", "loss", "obfuscation"])[REGION_COLUMNS].transform(
+        lambda column: column.notna().all()).all(axis=1)
+    done = done[whole]
     gains = done.assign(inner=done["test_psnr_inner"] - done["test_input_psnr_inner"],
                         border=done["test_psnr_border"] - done["test_input_psnr_border"])
     return gains.groupby(["architecture", "loss", "obfuscation"], as_index=False)[

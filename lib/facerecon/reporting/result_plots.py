@@ -231,7 +231,7 @@ def psnr_inner_vs_border(gains: pd.DataFrame, width: float = FULL_WIDTH_IN):
         for ax, obfuscation in zip(axes.flat, obfuscations):
             part = gains[gains["obfuscation"] == obfuscation]
             for _, row in part.iterrows():
-                ax.scatter(row["inner"], row["border"], s=20, linewidths=0.4,
+                ax.scatter(row["inner"], row["border"], s=30, linewidths=0.4, alpha=0.9,
                            color=ARCHITECTURES[row["architecture"]].colour,
                            marker=LOSSES[row["loss"]].marker, edgecolors="black", zorder=3)
             low = min(0.0, part[["inner", "border"]].min().min())

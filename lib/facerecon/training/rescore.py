@@ -24,7 +24,11 @@ SAME_PSNR_DB = 0.01
 
 
 class RescoreRefused(Exception):
-    """A run that cannot be rescored here, and why (one line)."""
+    """A run whose weights cannot give its scores (not its own faces or PSNR), and why."""
+
+
+class WithoutWeights(Exception):
+    """A run whose weights are not on this machine (trained elsewhere, e.g. on a GPU)."""
 
 
 def lacking(per_image: pd.DataFrame) -> list[str]:
@@ -42,7 +46,7 @@ def rescore_run(store: RunStore, key: str, dataset: Dataset) -> list[str]:
     if not missing:
         return []
     if not store.weights(key).exists():
-        raise RescoreRefused(f"{key}: its weights are not on this machine "
+        raise WithoutWeights(f"{key}: its weights are not on this machine "
                              f"({store.weights(key)}); it keeps the scores it has")
     config = run_config(metrics)
     model = build_for_profile(config.architecture, dataset.profile)
@@ -56,7 +60,7 @@ def rescore_run(store: RunStore, key: str, dataset: Dataset) -> list[str]:
                                       dataset.profile.batch_size)
         scores = dataset.score(subset, outputs)
         drift = float(np.max(np.abs(scores["psnr"] - per_image.loc[rows, "psnr"])))
-        if drift > SAME_PSNR_DB:
+        if not drift <= SAME_PSNR_DB:  # NaN included
             raise RescoreRefused(f"{key}: its weights do not give back its recorded {subset} "
                                  f"PSNR (off by up to {drift:.3f} dB); it keeps the scores it has")
         given = dataset.score(subset, inputs)
@@ -79,8 +83,8 @@ def rescore_run(store: RunStore, key: str, dataset: Dataset) -> list[str]:
 def rescore_profile(store: RunStore, load) -> dict[str, int]:
     """Rescores every finished run of a store that its profile still describes (load(split):
     that split's Dataset, loaded once), one line per run rescored or refused; the counts of runs
-    rescored, refused and already whole."""
-    counts = {"rescored": 0, "refused": 0, "whole": 0}
+    rescored, refused, without weights here and already whole."""
+    counts = {"rescored": 0, "refused": 0, "without weights": 0, "whole": 0}
     datasets = {}
     for key in store.keys_found():
         metrics, _ = store.whole_metrics(key)
@@ -99,4 +103,7 @@ def rescore_profile(store: RunStore, load) -> dict[str, int]:
         except RescoreRefused as refused:
             print(f"rescore: {refused}", flush=True)
             counts["refused"] += 1
+        except WithoutWeights as kept:
+            print(f"rescore: {kept}", flush=True)
+            counts["without weights"] += 1
     return counts
