@@ -11,7 +11,8 @@ from ..axes.architectures import ARCHITECTURES
 from ..axes.face_descriptor import SAME_PERSON
 from ..axes.losses import LOSSES
 from ..axes.obfuscation import OBFUSCATIONS
-from .plots import FULL_WIDTH_IN, legend_below, panels, paper_fonts
+from .plots import (FULL_WIDTH_IN, architecture_and_loss_handles, legend_below, panels,
+                    paper_fonts)
 
 
 def recognition_vs_psnr(points: pd.DataFrame, table: pd.DataFrame, chance: float,
@@ -101,12 +102,5 @@ def identity_vs_psnr(runs: pd.DataFrame, baselines: pd.DataFrame, width: float =
         handles = [plt.Line2D([], [], color="0.25", ls="--",
                               label=f"dlib's same-person threshold ({SAME_PERSON})"),
                    plt.Line2D([], [], color="0.4", marker="x", ls="", label="Non-learned baseline")]
-        handles += [plt.Line2D([], [], color=ARCHITECTURES[a].colour, marker="o", ls="",
-                               markeredgecolor="black", markeredgewidth=0.4,
-                               label=ARCHITECTURES[a].label)
-                    for a in ARCHITECTURES if a in set(runs["architecture"])]
-        handles += [plt.Line2D([], [], color="0.6", marker=LOSSES[n].marker, ls="",
-                               markeredgecolor="black", markeredgewidth=0.4, label=LOSSES[n].label)
-                    for n in LOSSES if n in set(runs["loss"])]
-        legend_below(figure, handles, width, 4)
+        legend_below(figure, handles + architecture_and_loss_handles(runs), width, 4)
     return figure

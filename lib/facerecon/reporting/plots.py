@@ -63,6 +63,21 @@ def panels(n_rows: int, n_cols: int, width: float, height: float, **kwargs):
     return figure, (axes[:, 0].reshape(n_cols, n_rows).T if stacked else axes)
 
 
+def architecture_and_loss_handles(points) -> list:
+    """Legend entries of a scatter coloured by architecture and marked by loss: one per
+    architecture and one per loss among the points (their columns), in the registries' order."""
+    from ..axes.architectures import ARCHITECTURES
+    from ..axes.losses import LOSSES
+
+    edge = {"ls": "", "markeredgecolor": "black", "markeredgewidth": 0.4}
+    return ([plt.Line2D([], [], color=ARCHITECTURES[a].colour, marker="o",
+                        label=ARCHITECTURES[a].label, **edge)
+             for a in ARCHITECTURES if a in set(points["architecture"])]
+            + [plt.Line2D([], [], color="0.6", marker=LOSSES[n].marker, label=LOSSES[n].label,
+                          **edge)
+               for n in LOSSES if n in set(points["loss"])])
+
+
 def legend_below(figure, handles, width: float, columns: int) -> None:
     """The legend under the panels, never on the data, in as many of `columns` columns as fit
     the figure's width (at one column's width at most two); the figure grows by its height, so

@@ -17,7 +17,8 @@ from ..axes.losses import LOSSES
 from ..axes.measures import MEASURES, measure_of
 from ..axes.metrics import SSIM_BORDER
 from ..axes.obfuscation import OBFUSCATIONS
-from .plots import FULL_WIDTH_IN, legend_below, panels, paper_fonts
+from .plots import (FULL_WIDTH_IN, architecture_and_loss_handles, legend_below, panels,
+                    paper_fonts)
 
 
 def training_curves(histories: pd.DataFrame, hue: str, registry, title: str = "",
@@ -245,12 +246,5 @@ def psnr_inner_vs_border(gains: pd.DataFrame, width: float = FULL_WIDTH_IN):
         axes.flat[0].set_ylabel(f"gain in the {SSIM_BORDER}-pixel border (dB)")
         handles = [plt.Line2D([], [], color="0.4", ls=":", label="equal gain"),
                    plt.Line2D([], [], color="0.25", ls="--", label="the obfuscated input")]
-        handles += [plt.Line2D([], [], color=ARCHITECTURES[a].colour, marker="o", ls="",
-                               markeredgecolor="black", markeredgewidth=0.4,
-                               label=ARCHITECTURES[a].label)
-                    for a in ARCHITECTURES if a in set(gains["architecture"])]
-        handles += [plt.Line2D([], [], color="0.6", marker=LOSSES[n].marker, ls="",
-                               markeredgecolor="black", markeredgewidth=0.4, label=LOSSES[n].label)
-                    for n in LOSSES if n in set(gains["loss"])]
-        legend_below(figure, handles, width, 4)
+        legend_below(figure, handles + architecture_and_loss_handles(gains), width, 4)
     return figure
