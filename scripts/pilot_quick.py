@@ -2,9 +2,9 @@
 under candidate settings (the quick profile with some fields replaced), each measured for
 minutes, epochs, whether it stopped converged and its test PSNR/SSIM against its obfuscated
 input. Rows are appended to docs/quick_pilot.csv (a run already there is not trained again)
-and shown in docs/methods.md (its `quick-pilot` block, rewritten from the CSV). The setting `quick` is params/quick.yaml as it
-stands: its rows are read from the profile's own finished runs of seed 0 (results/quick/),
-which the grid trains (`python -m facerecon schedule --profile quick --seed 0`).
+and shown in docs/methods.md (its `quick-pilot` block, rewritten from the CSV). The setting
+`quick` is params/quick.yaml as it stands: its rows are read from the profile's own finished
+runs of seed 0 (results/quick/), which the grid trains (`python -m facerecon schedule --profile quick --seed 0`).
 
     .venv/bin/python scripts/pilot_quick.py SETTING [SETTING ...] [--arch A,B] [--obfuscation O]
         [--loss L,M]

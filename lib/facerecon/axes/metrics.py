@@ -44,9 +44,12 @@ def mse_per_image(x, y):
     return ops.mean(ops.square(x - y), axis=(1, 2, 3))
 
 
-def psnr_per_image(x, y, data_range: float = 1.0):
-    mse = mse_per_image(x, y)
+def psnr_of_mse(mse, data_range: float = 1.0):
     return 10.0 * ops.log10(data_range**2 / ops.maximum(mse, MSE_FLOOR))
+
+
+def psnr_per_image(x, y, data_range: float = 1.0):
+    return psnr_of_mse(mse_per_image(x, y), data_range)
 
 
 def border_mask(height: int, width: int, depth: int = SSIM_BORDER) -> np.ndarray:
@@ -62,7 +65,7 @@ def region_psnr(x, y, mask: np.ndarray, data_range: float = 1.0):
     """PSNR over the pixels where mask (height x width) is True, all channels."""
     weights = mask[None, :, :, None].astype(np.float32)
     mse = ops.sum(ops.square(x - y) * weights, axis=(1, 2, 3)) / (weights.sum() * x.shape[-1])
-    return 10.0 * ops.log10(data_range**2 / ops.maximum(mse, MSE_FLOOR))
+    return psnr_of_mse(mse, data_range)
 
 
 def psnr_border_per_image(x, y, data_range: float = 1.0):

@@ -153,13 +153,13 @@ def faces_from_weights(run: pd.Series, dataset: Dataset, store: RunStore) -> Non
     """A run trained before runs kept their test faces: its faces from its stored weights
     (random split: the dataset's scaling is that split's)."""
     from ..axes.networks import build_for_profile
-    from ..training.train import evaluate
+    from ..training.train import reconstruct
 
     model = build_for_profile(run["architecture"], dataset.profile)
     model.load_weights(store.weights(run["key"]))
-    outputs, _ = evaluate(model, dataset, "test", run_config(run),
-                          ARCHITECTURES[run["architecture"]].output_range,
-                          dataset.profile.batch_size)
+    _, outputs = reconstruct(model, dataset, "test", run_config(run),
+                             ARCHITECTURES[run["architecture"]].output_range,
+                             dataset.profile.batch_size)
     folder = store.folder(run["key"])
     write_faces(folder / FACES_FILE, dataset.lfw_index["test"], outputs)
     write_descriptors(folder / DESCRIPTORS_FILE, dataset.lfw_index["test"],

@@ -8,6 +8,8 @@ were, and metrics.json names the scores added and the code that added them.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -36,15 +38,13 @@ def lacking(per_image: pd.DataFrame) -> list[str]:
     return [name for name in score_names() if name not in per_image]
 
 
-def rescore_run(store: RunStore, key: str, dataset: Dataset) -> list[str]:
-    """Adds to a finished run the per-image scores it lacks (and their means to metrics.json),
-    from its weights; the scores added ([] where none lack). `dataset`: the run's split."""
+def rescore_run(store: RunStore, key: str, metrics: dict, per_image: pd.DataFrame,
+                dataset: Dataset) -> list[str]:
+    """Adds to a finished run (its metrics.json and per_image.csv, read) the per-image scores it
+    lacks and their means, from its weights; the scores added. `dataset`: the run's split."""
     from ..axes.networks import build_for_profile
 
-    per_image, metrics = store.per_image(key), store.metrics(key)
     missing = lacking(per_image)
-    if not missing:
-        return []
     if not store.weights(key).exists():
         raise WithoutWeights(f"{key}: its weights are not on this machine "
                              f"({store.weights(key)}); it keeps the scores it has")
@@ -85,19 +85,17 @@ def rescore_profile(store: RunStore, load) -> dict[str, int]:
     that split's Dataset, loaded once), one line per run rescored or refused; the counts of runs
     rescored, refused, without weights here and already whole."""
     counts = {"rescored": 0, "refused": 0, "without weights": 0, "whole": 0}
-    datasets = {}
+    load = functools.cache(load)
     for key in store.keys_found():
         metrics, _ = store.whole_metrics(key)
         if metrics is None or store.changes(metrics):  # unfinished, damaged or stale
             continue
-        if not lacking(store.per_image(key)):
+        per_image = store.per_image(key)
+        if not lacking(per_image):
             counts["whole"] += 1
             continue
-        split = run_config(metrics).split
-        if split not in datasets:
-            datasets[split] = load(split)
         try:
-            added = rescore_run(store, key, datasets[split])
+            added = rescore_run(store, key, metrics, per_image, load(run_config(metrics).split))
             print(f"rescore: {key}: added {', '.join(added)}", flush=True)
             counts["rescored"] += 1
         except RescoreRefused as refused:
